@@ -1,0 +1,56 @@
+/**
+ * Signet's command-line tool. Works on the data directory's database directly, so it runs
+ * beside a live server (SQLite WAL) or without one.
+ *
+ *   bun src/cli.ts apikey create --name NAME --roles keyOperation,service
+ *
+ * The new secret goes to stdout, alone, once; everything else to stderr.
+ */
+import { ConfigError, loadConfig } from "./config";
+import { AccessService } from "./domain/access";
+import { ROLES } from "./domain/roles";
+import { SignetError } from "./errors";
+import { openStore } from "./store/db";
+
+const USAGE = `usage:
+  bun src/cli.ts apikey create --name NAME --roles ROLE[,ROLE...]
+roles: ${ROLES.join(", ")}
+The data directory is SIGNET_DATA_DIR (default ./data).`;
+
+function option(args: string[], name: string): string | undefined {
+  const at = args.indexOf(`--${name}`);
+  return at >= 0 ? args[at + 1] : undefined;
+}
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`signet: ${message}\n`);
+  process.exit(code);
+}
+
+function main(args: string[]): void {
+  const [group, command, ...rest] = args;
+  if (group !== "apikey" || command !== "create") fail(USAGE);
+  const name = option(rest, "name");
+  const roles = option(rest, "roles");
+  if (!name || !roles) fail(USAGE);
+  let dataDir: string;
+  try {
+    dataDir = loadConfig().dataDir;
+  } catch (error) {
+    if (error instanceof ConfigError) fail(`configuration error: ${error.message}`);
+    throw error;
+  }
+  const store = openStore(dataDir);
+  try {
+    const created = new AccessService(store.credentials).createApiKey(name, roles.split(",").map((r) => r.trim()));
+    process.stderr.write(`API key for client "${name}" (${roles}); it is shown only this once:\n`);
+    process.stdout.write(`${created.secret}\n`);
+  } catch (error) {
+    if (error instanceof SignetError) fail(error.message, 1);
+    throw error;
+  } finally {
+    store.close();
+  }
+}
+
+main(process.argv.slice(2));

@@ -1,0 +1,117 @@
+/**
+ * What a create-key request means: the key type, size or curve, and its attributes, checked
+ * against what Signet creates. Pure: no token, no database.
+ */
+import { SignetError } from "../../errors";
+import { CURVES, curveByOid } from "../../signer/curves";
+import type { KeyPairSpec, KeyType, KeyUsageFlags } from "../../signer/types";
+
+export interface CreateKeyInput {
+  label: string;
+  algorithm: string;
+  keySize?: number | null;
+  curveOid?: string | null;
+  attributes?: Record<string, boolean | null | undefined> | null;
+  policy?: unknown;
+}
+
+export interface KeyPlan {
+  label: string;
+  spec: KeyPairSpec;
+  flags: KeyUsageFlags;
+  policy: unknown;
+}
+
+/**
+ * The private key is sensitive, not extractable and not modifiable unless the caller asks;
+ * it can sign, and nothing else, by default.
+ */
+export const DEFAULT_FLAGS: KeyUsageFlags = {
+  sign: true,
+  decrypt: false,
+  unwrap: false,
+  derive: false,
+  extractable: false,
+  modifiable: false,
+  destroyable: true,
+  sensitive: true,
+  copyable: false,
+};
+
+/** Public-key counterparts the TSB also accepts; they follow from sign, decrypt and unwrap. */
+const IMPLIED = new Set(["verify", "encrypt", "wrap"]);
+/** Wallet derivation schemes of the TSB that Signet does not offer; accepted only as false. */
+const UNSUPPORTED_WHEN_TRUE = new Set(["bip32", "slip10", "ekaSign"]);
+
+export const RSA_KEY_SIZES = [2048, 3072, 4096] as const;
+
+const LABEL_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N} ._@+:=~,()'-]{0,127}$/u;
+
+export function checkNewLabel(label: string): void {
+  if (!LABEL_PATTERN.test(label) || label.endsWith(" ")) {
+    throw new SignetError(
+      "invalidKeyName",
+      "a key label is 1 to 128 characters: letters, digits, spaces and . _ @ + : = ~ , ( ) ' - , starting with a letter or digit",
+    );
+  }
+}
+
+/** Labels looked up (not created) may be anything a token holds, short of control characters. */
+export function checkLookupLabel(label: string): void {
+  if (label.length === 0 || label.length > 255 || /[\u0000-\u001f\u007f]/.test(label)) {
+    throw new SignetError("invalidKeyName", "a key label is 1 to 255 characters without control characters");
+  }
+}
+
+function keyPairSpec(input: CreateKeyInput): KeyPairSpec {
+  switch (input.algorithm) {
+    case "RSA": {
+      const size = input.keySize;
+      if (!RSA_KEY_SIZES.includes(size as (typeof RSA_KEY_SIZES)[number])) {
+        throw new SignetError("unsupportedKeySize", `RSA keys are ${RSA_KEY_SIZES.join(", ")} bits; keySize was ${size ?? "missing"}`);
+      }
+      return { type: "RSA", bits: size as 2048 | 3072 | 4096 };
+    }
+    case "EC": {
+      const curve = input.curveOid ? curveByOid(input.curveOid) : undefined;
+      if (!curve || curve.name === "Ed25519") {
+        const known = CURVES.filter((c) => c.name !== "Ed25519").map((c) => `${c.name} ${c.oid}`);
+        throw new SignetError("inputValidation", `EC keys need curveOid, one of: ${known.join(", ")}`);
+      }
+      return { type: "EC", curve: curve.name };
+    }
+    case "ED":
+      if (input.curveOid && input.curveOid !== "1.3.101.112") {
+        throw new SignetError("inputValidation", "ED keys are Ed25519: curveOid is 1.3.101.112 or absent");
+      }
+      return { type: "ED", curve: "Ed25519" };
+    default:
+      throw new SignetError("invalidKeyType", `key algorithm "${input.algorithm}" is not supported (RSA, EC, ED)`);
+  }
+}
+
+function usageFlags(type: KeyType, attributes: CreateKeyInput["attributes"]): KeyUsageFlags {
+  const flags = { ...DEFAULT_FLAGS };
+  for (const [name, value] of Object.entries(attributes ?? {})) {
+    if (value === null || value === undefined) continue;
+    if (typeof value !== "boolean") throw new SignetError("keyAttributesInvalid", `attribute ${name} must be true or false`);
+    if (name in flags) flags[name as keyof KeyUsageFlags] = value;
+    else if (UNSUPPORTED_WHEN_TRUE.has(name)) {
+      if (value) throw new SignetError("keyAttributesInvalid", `attribute ${name} is not supported`);
+    } else if (!IMPLIED.has(name)) {
+      throw new SignetError("keyAttributesInvalid", `unknown key attribute ${name}`);
+    }
+  }
+  if (type !== "RSA" && (flags.decrypt || flags.unwrap)) {
+    throw new SignetError("keyAttributesInvalid", `${type} keys cannot decrypt or unwrap`);
+  }
+  if (type === "ED" && flags.derive) throw new SignetError("keyAttributesInvalid", "Ed25519 keys cannot derive");
+  if (type === "RSA" && flags.derive) throw new SignetError("keyAttributesInvalid", "RSA keys cannot derive");
+  return flags;
+}
+
+export function planKey(input: CreateKeyInput): KeyPlan {
+  checkNewLabel(input.label);
+  const spec = keyPairSpec(input);
+  return { label: input.label, spec, flags: usageFlags(spec.type, input.attributes), policy: input.policy ?? null };
+}

@@ -1,0 +1,73 @@
+/**
+ * Signing and verifying with a key by label: the policy checks (the algorithm fits the key,
+ * the key may sign, the payload is within bounds) before the signer is asked.
+ *
+ * This is the hot path. The key is resolved from memory when it can be, and the payload
+ * bytes are handed to the signer without a copy.
+ */
+import { SignetError } from "../../errors";
+import { signatureAlgorithm } from "../../signer/algorithms";
+import type { Signer } from "../../signer/signer";
+import type { OperationContext } from "../context";
+import type { KeyService, ResolvedKey } from "../keys/key-service";
+
+export type SignatureFormat = "DER" | "RAW";
+
+export interface SignInput {
+  label: string;
+  algorithm: string;
+  /** Handed over to the signer: the caller must not use it afterwards. */
+  payload: Uint8Array;
+  format: SignatureFormat;
+}
+
+export interface SignOutput {
+  signature: Uint8Array;
+  keyVersion: string;
+}
+
+export interface VerifyInput {
+  label: string;
+  algorithm: string;
+  payload: Uint8Array;
+  signature: Uint8Array;
+}
+
+export class SigningService {
+  constructor(
+    private readonly keys: KeyService,
+    private readonly signer: Signer,
+    private readonly maxPayloadBytes: number,
+  ) {}
+
+  async sign(input: SignInput, _context: OperationContext): Promise<SignOutput> {
+    const key = this.keys.cached(input.label) ?? (await this.keys.resolve(input.label));
+    this.check(key, input.algorithm, input.payload);
+    if (!key.flags.sign) {
+      throw new SignetError("operationForbiddenForKey", `key "${key.label}" does not have the sign attribute`);
+    }
+    const signature = await this.signer.sign(key.handleId, input.algorithm, input.payload, input.format === "DER");
+    return { signature, keyVersion: key.keyVersion };
+  }
+
+  async verify(input: VerifyInput, _context: OperationContext): Promise<boolean> {
+    const key = this.keys.cached(input.label) ?? (await this.keys.resolve(input.label));
+    this.check(key, input.algorithm, input.payload);
+    return this.signer.verify(key.handleId, input.algorithm, input.payload, input.signature);
+  }
+
+  private check(key: ResolvedKey, algorithmName: string, payload: Uint8Array): void {
+    const algorithm = signatureAlgorithm(algorithmName);
+    if (!algorithm) throw new SignetError("inputValidation", `unknown signatureAlgorithm "${algorithmName}"`);
+    if (algorithm.keyType !== key.type) {
+      throw new SignetError(
+        "algorithmNotSupportedByKey",
+        `${algorithmName} needs a ${algorithm.keyType} key; "${key.label}" is ${key.type}`,
+      );
+    }
+    if (payload.length > this.maxPayloadBytes) {
+      throw new SignetError("payloadTooLarge", `the payload is ${payload.length} bytes; at most ${this.maxPayloadBytes} are accepted`);
+    }
+    if (payload.length === 0) throw new SignetError("invalidPayload", "the payload is empty");
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The one error type of Signet.
+ *
+ * Every failure that can reach a caller is a SignetError with a stable kind. The kind
+ * fixes the numeric `errorCode` and the `reason` string that clients read (the shape of
+ * the Securosys TSB error body, so existing TSB clients understand it). This file knows
+ * nothing of HTTP: the kind-to-status table lives in src/http/error-status.ts, the only
+ * place where a kind becomes a status code.
+ *
+ * Codes below 700 that exist in the TSB keep the TSB's number and reason; codes Signet
+ * adds live in 68x (input), 46x (access) and 71x (HSM availability) so they never collide
+ * with a TSB code.
+ */
+
+export const ERROR_CATALOGUE = {
+  // Input: the request itself is wrong. Nothing is changed.
+  invalidJson: { errorCode: 621, reason: "res.error.invalid.json" },
+  inputValidation: { errorCode: 600, reason: "res.error.input.validation.failed" },
+  invalidPayload: { errorCode: 612, reason: "res.error.invalid.payload" },
+  payloadTooLarge: { errorCode: 680, reason: "res.error.payload.too.large" },
+  invalidKeyName: { errorCode: 610, reason: "res.error.invalid.key.name" },
+  unsupportedKeySize: { errorCode: 603, reason: "res.error.input.keysize" },
+  invalidKeyType: { errorCode: 613, reason: "res.error.invalid.key.type" },
+  keyAttributesInvalid: { errorCode: 606, reason: "res.error.key.attributes.invalid" },
+  algorithmNotSupportedByKey: { errorCode: 607, reason: "res.error.algorithm.not.supported.by.key" },
+  mechanismNotSupported: { errorCode: 681, reason: "res.error.mechanism.not.supported" },
+  resourceNotFound: { errorCode: 622, reason: "res.error.resource.not.found" },
+
+  // State of a key.
+  keyAlreadyExists: { errorCode: 608, reason: "res.error.key.already.existing" },
+  keyNotFound: { errorCode: 650, reason: "res.error.key.not.existent" },
+  operationForbiddenForKey: { errorCode: 614, reason: "res.error.operation.forbidden.for.key" },
+
+  // Access.
+  missingApiKey: { errorCode: 416, reason: "res.error.missing.api.key" },
+  invalidApiKey: { errorCode: 631, reason: "res.error.invalid.api.key" },
+  roleMissing: { errorCode: 400, reason: "res.error.security.not.allowed" },
+  debugDisabled: { errorCode: 460, reason: "res.error.debug.disabled" },
+
+  // The HSM and the pool in front of it.
+  hsmError: { errorCode: 701, reason: "res.error.in.hsm" },
+  hsmUnavailable: { errorCode: 710, reason: "res.error.hsm.unavailable" },
+  queueFull: { errorCode: 711, reason: "res.error.queue.full" },
+  hsmTimeout: { errorCode: 712, reason: "res.error.hsm.timeout" },
+
+  // Anything else is a defect in Signet; its details never leave the process.
+  internal: { errorCode: 100, reason: "res.error.impl" },
+} as const satisfies Record<string, { errorCode: number; reason: string }>;
+
+export type ErrorKind = keyof typeof ERROR_CATALOGUE;
+
+export class SignetError extends Error {
+  readonly kind: ErrorKind;
+  /** Extra facts safe to show a caller (never secrets). */
+  readonly details?: Record<string, unknown>;
+
+  constructor(kind: ErrorKind, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "SignetError";
+    this.kind = kind;
+    this.details = options?.details;
+  }
+
+  get errorCode(): number {
+    return ERROR_CATALOGUE[this.kind].errorCode;
+  }
+
+  get reason(): string {
+    return ERROR_CATALOGUE[this.kind].reason;
+  }
+}
+
+export function isSignetError(value: unknown): value is SignetError {
+  return value instanceof SignetError;
+}

@@ -1,0 +1,93 @@
+/**
+ * The HTTP front end: one Elysia app made of one plugin per API module. Routes validate and
+ * translate; the domain services they call hold the rules. Every failure leaves through
+ * onError below as the TSB error body with the status from error-status.ts; internal details
+ * (stack traces, PKCS#11 internals of unexpected errors) stay in the server's log.
+ */
+import { Elysia } from "elysia";
+import type { AccessService } from "../domain/access";
+import type { KeyService } from "../domain/keys/key-service";
+import type { SigningService } from "../domain/signing/signing-service";
+import { SignetError } from "../errors";
+import type { Logger } from "../logger";
+import type { Signer } from "../signer/signer";
+import { authPlugin } from "./auth";
+import { docsPlugin } from "./docs";
+import { errorBody, errorHeaders, HTTP_STATUS } from "./error-status";
+import { assignRequestId, requestIdOf } from "./request-id";
+import { debugRoutes } from "./routes/debug";
+import { keyRoutes } from "./routes/keys";
+import { serviceRoutes } from "./routes/service";
+import { signingRoutes } from "./routes/signing";
+
+export interface AppServices {
+  access: AccessService;
+  keys: KeyService;
+  signing: SigningService;
+  signer: Signer;
+  logger: Logger;
+  debugFaults: boolean;
+}
+
+/** Headers every answer carries: no sniffing, no framing, no caching of key material. */
+export const SECURITY_HEADERS: Record<string, string> = {
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "referrer-policy": "no-referrer",
+  "cache-control": "no-store",
+};
+
+function summariseValidation(error: unknown): string {
+  const all = (error as { all?: { path?: string; summary?: string; message?: string }[] }).all ?? [];
+  const first = all.slice(0, 3).map((issue) => {
+    const path = (issue.path ?? "").replace(/^\//, "").replaceAll("/", ".") || "body";
+    return `${path}: ${issue.message ?? issue.summary ?? "invalid"}`;
+  });
+  return first.length > 0 ? `invalid request: ${first.join("; ")}` : "invalid request";
+}
+
+/** Maps anything thrown while handling a request to a SignetError. */
+export function toSignetError(code: string | number, error: unknown): SignetError {
+  if (error instanceof SignetError) return error;
+  switch (code) {
+    case "PARSE":
+      return new SignetError("invalidJson", "the request body is not valid JSON");
+    case "VALIDATION":
+      return new SignetError("inputValidation", summariseValidation(error));
+    case "NOT_FOUND":
+      return new SignetError("resourceNotFound", "no such route");
+    default:
+      return new SignetError("internal", "internal error", { cause: error });
+  }
+}
+
+export function createApp(services: AppServices) {
+  const auth = authPlugin(services.access);
+  const app = new Elysia({ name: "signet" })
+    .headers(SECURITY_HEADERS)
+    .onRequest(({ request, set }) => {
+      set.headers["x-request-id"] = assignRequestId(request);
+    })
+    .onError(({ code, error, request }) => {
+      const signetError = toSignetError(code, error);
+      if (signetError.kind === "internal" || signetError.kind === "hsmError") {
+        services.logger.error("request failed", { requestId: requestIdOf(request), error: signetError.cause ?? signetError });
+      }
+      return new Response(JSON.stringify(errorBody(signetError)), {
+        status: HTTP_STATUS[signetError.kind],
+        headers: {
+          ...SECURITY_HEADERS,
+          ...errorHeaders(signetError),
+          "content-type": "application/json",
+          "x-request-id": requestIdOf(request),
+        },
+      });
+    })
+    .use(docsPlugin())
+    .use(serviceRoutes(auth, services.signer))
+    .use(keyRoutes(auth, services.keys))
+    .use(signingRoutes(auth, services.signing));
+  return services.debugFaults ? app.use(debugRoutes(auth, services.signer)) : app;
+}
+
+export type SignetApp = ReturnType<typeof createApp>;

@@ -1,0 +1,105 @@
+/**
+ * The OpenAPI document at /docs/json and Swagger UI at /docs. The UI's script and style are
+ * served from the installed swagger-ui-dist package: a side-car or an air-gapped HSM network
+ * cannot reach a public CDN.
+ */
+import { openapi } from "@elysiajs/openapi";
+import { CloneType } from "@sinclair/typebox";
+import { Elysia, t, type TSchema } from "elysia";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { createRequire } from "node:module";
+import { ERROR_CATALOGUE } from "../errors";
+import { HTTP_STATUS } from "./error-status";
+
+const require = createRequire(import.meta.url);
+const SWAGGER_DIST = dirname(require.resolve("swagger-ui-dist/package.json"));
+const ASSETS: Record<string, string> = {
+  "swagger-ui-bundle.js": "application/javascript; charset=utf-8",
+  "swagger-ui.css": "text/css; charset=utf-8",
+};
+
+const assetCache = new Map<string, Buffer>();
+
+function assetBytes(file: string): Buffer {
+  let bytes = assetCache.get(file);
+  if (!bytes) {
+    bytes = readFileSync(join(SWAGGER_DIST, file));
+    assetCache.set(file, bytes);
+  }
+  return bytes;
+}
+
+export const ErrorBodySchema = t.Object({
+  errorCode: t.Integer({ examples: [650] }),
+  reason: t.String({ examples: ["res.error.key.not.existent"] }),
+  message: t.String({ examples: ['no key labelled "payments-ec"'] }),
+});
+
+/**
+ * Response schemas for a route: its success schema, and one error schema per status with the
+ * error codes that can answer with that status in its description. Errors leave through
+ * onError as ready Responses, so these schemas document them without validating them.
+ */
+function errorSchemasByStatus() {
+  const byStatus = new Map<number, string[]>();
+  for (const [kind, status] of Object.entries(HTTP_STATUS)) {
+    const { errorCode, reason } = ERROR_CATALOGUE[kind as keyof typeof ERROR_CATALOGUE];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), `${errorCode} ${reason}`]);
+  }
+  const schemas: Record<number, typeof ErrorBodySchema> = {};
+  for (const [status, codes] of [...byStatus].sort((a, b) => a[0] - b[0])) {
+    schemas[status] = t.Object(ErrorBodySchema.properties, { description: `Error. errorCode: ${codes.join("; ")}` });
+  }
+  return schemas;
+}
+
+const ERROR_SCHEMAS = errorSchemasByStatus();
+
+export function withErrors<T extends TSchema>(ok: T, description: string) {
+  return { ...ERROR_SCHEMAS, 200: CloneType(ok, { description }) };
+}
+
+export function docsPlugin() {
+  return new Elysia({ name: "signet.docs" })
+    .get("/docs/assets/:file", ({ params, set }) => {
+      const type = ASSETS[params.file];
+      if (!type) {
+        set.status = 404;
+        return "not found";
+      }
+      set.headers["content-type"] = type;
+      set.headers["cache-control"] = "public, max-age=86400";
+      return assetBytes(params.file);
+    }, { detail: { hide: true } })
+    .use(
+      openapi({
+        path: "/docs",
+        provider: "swagger-ui",
+        exclude: { paths: [/^\/docs/] },
+        swagger: {
+          cdn: "/docs/assets/swagger-ui-bundle.js",
+          theme: "/docs/assets/swagger-ui.css",
+          autoDarkMode: false,
+        },
+        documentation: {
+          info: {
+            title: "Signet",
+            version: "0.1.0",
+            description:
+              "Signing and key service in front of a PKCS#11 HSM, in the shape of the Securosys Primus REST API / TSB. " +
+              "Every error answers with {errorCode, reason, message}; the statuses and codes are listed per route.",
+          },
+          tags: [
+            { name: "Keys", description: "Key management (role keyManagement)" },
+            { name: "Synchronous Key Operations", description: "Signing and verification (role keyOperation)" },
+            { name: "Service Information", description: "Version and health" },
+          ],
+          components: {
+            securitySchemes: { apiKey: { type: "apiKey", in: "header", name: "X-API-KEY" } },
+          },
+          security: [{ apiKey: [] }],
+        },
+      }),
+    );
+}

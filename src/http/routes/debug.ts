@@ -1,0 +1,31 @@
+/**
+ * Fault injection, for tests and drills: kill or crash a signing worker, or close every
+ * PKCS#11 session. Exists only when SIGNET_DEBUG_FAULTS is set, and needs the admin role.
+ */
+import { Elysia, t } from "elysia";
+import { SignetError } from "../../errors";
+import type { Signer } from "../../signer/signer";
+import type { authPlugin } from "../auth";
+
+export function debugRoutes(auth: ReturnType<typeof authPlugin>, signer: Signer) {
+  return new Elysia({ name: "signet.routes.debug" }).use(auth).post(
+    "/v1/debug/faults",
+    ({ body }) => {
+      const injected =
+        body.fault === "closeAllSessions"
+          ? signer.injectFault({ kind: "closeAllSessions" })
+          : signer.injectFault({ kind: body.fault, worker: body.worker ?? 0 });
+      if (!injected) throw new SignetError("resourceNotFound", `no ready worker ${body.worker ?? 0}`);
+      return { injected: body.fault };
+    },
+    {
+      role: "admin",
+      parse: "json",
+      body: t.Object({
+        fault: t.Union([t.Literal("killWorker"), t.Literal("crashWorker"), t.Literal("closeAllSessions")]),
+        worker: t.Optional(t.Integer({ minimum: 0 })),
+      }),
+      detail: { tags: ["Debug"], summary: "Inject a fault (only with SIGNET_DEBUG_FAULTS)" },
+    },
+  );
+}

@@ -1,0 +1,68 @@
+/** POST /v1/synchronousSign and POST /v1/verify: validate, translate, call the signing service. */
+import { Elysia } from "elysia";
+import type { SigningService } from "../../domain/signing/signing-service";
+import type { authPlugin } from "../auth";
+import { withErrors } from "../docs";
+import { decodeBase64, encodeBase64 } from "../encoding";
+import { SignBody, SignResponse, VerifyBody, VerifyResponse } from "./signing.model";
+
+export function signingRoutes(auth: ReturnType<typeof authPlugin>, signing: SigningService) {
+  return new Elysia({ name: "signet.routes.signing" })
+    .use(auth)
+    .post(
+      "/v1/synchronousSign",
+      async ({ body, context }) => {
+        const request = body.signRequest;
+        const { signature, keyVersion } = await signing.sign(
+          {
+            label: request.signKeyName,
+            algorithm: request.signatureAlgorithm,
+            payload: decodeBase64(request.payload, "signRequest.payload"),
+            format: request.signatureType === "RAW" ? "RAW" : "DER",
+          },
+          context,
+        );
+        return { signature: encodeBase64(signature), keyVersion };
+      },
+      {
+        role: "keyOperation",
+        parse: "json",
+        body: SignBody,
+        response: withErrors(SignResponse, "The signature."),
+        detail: {
+          tags: ["Synchronous Key Operations"],
+          operationId: "synchronousSign",
+          summary: "Sign a payload with a key",
+          description: "Signs the base64 payload with the named key in the HSM and returns the signature. Role: keyOperation.",
+        },
+      },
+    )
+    .post(
+      "/v1/verify",
+      async ({ body, context }) => {
+        const request = body.verifySignatureRequest;
+        const signatureValid = await signing.verify(
+          {
+            label: request.signKeyName,
+            algorithm: request.signatureAlgorithm,
+            payload: decodeBase64(request.payload, "verifySignatureRequest.payload"),
+            signature: decodeBase64(request.signature, "verifySignatureRequest.signature"),
+          },
+          context,
+        );
+        return { signatureValid };
+      },
+      {
+        role: "keyOperation",
+        parse: "json",
+        body: VerifyBody,
+        response: withErrors(VerifyResponse, "Whether the signature is valid."),
+        detail: {
+          tags: ["Synchronous Key Operations"],
+          operationId: "verifySignature",
+          summary: "Verify a signature with a key",
+          description: "Verifies the signature over the payload with the public key of the named key, in the HSM. Role: keyOperation.",
+        },
+      },
+    );
+}

@@ -1,0 +1,137 @@
+/**
+ * Encodings between what PKCS#11 returns and what callers expect: SubjectPublicKeyInfo for
+ * public keys, and DER or raw r‖s for ECDSA signatures.
+ *
+ * SubjectPublicKeyInfo goes through @peculiar/asn1-schema (done once per key). The ECDSA
+ * conversions run on every signature, so they are written out here: the structure is two
+ * INTEGERs in a SEQUENCE, and a hand-written encoder is a few hundred nanoseconds where a
+ * schema-driven serializer costs tens of microseconds on this hot path.
+ */
+import { AsnConvert } from "@peculiar/asn1-schema";
+import { AlgorithmIdentifier, SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
+import { RSAPublicKey } from "@peculiar/asn1-rsa";
+import type { CurveInfo } from "./curves";
+
+const OID_RSA_ENCRYPTION = "1.2.840.113549.1.1.1";
+const OID_EC_PUBLIC_KEY = "1.2.840.10045.2.1";
+const OID_ED25519 = "1.3.101.112";
+
+/** An ArrayBuffer holding exactly these bytes (Buffer#slice shares memory, so copy explicitly). */
+function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  return new Uint8Array(bytes).buffer as ArrayBuffer;
+}
+
+/** Positive big-endian integer bytes with leading zeros removed and a sign byte where needed. */
+function derIntegerContent(unsigned: Uint8Array): Uint8Array {
+  let start = 0;
+  while (start < unsigned.length - 1 && unsigned[start] === 0) start++;
+  const trimmed = unsigned.subarray(start);
+  if ((trimmed[0] ?? 0) & 0x80) {
+    const padded = new Uint8Array(trimmed.length + 1);
+    padded.set(trimmed, 1);
+    return padded;
+  }
+  return trimmed;
+}
+
+export function rsaSpki(modulus: Uint8Array, publicExponent: Uint8Array): Uint8Array {
+  const rsaKey = new RSAPublicKey({
+    modulus: toArrayBuffer(derIntegerContent(modulus)),
+    publicExponent: toArrayBuffer(derIntegerContent(publicExponent)),
+  });
+  const spki = new SubjectPublicKeyInfo({
+    algorithm: new AlgorithmIdentifier({ algorithm: OID_RSA_ENCRYPTION, parameters: null }),
+    subjectPublicKey: AsnConvert.serialize(rsaKey),
+  });
+  return new Uint8Array(AsnConvert.serialize(spki));
+}
+
+/** `point` is the uncompressed point 04‖x‖y (EC) or the 32-byte public key (Ed25519). */
+export function curveSpki(curve: CurveInfo, point: Uint8Array): Uint8Array {
+  const algorithm = curve.name === "Ed25519"
+    ? new AlgorithmIdentifier({ algorithm: OID_ED25519 })
+    : new AlgorithmIdentifier({ algorithm: OID_EC_PUBLIC_KEY, parameters: toArrayBuffer(curve.ecParams) });
+  const spki = new SubjectPublicKeyInfo({ algorithm, subjectPublicKey: toArrayBuffer(point) });
+  return new Uint8Array(AsnConvert.serialize(spki));
+}
+
+/**
+ * CKA_EC_POINT is specified as a DER OCTET STRING around the point; some modules return the
+ * bare point. Accepts both.
+ */
+export function unwrapEcPoint(value: Uint8Array, curve: CurveInfo): Uint8Array {
+  const bare = curve.name === "Ed25519" ? curve.fieldBytes : 1 + 2 * curve.fieldBytes;
+  if (value.length === bare) return value;
+  if (value[0] !== 0x04) throw new Error("CKA_EC_POINT is neither a point nor an OCTET STRING");
+  let offset = 2;
+  let length = value[1]!;
+  if (length & 0x80) {
+    const count = length & 0x7f;
+    length = 0;
+    for (let i = 0; i < count; i++) length = (length << 8) | value[2 + i]!;
+    offset = 2 + count;
+  }
+  if (offset + length !== value.length || length !== bare) throw new Error("CKA_EC_POINT has an unexpected length");
+  return value.subarray(offset);
+}
+
+/**
+ * PKCS#11 ECDSA output (r‖s, each fieldBytes long) to the DER ECDSA-Sig-Value of RFC 3279.
+ * r and s are at most 67 bytes (P-521), so their lengths always fit one byte; only the
+ * SEQUENCE of a P-521 signature needs the long length form.
+ */
+export function ecdsaRawToDer(raw: Uint8Array): Uint8Array {
+  const half = raw.length >> 1;
+  const r = derIntegerContent(raw.subarray(0, half));
+  const s = derIntegerContent(raw.subarray(half));
+  const bodyLength = 4 + r.length + s.length;
+  const out = new Uint8Array((bodyLength < 0x80 ? 2 : 3) + bodyLength);
+  let at = 0;
+  out[at++] = 0x30;
+  if (bodyLength >= 0x80) out[at++] = 0x81;
+  out[at++] = bodyLength;
+  out[at++] = 0x02;
+  out[at++] = r.length;
+  out.set(r, at);
+  at += r.length;
+  out[at++] = 0x02;
+  out[at++] = s.length;
+  out.set(s, at);
+  return out;
+}
+
+/**
+ * DER ECDSA-Sig-Value to r‖s of the curve's width. Returns null for anything that is not a
+ * strict DER encoding of two positive integers that fit the curve (a bad signature, not an
+ * error: verification then answers false).
+ */
+export function ecdsaDerToRaw(der: Uint8Array, fieldBytes: number): Uint8Array | null {
+  let at = 0;
+  const readLength = (): number | null => {
+    const first = der[at++];
+    if (first === undefined) return null;
+    if (first < 0x80) return first;
+    if (first === 0x81) {
+      const value = der[at++];
+      return value !== undefined && value >= 0x80 ? value : null;
+    }
+    return null;
+  };
+  if (der[at++] !== 0x30) return null;
+  const seqLength = readLength();
+  if (seqLength === null || at + seqLength !== der.length) return null;
+  const out = new Uint8Array(2 * fieldBytes);
+  for (let part = 0; part < 2; part++) {
+    if (der[at++] !== 0x02) return null;
+    const length = readLength();
+    if (length === null || length === 0 || at + length > der.length) return null;
+    let value = der.subarray(at, at + length);
+    at += length;
+    if (value[0]! & 0x80) return null; // negative
+    if (value.length > 1 && value[0] === 0 && !(value[1]! & 0x80)) return null; // not minimal
+    if (value[0] === 0) value = value.subarray(1);
+    if (value.length > fieldBytes) return null;
+    out.set(value, (part + 1) * fieldBytes - value.length);
+  }
+  return at === der.length ? out : null;
+}

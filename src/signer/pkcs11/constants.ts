@@ -1,0 +1,91 @@
+/**
+ * PKCS#11 numbers Signet uses, from the PKCS#11 2.40 and 3.0 specifications. pkcs11js exports
+ * most of the 2.40 ones but none of the 3.0 EdDSA or SHA-3 numbers, so all of them live here
+ * in one place instead of half from the package and half by hand.
+ */
+
+export const CKO = { PUBLIC_KEY: 2, PRIVATE_KEY: 3, SECRET_KEY: 4 } as const;
+
+export const CKK = { RSA: 0x0, EC: 0x3, EC_EDWARDS: 0x40 } as const;
+
+export const CKA = {
+  CLASS: 0x0,
+  TOKEN: 0x1,
+  PRIVATE: 0x2,
+  LABEL: 0x3,
+  KEY_TYPE: 0x100,
+  ID: 0x102,
+  SENSITIVE: 0x103,
+  ENCRYPT: 0x104,
+  DECRYPT: 0x105,
+  WRAP: 0x106,
+  UNWRAP: 0x107,
+  SIGN: 0x108,
+  VERIFY: 0x10a,
+  DERIVE: 0x10c,
+  MODULUS: 0x120,
+  MODULUS_BITS: 0x121,
+  PUBLIC_EXPONENT: 0x122,
+  EXTRACTABLE: 0x162,
+  NEVER_EXTRACTABLE: 0x164,
+  ALWAYS_SENSITIVE: 0x165,
+  MODIFIABLE: 0x170,
+  COPYABLE: 0x171,
+  DESTROYABLE: 0x172,
+  EC_PARAMS: 0x180,
+  EC_POINT: 0x181,
+} as const;
+
+export const CKM = {
+  RSA_PKCS_KEY_PAIR_GEN: 0x0,
+  RSA_PKCS: 0x1,
+  RSA_PKCS_PSS: 0xd,
+  SHA1_RSA_PKCS: 0x6,
+  SHA1_RSA_PKCS_PSS: 0xe,
+  SHA256_RSA_PKCS: 0x40,
+  SHA384_RSA_PKCS: 0x41,
+  SHA512_RSA_PKCS: 0x42,
+  SHA256_RSA_PKCS_PSS: 0x43,
+  SHA384_RSA_PKCS_PSS: 0x44,
+  SHA512_RSA_PKCS_PSS: 0x45,
+  SHA224_RSA_PKCS: 0x46,
+  SHA224_RSA_PKCS_PSS: 0x47,
+  SHA_1: 0x220,
+  SHA224: 0x255,
+  SHA256: 0x250,
+  SHA384: 0x260,
+  SHA512: 0x270,
+  EC_KEY_PAIR_GEN: 0x1040,
+  ECDSA: 0x1041,
+  ECDSA_SHA1: 0x1042,
+  ECDSA_SHA224: 0x1043,
+  ECDSA_SHA256: 0x1044,
+  ECDSA_SHA384: 0x1045,
+  ECDSA_SHA512: 0x1046,
+  EC_EDWARDS_KEY_PAIR_GEN: 0x1055,
+  EDDSA: 0x1057,
+} as const;
+
+/** Mask generation functions for RSA-PSS (CKG_MGF1_*). */
+export const CKG = { MGF1_SHA1: 1, MGF1_SHA256: 2, MGF1_SHA384: 3, MGF1_SHA512: 4, MGF1_SHA224: 5 } as const;
+
+export const CKF = {
+  RW_SESSION: 0x2,
+  SERIAL_SESSION: 0x4,
+  OS_LOCKING_OK: 0x2,
+  TOKEN_INITIALIZED: 0x400,
+  USER_PIN_INITIALIZED: 0x8,
+} as const;
+
+export const CKU = { SO: 0, USER: 1 } as const;
+
+/** pkcs11js's tag for the CK_RSA_PKCS_PSS_PARAMS structure (its CK_PARAMS_RSA_PSS). */
+export const CK_PARAMS_RSA_PSS = 5;
+
+const MECHANISM_NAMES: Record<number, string> = Object.fromEntries(
+  Object.entries(CKM).map(([name, value]) => [value, `CKM_${name}`]),
+);
+
+export function mechanismName(mechanism: number): string {
+  return MECHANISM_NAMES[mechanism] ?? `CKM_0x${mechanism.toString(16)}`;
+}

@@ -1,0 +1,222 @@
+/**
+ * Runs signer operations on a set of PKCS#11 sessions owned by one thread.
+ *
+ * This is where session faults are handled: an operation that fails because its session is
+ * gone (closed, invalid, device error, logged out) evicts that session, opens a new one, logs
+ * in again if the application lost its login, drops the cached key handles, and is retried
+ * once if it changes nothing on the token. A stale key handle is dropped and the operation
+ * retried the same way.
+ *
+ * With one session (the default for a CPU-bound token such as SoftHSM) a batch runs
+ * synchronously. With more, signatures of a batch are spread over the sessions and run on
+ * the native thread pool, so that a network HSM's round trips overlap.
+ */
+import type { PKCS11 } from "pkcs11js";
+import type { KeyObjectRef, OpFailure, OpResult, OpValue, SignerOp } from "../types";
+import { keyHandleId, parseKeyHandleId } from "../types";
+import { ckrName, failureFromCkr, isSessionFault, isStaleHandle } from "./ckr";
+import {
+  AmbiguousKeyError,
+  describeKeyObjects,
+  destroyKeyObjects,
+  findKeyObjects,
+  generateKeyPair,
+  listKeys,
+} from "./keys";
+import { loadModule, loginUser, openSession, type Handle } from "./module";
+import { loadSigningKey, prepareSignature, signInBackground, signNow, SignPlanner, verify, type SigningKey } from "./signing";
+
+export interface ExecutorOptions {
+  modulePath: string;
+  slot: Handle;
+  pin: string;
+  sessions: number;
+  mechanisms: number[];
+}
+
+const RETRIABLE = new Set<SignerOp["op"]>(["sign", "verify", "describeKey", "listKeys", "ping"]);
+
+function isFailure(value: unknown): value is OpFailure {
+  return typeof value === "object" && value !== null && !(value instanceof Uint8Array) && !Array.isArray(value) && "kind" in value;
+}
+
+function done(value: OpValue | OpFailure): OpResult {
+  return isFailure(value) ? { ok: false, failure: value } : { ok: true, value };
+}
+
+function keyNotFound(ref: KeyObjectRef): OpFailure {
+  return { kind: "keyNotFound", message: `no key labelled "${ref.label}" on the token` };
+}
+
+export class Pkcs11Executor {
+  private readonly sessions: (Handle | null)[];
+  private readonly keys = new Map<string, SigningKey>();
+  private readonly planner: SignPlanner;
+
+  private constructor(private readonly p11: PKCS11, private readonly options: ExecutorOptions) {
+    this.sessions = new Array<Handle | null>(Math.max(1, options.sessions)).fill(null);
+    this.planner = new SignPlanner(new Set(options.mechanisms));
+  }
+
+  static open(options: ExecutorOptions): Pkcs11Executor {
+    const executor = new Pkcs11Executor(loadModule(options.modulePath), options);
+    for (let i = 0; i < executor.sessions.length; i++) executor.session(i);
+    return executor;
+  }
+
+  /** Forgets cached handles, of one key or of all. */
+  invalidate(key?: string): void {
+    if (key === undefined) this.keys.clear();
+    else this.keys.delete(key);
+  }
+
+  /** Closes this executor's sessions. The module stays initialised for the rest of the process. */
+  close(): void {
+    for (let i = 0; i < this.sessions.length; i++) this.evict(i);
+  }
+
+  runBatch(ops: SignerOp[]): OpResult[] | Promise<OpResult[]> {
+    if (this.sessions.length === 1) return ops.map((op) => this.execute(op, 0));
+    return this.runConcurrently(ops);
+  }
+
+  private async runConcurrently(ops: SignerOp[]): Promise<OpResult[]> {
+    const results = new Array<OpResult>(ops.length);
+    const lanes = this.sessions.map(async (_, lane) => {
+      for (let i = lane; i < ops.length; i += this.sessions.length) {
+        const op = ops[i]!;
+        results[i] = op.op === "sign" ? await this.signConcurrently(op, lane) : this.execute(op, lane);
+      }
+    });
+    await Promise.all(lanes);
+    return results;
+  }
+
+  private async signConcurrently(op: Extract<SignerOp, { op: "sign" }>, lane: number): Promise<OpResult> {
+    try {
+      const key = this.signingKey(op.key, lane);
+      if (isFailure(key)) return done(key);
+      const prepared = prepareSignature(key, this.planner.plan(op.algorithm), op.data, op.der);
+      if (isFailure(prepared)) return done(prepared);
+      return done(await signInBackground(this.p11, this.session(lane), prepared));
+    } catch {
+      // Faults are recovered on the synchronous path, which also retries once.
+      return this.execute(op, lane);
+    }
+  }
+
+  private execute(op: SignerOp, lane: number): OpResult {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return done(this.perform(op, lane));
+      } catch (error) {
+        const ckr = ckrName(error);
+        const retry = attempt === 0 && RETRIABLE.has(op.op);
+        if (isSessionFault(ckr)) {
+          const recovered = this.recover(lane);
+          if (recovered && retry) continue;
+        } else if (isStaleHandle(ckr) && "key" in op) {
+          this.keys.delete(op.key);
+          if (retry) continue;
+        }
+        if (error instanceof AmbiguousKeyError) return done({ kind: "hsmError", message: error.message });
+        if (ckr) return done(failureFromCkr(ckr, op.op));
+        return done({ kind: "internal", message: `${op.op} failed: ${(error as Error)?.message ?? String(error)}` });
+      }
+    }
+  }
+
+  private perform(op: SignerOp, lane: number): OpValue | OpFailure {
+    switch (op.op) {
+      case "sign": {
+        const key = this.signingKey(op.key, lane);
+        if (isFailure(key)) return key;
+        const prepared = prepareSignature(key, this.planner.plan(op.algorithm), op.data, op.der);
+        return isFailure(prepared) ? prepared : signNow(this.p11, this.session(lane), prepared);
+      }
+      case "verify": {
+        const key = this.signingKey(op.key, lane);
+        if (isFailure(key)) return key;
+        return verify(this.p11, this.session(lane), key, this.planner.plan(op.algorithm), op.data, op.signature);
+      }
+      case "generateKeyPair": {
+        const session = this.session(lane);
+        const ref = { label: op.label, id: op.id };
+        const objects = generateKeyPair(this.p11, session, ref, op.spec, op.flags);
+        try {
+          const info = describeKeyObjects(this.p11, session, ref, objects);
+          if (!info) throw new Error("the generated key could not be read back");
+          return info;
+        } catch (error) {
+          // A refused request leaves nothing behind on the token.
+          destroyKeyObjects(this.p11, session, objects);
+          throw error;
+        }
+      }
+      case "describeKey": {
+        const session = this.session(lane);
+        const objects = findKeyObjects(this.p11, session, op.ref);
+        if (!objects) return keyNotFound(op.ref);
+        return describeKeyObjects(this.p11, session, op.ref, objects) ?? keyNotFound(op.ref);
+      }
+      case "listKeys":
+        return listKeys(this.p11, this.session(lane));
+      case "destroyKey": {
+        const session = this.session(lane);
+        const objects = findKeyObjects(this.p11, session, op.ref);
+        if (!objects) return keyNotFound(op.ref);
+        this.keys.delete(keyHandleId(op.ref));
+        destroyKeyObjects(this.p11, session, objects);
+        return null;
+      }
+      case "ping":
+        this.p11.C_GetSessionInfo(this.session(lane));
+        return true;
+    }
+  }
+
+  private signingKey(key: string, lane: number): SigningKey | OpFailure {
+    let cached = this.keys.get(key);
+    if (!cached) {
+      const ref = parseKeyHandleId(key);
+      const loaded = loadSigningKey(this.p11, this.session(lane), ref);
+      if (!loaded) return keyNotFound(ref);
+      cached = loaded;
+      this.keys.set(key, cached);
+    }
+    return cached;
+  }
+
+  private session(lane: number): Handle {
+    let session = this.sessions[lane];
+    if (!session) {
+      session = openSession(this.p11, this.options.slot);
+      loginUser(this.p11, session, this.options.pin);
+      this.sessions[lane] = session;
+    }
+    return session;
+  }
+
+  private evict(lane: number): void {
+    const session = this.sessions[lane];
+    this.sessions[lane] = null;
+    if (!session) return;
+    try {
+      this.p11.C_CloseSession(session);
+    } catch {
+      // already gone
+    }
+  }
+
+  /** Replaces a faulted session. Returns false when no new session can be opened. */
+  private recover(lane: number): boolean {
+    this.evict(lane);
+    this.keys.clear();
+    try {
+      this.session(lane);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}

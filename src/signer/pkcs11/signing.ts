@@ -1,0 +1,189 @@
+/**
+ * Signing and verifying with a key on the token, following the plan chosen for the
+ * algorithm on this token (see ../algorithms.ts). Runs inside a pool Worker, on the hot path:
+ * mechanism objects are built once per plan and reused, and buffers are viewed, not copied.
+ */
+import { createHash } from "node:crypto";
+import type { Mechanism, PKCS11 } from "pkcs11js";
+import { planSignature, signatureAlgorithm, type SignPlan, type SignatureAlgorithm, DIGEST_INFO_PREFIX } from "../algorithms";
+import { curveByEcParams, type CurveInfo } from "../curves";
+import { ecdsaDerToRaw, ecdsaRawToDer } from "../encoding";
+import type { KeyObjectRef, KeyType, OpFailure } from "../types";
+import { CKA, CK_PARAMS_RSA_PSS, mechanismName } from "./constants";
+import { ckrName } from "./ckr";
+import { findKeyObjects, type KeyObjects } from "./keys";
+import type { Handle } from "./module";
+
+/** What a Worker caches per key: the object handles and what it needs to size outputs. */
+export interface SigningKey {
+  objects: KeyObjects;
+  type: KeyType;
+  curve: CurveInfo | null;
+  signatureBytes: number;
+}
+
+export function loadSigningKey(p11: PKCS11, session: Handle, ref: KeyObjectRef): SigningKey | null {
+  const objects = findKeyObjects(p11, session, ref);
+  if (!objects) return null;
+  const [keyType] = p11.C_GetAttributeValue(session, objects.privateKey, [{ type: CKA.KEY_TYPE }]);
+  const raw = keyType!.value;
+  const ckk = raw.length >= 8 ? Number(raw.readBigUInt64LE(0)) : raw.readUInt32LE(0);
+  if (ckk === 0) {
+    const [modulus] = p11.C_GetAttributeValue(session, objects.privateKey, [{ type: CKA.MODULUS }]);
+    return { objects, type: "RSA", curve: null, signatureBytes: modulus!.value.length };
+  }
+  const [params] = p11.C_GetAttributeValue(session, objects.privateKey, [{ type: CKA.EC_PARAMS }]);
+  const curve = curveByEcParams(params!.value);
+  if (!curve) return null;
+  const type: KeyType = curve.name === "Ed25519" ? "ED" : "EC";
+  return { objects, type, curve, signatureBytes: 2 * curve.fieldBytes };
+}
+
+interface PreparedPlan extends SignPlan {
+  algorithm: SignatureAlgorithm;
+  mech: Mechanism;
+}
+
+/** Chooses and caches, per algorithm name, how this token carries it out. */
+export class SignPlanner {
+  private readonly plans = new Map<string, PreparedPlan | OpFailure>();
+
+  constructor(private readonly mechanisms: ReadonlySet<number>) {}
+
+  plan(name: string): PreparedPlan | OpFailure {
+    let plan = this.plans.get(name);
+    if (!plan) {
+      plan = this.prepare(name);
+      this.plans.set(name, plan);
+    }
+    return plan;
+  }
+
+  private prepare(name: string): PreparedPlan | OpFailure {
+    const algorithm = signatureAlgorithm(name);
+    if (!algorithm) return { kind: "inputValidation", message: `unknown signature algorithm ${name}` };
+    const plan = planSignature(algorithm, this.mechanisms);
+    if ("missing" in plan) {
+      return {
+        kind: "mechanismNotSupported",
+        message: `the token does not support ${mechanismName(plan.missing)}, which ${name} needs`,
+      };
+    }
+    const mech: Mechanism = plan.pss
+      ? { mechanism: plan.mechanism, parameter: { ...plan.pss, type: CK_PARAMS_RSA_PSS } }
+      : { mechanism: plan.mechanism };
+    return { ...plan, algorithm, mech };
+  }
+}
+
+function isFailure(value: PreparedPlan | OpFailure): value is OpFailure {
+  return "kind" in value;
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** The bytes handed to the token: the payload, its digest, or DigestInfo‖digest. */
+function tokenInput(plan: PreparedPlan, data: Uint8Array): Buffer | OpFailure {
+  if (plan.digestLength !== null && data.length !== plan.digestLength) {
+    return {
+      kind: "invalidPayload",
+      message: `${plan.algorithm.name} takes a ${plan.digestLength}-byte digest as payload, got ${data.length} bytes`,
+    };
+  }
+  let input = asBuffer(data);
+  if (plan.hashInService) input = createHash(plan.hashInService.replace("SHA", "sha")).update(input).digest();
+  if (plan.digestInfo) input = Buffer.concat([DIGEST_INFO_PREFIX[plan.digestInfo], input]);
+  return input;
+}
+
+function checkKeyFits(plan: PreparedPlan, key: SigningKey): OpFailure | null {
+  if (plan.algorithm.keyType === key.type) return null;
+  return {
+    kind: "algorithmNotSupportedByKey",
+    message: `${plan.algorithm.name} needs a ${plan.algorithm.keyType} key, this key is ${key.type}`,
+  };
+}
+
+/** A signature ready to be computed: everything checked, the token input built. */
+export interface PreparedSignature {
+  mech: Mechanism;
+  privateKey: Handle;
+  input: Buffer;
+  out: Buffer;
+  /** Turns the token's output into what the caller asked for (DER for ECDSA by default). */
+  finish(tokenOutput: Buffer): Uint8Array;
+}
+
+const asIs = (tokenOutput: Buffer): Uint8Array => tokenOutput;
+
+export function prepareSignature(
+  key: SigningKey,
+  planOrFailure: PreparedPlan | OpFailure,
+  data: Uint8Array,
+  der: boolean,
+): PreparedSignature | OpFailure {
+  if (isFailure(planOrFailure)) return planOrFailure;
+  const plan = planOrFailure;
+  const mismatch = checkKeyFits(plan, key);
+  if (mismatch) return mismatch;
+  const input = tokenInput(plan, data);
+  if (!Buffer.isBuffer(input)) return input;
+  return {
+    mech: plan.mech,
+    privateKey: key.objects.privateKey,
+    input,
+    // A buffer of its own, so that the result can be transferred to the main thread.
+    out: Buffer.from(new ArrayBuffer(key.signatureBytes)),
+    finish: plan.algorithm.scheme === "ecdsa" && der ? ecdsaRawToDer : asIs,
+  };
+}
+
+export function signNow(p11: PKCS11, session: Handle, prepared: PreparedSignature): Uint8Array {
+  p11.C_SignInit(session, prepared.mech, prepared.privateKey);
+  return prepared.finish(p11.C_Sign(session, prepared.input, prepared.out));
+}
+
+/** Same as signNow, with C_Sign on the native thread pool so that several sessions overlap. */
+export async function signInBackground(p11: PKCS11, session: Handle, prepared: PreparedSignature): Promise<Uint8Array> {
+  p11.C_SignInit(session, prepared.mech, prepared.privateKey);
+  return prepared.finish(await p11.C_SignAsync(session, prepared.input, prepared.out));
+}
+
+/**
+ * Verifies on the token with the key's public key object. A malformed signature is an
+ * invalid signature (false), not an error.
+ */
+export function verify(
+  p11: PKCS11,
+  session: Handle,
+  key: SigningKey,
+  planOrFailure: PreparedPlan | OpFailure,
+  data: Uint8Array,
+  signature: Uint8Array,
+): boolean | OpFailure {
+  if (isFailure(planOrFailure)) return planOrFailure;
+  const plan = planOrFailure;
+  const mismatch = checkKeyFits(plan, key);
+  if (mismatch) return mismatch;
+  if (!key.objects.publicKey) {
+    return { kind: "operationForbiddenForKey", message: "the token holds no public key object for this key" };
+  }
+  const input = tokenInput(plan, data);
+  if (!Buffer.isBuffer(input)) return input;
+  let tokenSignature: Uint8Array | null = signature;
+  if (plan.algorithm.scheme === "ecdsa") {
+    const fieldBytes = key.curve!.fieldBytes;
+    tokenSignature = ecdsaDerToRaw(signature, fieldBytes) ?? (signature.length === 2 * fieldBytes ? signature : null);
+  }
+  if (!tokenSignature || tokenSignature.length !== key.signatureBytes) return false;
+  p11.C_VerifyInit(session, plan.mech, key.objects.publicKey);
+  try {
+    return p11.C_Verify(session, input, asBuffer(tokenSignature));
+  } catch (error) {
+    const ckr = ckrName(error);
+    if (ckr === "CKR_SIGNATURE_INVALID" || ckr === "CKR_SIGNATURE_LEN_RANGE") return false;
+    throw error;
+  }
+}

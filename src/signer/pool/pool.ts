@@ -1,0 +1,297 @@
+/**
+ * The Worker pool on the main thread: a bounded queue of signer operations, dispatched to
+ * Workers in batches.
+ *
+ * Batching: operations submitted while every Worker is busy wait in the queue; when a Worker
+ * has room it takes up to `maxBatch` of them in one message, so one postMessage carries many
+ * signatures when the load is high and exactly one when it is low. Each Worker may hold
+ * `pipelineDepth` batches at once so that it never waits for the main thread between two.
+ *
+ * Bounds and failures: the queue (waiting plus in flight) never exceeds `queueMax`; past it
+ * submit() throws queueFull. A Worker that dies fails the operations it held at once, and a
+ * Worker that does not answer a batch in time is treated as hung: its operations fail with
+ * hsmTimeout, it is terminated, and a replacement is started. Workers are started strictly
+ * one after another, because several Workers loading the PKCS#11 addon at the same moment
+ * crashed Bun.
+ */
+import { ERROR_CATALOGUE, SignetError, type ErrorKind } from "../../errors";
+import type { ExecutorOptions } from "../pkcs11/executor";
+import { SignerSetupError } from "../pkcs11/module";
+import type { OpFailure, OpResult, OpValue, SignerOp } from "../types";
+import { transferablesOf, type FromWorker, type ToWorker } from "./protocol";
+
+export interface PoolOptions {
+  workers: number;
+  sessionsPerWorker: number;
+  queueMax: number;
+  maxBatch: number;
+  pipelineDepth: number;
+  /** Longest a batch of signing or lookup operations may take before its Worker counts as hung. */
+  opTimeoutMs: number;
+  /** The same for a batch that generates a key (RSA-4096 generation takes seconds). */
+  keygenTimeoutMs: number;
+  executor: Omit<ExecutorOptions, "sessions">;
+}
+
+export interface PoolStats {
+  workersReady: number;
+  workersConfigured: number;
+  queued: number;
+  inFlight: number;
+  batches: number;
+  operations: number;
+  workerRestarts: number;
+}
+
+interface Pending {
+  op: SignerOp;
+  resolve: (value: OpValue) => void;
+  reject: (error: SignetError) => void;
+}
+
+interface Batch {
+  items: Pending[];
+  timer: ReturnType<typeof setTimeout>;
+}
+
+class PoolWorker {
+  readonly inFlight = new Map<number, Batch>();
+  ready = false;
+  gone = false;
+  constructor(readonly slot: number, readonly worker: Worker) {}
+}
+
+const SLOW_OPS = new Set<SignerOp["op"]>(["generateKeyPair", "listKeys"]);
+
+function failureError(failure: OpFailure): SignetError {
+  const kind: ErrorKind = failure.kind in ERROR_CATALOGUE ? (failure.kind as ErrorKind) : "hsmError";
+  return new SignetError(kind, failure.message, failure.ckr ? { details: { ckr: failure.ckr } } : undefined);
+}
+
+function* opBytes(items: Pending[]): Iterable<Uint8Array> {
+  for (const { op } of items) {
+    if (op.op === "sign") yield op.data;
+    else if (op.op === "verify") {
+      yield op.data;
+      yield op.signature;
+    }
+  }
+}
+
+export class SignerPool {
+  private readonly workers: (PoolWorker | null)[];
+  private queue: Pending[] = [];
+  private queueHead = 0;
+  private inFlightOps = 0;
+  private nextBatch = 1;
+  private flushScheduled = false;
+  private closed = false;
+  private starting: Promise<unknown> = Promise.resolve();
+  private readonly counters = { batches: 0, operations: 0, workerRestarts: 0 };
+
+  private constructor(private readonly options: PoolOptions) {
+    this.workers = new Array<PoolWorker | null>(options.workers).fill(null);
+  }
+
+  /** Starts every Worker, one after another. Rejects with SignerSetupError if the first cannot start. */
+  static async start(options: PoolOptions): Promise<SignerPool> {
+    const pool = new SignerPool(options);
+    try {
+      for (let slot = 0; slot < options.workers; slot++) await pool.startWorker(slot);
+    } catch (error) {
+      pool.close();
+      throw error;
+    }
+    return pool;
+  }
+
+  submit(op: SignerOp): Promise<OpValue> {
+    if (this.closed) return Promise.reject(new SignetError("hsmUnavailable", "the signer is shutting down"));
+    if (this.queued + this.inFlightOps >= this.options.queueMax) {
+      return Promise.reject(new SignetError("queueFull", `the signing queue is full (${this.options.queueMax} operations)`));
+    }
+    return new Promise<OpValue>((resolve, reject) => {
+      this.queue.push({ op, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        queueMicrotask(this.flush);
+      }
+    });
+  }
+
+  /** Sends a message to every live Worker (cache invalidation). */
+  broadcast(message: ToWorker): void {
+    for (const worker of this.workers) if (worker?.ready) worker.worker.postMessage(message);
+  }
+
+  stats(): PoolStats {
+    return {
+      workersReady: this.workers.filter((w) => w?.ready).length,
+      workersConfigured: this.options.workers,
+      queued: this.queued,
+      inFlight: this.inFlightOps,
+      ...this.counters,
+    };
+  }
+
+  /** Fault injection: ends Worker `slot` from outside (kill) or from inside (crash). */
+  injectWorkerFault(slot: number, mode: "kill" | "crash"): boolean {
+    const target = this.workers[slot];
+    if (!target?.ready) return false;
+    if (mode === "crash") target.worker.postMessage({ t: "crash" } satisfies ToWorker);
+    else {
+      target.worker.terminate();
+      this.lose(target, new SignetError("hsmUnavailable", "the signing worker was stopped while it held this request"));
+    }
+    return true;
+  }
+
+  close(): void {
+    this.closed = true;
+    const error = new SignetError("hsmUnavailable", "the signer is shutting down");
+    for (const worker of this.workers) if (worker) this.lose(worker, error, false);
+    this.failQueued(error);
+  }
+
+  private get queued(): number {
+    return this.queue.length - this.queueHead;
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const { maxBatch, pipelineDepth } = this.options;
+    for (;;) {
+      const waiting = this.queued;
+      if (waiting === 0) break;
+      let target: PoolWorker | null = null;
+      let free = 0;
+      for (const worker of this.workers) {
+        if (!worker?.ready || worker.inFlight.size >= pipelineDepth) continue;
+        free++;
+        if (!target || worker.inFlight.size < target.inFlight.size) target = worker;
+      }
+      if (!target) break;
+      // Share what waits among the Workers that have room, so that one Worker does not
+      // take everything while another stands idle.
+      const take = Math.min(maxBatch, Math.ceil(waiting / free));
+      this.dispatch(target, this.queue.slice(this.queueHead, this.queueHead + take));
+      this.queueHead += take;
+    }
+    if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.queueHead);
+      this.queueHead = 0;
+    }
+  };
+
+  private dispatch(target: PoolWorker, items: Pending[]): void {
+    const id = this.nextBatch++;
+    const slow = items.some((item) => SLOW_OPS.has(item.op.op));
+    const timeout = slow ? this.options.keygenTimeoutMs : this.options.opTimeoutMs;
+    const timer = setTimeout(() => this.hung(target, id), timeout);
+    target.inFlight.set(id, { items, timer });
+    this.inFlightOps += items.length;
+    this.counters.batches++;
+    this.counters.operations += items.length;
+    const ops = items.map((item) => item.op);
+    target.worker.postMessage({ t: "run", batch: id, ops } satisfies ToWorker, transferablesOf(opBytes(items)));
+  }
+
+  private settle(worker: PoolWorker, batchId: number, results: OpResult[]): void {
+    const batch = worker.inFlight.get(batchId);
+    if (!batch) return; // already failed by a timeout
+    worker.inFlight.delete(batchId);
+    clearTimeout(batch.timer);
+    this.inFlightOps -= batch.items.length;
+    for (let i = 0; i < batch.items.length; i++) {
+      const result = results[i]!;
+      const item = batch.items[i]!;
+      if (result.ok) item.resolve(result.value);
+      else item.reject(failureError(result.failure));
+    }
+    if (this.queued > 0) this.flush();
+  }
+
+  private hung(worker: PoolWorker, batchId: number): void {
+    if (!worker.inFlight.has(batchId)) return;
+    worker.worker.terminate();
+    this.lose(worker, new SignetError("hsmTimeout", "the token did not answer in time; the signing worker was replaced"));
+  }
+
+  /** Fails everything a Worker held, forgets it, and (unless closing) starts its replacement. */
+  private lose(worker: PoolWorker, error: SignetError, replace = true): void {
+    if (worker.gone) return;
+    worker.gone = true;
+    worker.ready = false;
+    for (const batch of worker.inFlight.values()) {
+      clearTimeout(batch.timer);
+      this.inFlightOps -= batch.items.length;
+      for (const item of batch.items) item.reject(error);
+    }
+    worker.inFlight.clear();
+    if (this.workers[worker.slot] === worker) this.workers[worker.slot] = null;
+    if (replace && !this.closed) {
+      this.counters.workerRestarts++;
+      this.restart(worker.slot, 0);
+    }
+  }
+
+  private restart(slot: number, attempt: number): void {
+    this.startWorker(slot).then(
+      () => this.flush(),
+      () => {
+        // No Worker can be started (the token is gone): fail what waits rather than let it
+        // hang, and try again with a growing delay.
+        if (!this.workers.some((w) => w?.ready)) {
+          this.failQueued(new SignetError("hsmUnavailable", "no signing worker can reach the token"));
+        }
+        const delay = Math.min(30_000, 250 * 2 ** attempt);
+        if (!this.closed) setTimeout(() => this.restart(slot, attempt + 1), delay);
+      },
+    );
+  }
+
+  private failQueued(error: SignetError): void {
+    const waiting = this.queue.slice(this.queueHead);
+    this.queue = [];
+    this.queueHead = 0;
+    for (const item of waiting) item.reject(error);
+  }
+
+  /** Starts the Worker for `slot` once every earlier start has finished. */
+  private startWorker(slot: number): Promise<void> {
+    const started = this.starting.then(() => this.spawn(slot));
+    this.starting = started.catch(() => undefined);
+    return started;
+  }
+
+  private spawn(slot: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (this.closed) return reject(new SignetError("hsmUnavailable", "the signer is shutting down"));
+      const worker = new Worker(new URL("./worker.ts", import.meta.url).href);
+      const entry = new PoolWorker(slot, worker);
+      worker.onmessage = (event: MessageEvent<FromWorker>) => {
+        const message = event.data;
+        if (message.t === "done") this.settle(entry, message.batch, message.results);
+        else if (message.t === "ready") {
+          entry.ready = true;
+          this.workers[slot] = entry;
+          resolve();
+        } else {
+          entry.gone = true;
+          worker.terminate();
+          reject(message.field ? new SignerSetupError(message.field, message.message) : new Error(message.message));
+        }
+      };
+      worker.addEventListener("close", () => {
+        if (!entry.ready && !entry.gone) {
+          entry.gone = true;
+          reject(new Error("the signing worker exited while starting"));
+          return;
+        }
+        this.lose(entry, new SignetError("hsmUnavailable", "the signing worker stopped while it held this request"));
+      });
+      const options: ExecutorOptions = { ...this.options.executor, sessions: this.options.sessionsPerWorker };
+      worker.postMessage({ t: "init", options } satisfies ToWorker);
+    });
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * A pool Worker: owns its PKCS#11 sessions through one Pkcs11Executor and answers each
+ * batch with one message. Started only by pool.ts, one Worker after another.
+ */
+import { Pkcs11Executor } from "../pkcs11/executor";
+import { SignerSetupError } from "../pkcs11/module";
+import type { OpResult } from "../types";
+import { transferablesOf, type FromWorker, type ToWorker } from "./protocol";
+
+declare const self: Worker;
+
+let executor: Pkcs11Executor | null = null;
+
+function reply(message: FromWorker, transfer: ArrayBuffer[] = []): void {
+  self.postMessage(message, transfer);
+}
+
+function* resultBytes(results: OpResult[]): Iterable<Uint8Array> {
+  for (const result of results) if (result.ok && result.value instanceof Uint8Array) yield result.value;
+}
+
+function answer(batch: number, results: OpResult[]): void {
+  reply({ t: "done", batch, results }, transferablesOf(resultBytes(results)));
+}
+
+self.onmessage = (event: MessageEvent<ToWorker>) => {
+  const message = event.data;
+  switch (message.t) {
+    case "init":
+      try {
+        executor = Pkcs11Executor.open(message.options);
+        reply({ t: "ready" });
+      } catch (error) {
+        const field = error instanceof SignerSetupError ? error.field : null;
+        reply({ t: "initFailed", field, message: (error as Error).message });
+      }
+      return;
+    case "run": {
+      const results = executor!.runBatch(message.ops);
+      if (Array.isArray(results)) answer(message.batch, results);
+      else void results.then((settled) => answer(message.batch, settled));
+      return;
+    }
+    case "invalidate":
+      executor?.invalidate(message.key);
+      return;
+    case "crash":
+      setTimeout(() => {
+        throw new Error("fault injection: worker crash");
+      });
+      return;
+  }
+};

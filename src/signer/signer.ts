@@ -1,0 +1,182 @@
+/**
+ * The signer: the one interface the domain layer uses to reach keys on a token (in the way
+ * step-ca hides every key backend behind one small KMS interface), and its PKCS#11
+ * implementation over the Worker pool.
+ *
+ * The main thread keeps one logged-in session of its own that is never handed to a Worker:
+ * login state belongs to the application, and this session keeps it (and the token's object
+ * handles) alive while Workers come and go.
+ *
+ * Operations that change the token are serialised, and `afterTokenChange` runs inside that
+ * serialisation, so that the embedded token's snapshot never sees a half-written object.
+ */
+import type { PKCS11 } from "pkcs11js";
+import { SignetError } from "../errors";
+import { findTokenSlot, loadModule, loginUser, openSession, unpadLabel, type Handle } from "./pkcs11/module";
+import { SignerPool, type PoolOptions, type PoolStats } from "./pool/pool";
+import {
+  keyHandleId,
+  type KeyObjectRef,
+  type KeyPairSpec,
+  type KeyUsageFlags,
+  type TokenDescription,
+  type TokenKeyInfo,
+} from "./types";
+
+export interface SignerHealth {
+  tokenPresent: boolean;
+  tokenLabel: string;
+  pool: PoolStats;
+}
+
+export interface Signer {
+  readonly token: TokenDescription;
+  /**
+   * `key` is keyHandleId(ref), computed once by the caller. `data` and `signature` are
+   * handed over to a Worker (their buffers are transferred): do not use them afterwards.
+   */
+  sign(key: string, algorithm: string, data: Uint8Array, der: boolean): Promise<Uint8Array>;
+  verify(key: string, algorithm: string, data: Uint8Array, signature: Uint8Array): Promise<boolean>;
+  generateKeyPair(ref: KeyObjectRef, spec: KeyPairSpec, flags: KeyUsageFlags): Promise<TokenKeyInfo>;
+  describeKey(ref: KeyObjectRef): Promise<TokenKeyInfo>;
+  listKeys(): Promise<TokenKeyInfo[]>;
+  destroyKey(ref: KeyObjectRef): Promise<void>;
+  health(): SignerHealth;
+  injectFault(fault: SignerFault): boolean;
+  close(): void;
+}
+
+export type SignerFault =
+  | { kind: "killWorker"; worker: number }
+  | { kind: "crashWorker"; worker: number }
+  | { kind: "closeAllSessions" };
+
+export interface Pkcs11SignerOptions {
+  modulePath: string;
+  tokenLabel: string;
+  pin: string;
+  pool: Omit<PoolOptions, "executor">;
+  /** Runs after every operation that changed the token, before its caller hears of success. */
+  afterTokenChange?: () => void;
+}
+
+export class Pkcs11Signer implements Signer {
+  private session: Handle | null;
+  private mutations: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly p11: PKCS11,
+    private readonly slot: Handle,
+    session: Handle,
+    private readonly pool: SignerPool,
+    readonly token: TokenDescription,
+    private readonly options: Pkcs11SignerOptions,
+  ) {
+    this.session = session;
+  }
+
+  /** Opens the token and starts the pool. Throws SignerSetupError when the module, token or PIN is wrong. */
+  static async open(options: Pkcs11SignerOptions): Promise<Pkcs11Signer> {
+    const p11 = loadModule(options.modulePath);
+    const slot = findTokenSlot(p11, options.tokenLabel);
+    const session = openSession(p11, slot);
+    loginUser(p11, session, options.pin);
+    const info = p11.C_GetTokenInfo(slot);
+    const mechanisms = p11.C_GetMechanismList(slot);
+    const token: TokenDescription = {
+      label: unpadLabel(info.label),
+      manufacturer: unpadLabel(info.manufacturerID),
+      model: unpadLabel(info.model),
+      serialNumber: unpadLabel(info.serialNumber),
+      mechanisms,
+    };
+    const pool = await SignerPool.start({
+      ...options.pool,
+      executor: { modulePath: options.modulePath, slot, pin: options.pin, mechanisms },
+    });
+    return new Pkcs11Signer(p11, slot, session, pool, token, options);
+  }
+
+  async sign(key: string, algorithm: string, data: Uint8Array, der: boolean): Promise<Uint8Array> {
+    return (await this.pool.submit({ op: "sign", key, algorithm, data, der })) as Uint8Array;
+  }
+
+  async verify(key: string, algorithm: string, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
+    return (await this.pool.submit({ op: "verify", key, algorithm, data, signature })) as boolean;
+  }
+
+  generateKeyPair(ref: KeyObjectRef, spec: KeyPairSpec, flags: KeyUsageFlags): Promise<TokenKeyInfo> {
+    return this.mutate(async () => {
+      return (await this.pool.submit({ op: "generateKeyPair", label: ref.label, id: ref.id, spec, flags })) as TokenKeyInfo;
+    });
+  }
+
+  async describeKey(ref: KeyObjectRef): Promise<TokenKeyInfo> {
+    return (await this.pool.submit({ op: "describeKey", ref })) as TokenKeyInfo;
+  }
+
+  async listKeys(): Promise<TokenKeyInfo[]> {
+    return (await this.pool.submit({ op: "listKeys" })) as TokenKeyInfo[];
+  }
+
+  destroyKey(ref: KeyObjectRef): Promise<void> {
+    return this.mutate(async () => {
+      await this.pool.submit({ op: "destroyKey", ref });
+      this.pool.broadcast({ t: "invalidate", key: keyHandleId(ref) });
+    });
+  }
+
+  health(): SignerHealth {
+    let tokenPresent = false;
+    try {
+      this.p11.C_GetTokenInfo(this.slot);
+      this.p11.C_GetSessionInfo(this.keepAliveSession());
+      tokenPresent = true;
+    } catch {
+      this.session = null;
+    }
+    return { tokenPresent, tokenLabel: this.token.label, pool: this.pool.stats() };
+  }
+
+  injectFault(fault: SignerFault): boolean {
+    switch (fault.kind) {
+      case "killWorker":
+        return this.pool.injectWorkerFault(fault.worker, "kill");
+      case "crashWorker":
+        return this.pool.injectWorkerFault(fault.worker, "crash");
+      case "closeAllSessions":
+        // Closes every session of the application, the Workers' included, which also logs
+        // the application out: the next operation of each Worker must recover.
+        this.p11.C_CloseAllSessions(this.slot);
+        this.session = null;
+        this.keepAliveSession();
+        return true;
+    }
+  }
+
+  close(): void {
+    this.pool.close();
+  }
+
+  /** The main thread's own session, reopened (and logged in again) if it was lost. */
+  private keepAliveSession(): Handle {
+    if (!this.session) {
+      const session = openSession(this.p11, this.slot);
+      loginUser(this.p11, session, this.options.pin);
+      this.session = session;
+    }
+    return this.session;
+  }
+
+  private mutate<T>(change: () => Promise<T>): Promise<T> {
+    const run = this.mutations.then(async () => {
+      const result = await change();
+      this.options.afterTokenChange?.();
+      return result;
+    });
+    this.mutations = run.catch(() => undefined);
+    return run.catch((error: unknown) => {
+      throw error instanceof SignetError ? error : new SignetError("hsmError", "the token refused the change", { cause: error });
+    });
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The vocabulary of the signer layer: what a key is on the token, and the operations the
+ * worker pool runs. Nothing here knows of HTTP, the database or API field names; the domain
+ * layer translates its requests into these types.
+ */
+
+export type KeyType = "RSA" | "EC" | "ED";
+
+export type CurveName = "P-256" | "P-384" | "P-521" | "secp256k1" | "Ed25519";
+
+/** Boolean PKCS#11 attributes a caller may choose when a key is made. */
+export interface KeyUsageFlags {
+  sign: boolean;
+  decrypt: boolean;
+  unwrap: boolean;
+  derive: boolean;
+  extractable: boolean;
+  modifiable: boolean;
+  destroyable: boolean;
+  sensitive: boolean;
+  copyable: boolean;
+}
+
+/** The attributes as read back from the token, including the ones the token derives. */
+export interface TokenKeyFlags extends KeyUsageFlags {
+  alwaysSensitive: boolean;
+  neverExtractable: boolean;
+}
+
+export type KeyPairSpec =
+  | { type: "RSA"; bits: 2048 | 3072 | 4096 }
+  | { type: "EC"; curve: Exclude<CurveName, "Ed25519"> }
+  | { type: "ED"; curve: "Ed25519" };
+
+/**
+ * How a key is found on the token. Several versions of one key share the label and differ
+ * in CKA_ID; `id` is that CKA_ID in lowercase hex ("" when the object has none).
+ */
+export interface KeyObjectRef {
+  label: string;
+  id: string;
+}
+
+/** What the token says about one key (private key object plus its public half, if any). */
+export interface TokenKeyInfo {
+  ref: KeyObjectRef;
+  type: KeyType;
+  /** RSA modulus bits, or the curve's field size for EC and ED keys. */
+  bits: number;
+  curve: CurveName | null;
+  /** DER SubjectPublicKeyInfo, or null when the token holds no public part for the key. */
+  publicKeySpki: Uint8Array | null;
+  flags: TokenKeyFlags;
+}
+
+export interface TokenDescription {
+  label: string;
+  manufacturer: string;
+  model: string;
+  serialNumber: string;
+  mechanisms: number[];
+}
+
+/** Operations the pool runs. Each is answered by exactly one OpResult. */
+export type SignerOp =
+  | { op: "sign"; key: string; algorithm: string; data: Uint8Array; der: boolean }
+  | { op: "verify"; key: string; algorithm: string; data: Uint8Array; signature: Uint8Array }
+  | { op: "generateKeyPair"; label: string; id: string; spec: KeyPairSpec; flags: KeyUsageFlags }
+  | { op: "describeKey"; ref: KeyObjectRef }
+  | { op: "listKeys" }
+  | { op: "destroyKey"; ref: KeyObjectRef }
+  | { op: "ping" };
+
+export type OpValue = Uint8Array | boolean | TokenKeyInfo | TokenKeyInfo[] | null;
+
+export interface OpFailure {
+  /** A SignetError kind (see src/errors.ts). */
+  kind: string;
+  message: string;
+  /** PKCS#11 return value name when the failure came from the token, e.g. CKR_KEY_TYPE_INCONSISTENT. */
+  ckr?: string;
+}
+
+export type OpResult = { ok: true; value: OpValue } | { ok: false; failure: OpFailure };
+
+/** The cache key a worker uses for a key's object handles. */
+export function keyHandleId(ref: KeyObjectRef): string {
+  return `${ref.label}\u0000${ref.id}`;
+}
+
+export function parseKeyHandleId(key: string): KeyObjectRef {
+  const split = key.indexOf("\u0000");
+  return split < 0 ? { label: key, id: "" } : { label: key.slice(0, split), id: key.slice(split + 1) };
+}

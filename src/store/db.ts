@@ -1,0 +1,23 @@
+/** The store: the SQLite file under the data directory, migrated, and its repositories. */
+import { chmodSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { openSqlite } from "../platform/sqlite";
+import { CredentialRepository } from "./credentials";
+import { KeyRepository } from "./keys";
+
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../migrations", import.meta.url));
+
+export interface Store {
+  keys: KeyRepository;
+  credentials: CredentialRepository;
+  close(): void;
+}
+
+export function openStore(dataDir: string): Store {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const path = join(dataDir, "signet.db");
+  const { db, close } = openSqlite(path, MIGRATIONS_FOLDER);
+  chmodSync(path, 0o600);
+  return { keys: new KeyRepository(db), credentials: new CredentialRepository(db), close };
+}

@@ -1,0 +1,40 @@
+/** Key metadata: one row per key, one per version. Owned by the key service. */
+import { asc, eq } from "drizzle-orm";
+import type { SqlDatabase } from "../platform/sqlite";
+import { keys, keyVersions, type KeyRow, type KeyVersionRow } from "./schema";
+
+export interface StoredKey {
+  key: KeyRow;
+  versions: KeyVersionRow[];
+}
+
+export class KeyRepository {
+  constructor(private readonly db: SqlDatabase) {}
+
+  insert(key: KeyRow, versions: KeyVersionRow[]): void {
+    this.db.transaction((tx) => {
+      tx.insert(keys).values(key).run();
+      if (versions.length > 0) tx.insert(keyVersions).values(versions).run();
+    });
+  }
+
+  get(label: string): StoredKey | null {
+    const key = this.db.select().from(keys).where(eq(keys.label, label)).get();
+    if (!key) return null;
+    const versions = this.db
+      .select()
+      .from(keyVersions)
+      .where(eq(keyVersions.label, label))
+      .orderBy(asc(keyVersions.version))
+      .all();
+    return { key, versions };
+  }
+
+  labels(): string[] {
+    return this.db.select({ label: keys.label }).from(keys).orderBy(asc(keys.label)).all().map((row) => row.label);
+  }
+
+  delete(label: string): void {
+    this.db.delete(keys).where(eq(keys.label, label)).run();
+  }
+}

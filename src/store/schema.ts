@@ -1,0 +1,72 @@
+/**
+ * The database schema (drizzle). The TypeScript here is the source of truth; SQL migrations
+ * in migrations/ are generated from it with `npm run db:generate` and applied at start-up.
+ *
+ * The token is the source of truth for what keys exist; the `keys` table holds what the
+ * token cannot: Signet's own metadata (versions and their CKA_IDs, creation request, policy).
+ */
+import { integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+export const keys = sqliteTable("keys", {
+  label: text("label").primaryKey(),
+  /** RSA, EC or ED. */
+  algorithm: text("algorithm").notNull(),
+  keySize: integer("key_size"),
+  curveOid: text("curve_oid"),
+  /** The TSB policy object given at creation, as JSON, or null. */
+  policy: text("policy"),
+  currentVersion: integer("current_version").notNull().default(1),
+  /** "generated" by Signet, or "adopted" from objects already on the token. */
+  origin: text("origin").notNull(),
+  createdAt: text("created_at").notNull(),
+});
+
+export const keyVersions = sqliteTable(
+  "key_versions",
+  {
+    label: text("label")
+      .notNull()
+      .references(() => keys.label, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    /** CKA_ID of this version's objects on the token, lowercase hex ("" for none). */
+    tokenId: text("token_id").notNull(),
+    /** DER SubjectPublicKeyInfo, base64, or null when the token holds no public part. */
+    publicKey: text("public_key"),
+    createdAt: text("created_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.label, table.version] })],
+);
+
+export const apiClients = sqliteTable("api_clients", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  /** JSON array of role names. */
+  roles: text("roles").notNull(),
+  createdAt: text("created_at").notNull(),
+  disabledAt: text("disabled_at"),
+});
+
+export const apiCredentials = sqliteTable(
+  "api_credentials",
+  {
+    id: text("id").primaryKey(),
+    clientId: text("client_id")
+      .notNull()
+      .references(() => apiClients.id, { onDelete: "cascade" }),
+    kind: text("kind").notNull().default("apiKey"),
+    /** Base64url of the first 12 bytes of SHA-256(secret): finds the row without the secret. */
+    lookup: text("lookup").notNull(),
+    /** Hex SHA-256 of the whole secret, compared in constant time. */
+    secretHash: text("secret_hash").notNull(),
+    createdAt: text("created_at").notNull(),
+    notBefore: text("not_before"),
+    notAfter: text("not_after"),
+    revokedAt: text("revoked_at"),
+  },
+  (table) => [uniqueIndex("api_credentials_lookup").on(table.lookup)],
+);
+
+export type KeyRow = typeof keys.$inferSelect;
+export type KeyVersionRow = typeof keyVersions.$inferSelect;
+export type ApiClientRow = typeof apiClients.$inferSelect;
+export type ApiCredentialRow = typeof apiCredentials.$inferSelect;
