@@ -35,7 +35,6 @@ export const ERROR_CATALOGUE = {
   missingApiKey: { errorCode: 416, reason: "res.error.missing.api.key" },
   invalidApiKey: { errorCode: 631, reason: "res.error.invalid.api.key" },
   roleMissing: { errorCode: 400, reason: "res.error.security.not.allowed" },
-  debugDisabled: { errorCode: 460, reason: "res.error.debug.disabled" },
 
   // The HSM and the pool in front of it.
   hsmError: { errorCode: 701, reason: "res.error.in.hsm" },

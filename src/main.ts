@@ -85,8 +85,11 @@ async function main(): Promise<void> {
   if (reconciled.adopted.length + reconciled.dropped.length > 0) logger.info("reconciled keys with the token", reconciled);
   const signing = new SigningService(keys, signer, config.maxPayloadBytes);
 
-  const app = createApp({ access, keys, signing, signer, logger, debugFaults: config.debugFaults });
-  const server = listen(app, { host: config.host, port: config.port, maxRequestBodySize: config.maxBodyBytes });
+  const app = createApp({ access, keys, signing, signer, logger, debugFaults: config.debugFaults, maxBodyBytes: config.maxBodyBytes });
+  // Bun's own limit is a backstop for bodies sent without a length (it answers a bare 413);
+  // a body that announces its length is refused by the app first, with the error body.
+  const backstop = 2 * config.maxBodyBytes + (1 << 20);
+  const server = listen(app, { host: config.host, port: config.port, maxRequestBodySize: backstop });
   logger.info("listening", {
     url: server.url,
     tokenLabel: signer.token.label,

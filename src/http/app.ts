@@ -27,6 +27,8 @@ export interface AppServices {
   signer: Signer;
   logger: Logger;
   debugFaults: boolean;
+  /** Requests announcing a longer body are refused with the TSB error body before it is read. */
+  maxBodyBytes: number;
 }
 
 /** Headers every answer carries: no sniffing, no framing, no caching of key material. */
@@ -67,6 +69,10 @@ export function createApp(services: AppServices) {
     .headers(SECURITY_HEADERS)
     .onRequest(({ request, set }) => {
       set.headers["x-request-id"] = assignRequestId(request);
+      const length = Number(request.headers.get("content-length") ?? 0);
+      if (length > services.maxBodyBytes) {
+        throw new SignetError("payloadTooLarge", `the request body is ${length} bytes; at most ${services.maxBodyBytes} are accepted`);
+      }
     })
     .onError(({ code, error, request }) => {
       const signetError = toSignetError(code, error);

@@ -28,7 +28,6 @@ export const HTTP_STATUS: Record<ErrorKind, number> = {
   missingApiKey: 401,
   invalidApiKey: 401,
   roleMissing: 403,
-  debugDisabled: 404,
   hsmError: 500,
   hsmUnavailable: 503,
   queueFull: 503,

@@ -49,6 +49,7 @@ export interface Signer {
 export type SignerFault =
   | { kind: "killWorker"; worker: number }
   | { kind: "crashWorker"; worker: number }
+  | { kind: "hangWorker"; worker: number }
   | { kind: "closeAllSessions" };
 
 export interface Pkcs11SignerOptions {
@@ -144,6 +145,8 @@ export class Pkcs11Signer implements Signer {
         return this.pool.injectWorkerFault(fault.worker, "kill");
       case "crashWorker":
         return this.pool.injectWorkerFault(fault.worker, "crash");
+      case "hangWorker":
+        return this.pool.injectWorkerFault(fault.worker, "hang");
       case "closeAllSessions":
         // Closes every session of the application, the Workers' included, which also logs
         // the application out: the next operation of each Worker must recover.

@@ -22,7 +22,7 @@ export function debugRoutes(auth: ReturnType<typeof authPlugin>, signer: Signer)
       role: "admin",
       parse: "json",
       body: t.Object({
-        fault: t.Union([t.Literal("killWorker"), t.Literal("crashWorker"), t.Literal("closeAllSessions")]),
+        fault: t.Union([t.Literal("killWorker"), t.Literal("crashWorker"), t.Literal("hangWorker"), t.Literal("closeAllSessions")]),
         worker: t.Optional(t.Integer({ minimum: 0 })),
       }),
       detail: { tags: ["Debug"], summary: "Inject a fault (only with SIGNET_DEBUG_FAULTS)" },

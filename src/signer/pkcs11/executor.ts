@@ -52,6 +52,7 @@ export class Pkcs11Executor {
   private readonly sessions: (Handle | null)[];
   private readonly keys = new Map<string, SigningKey>();
   private readonly planner: SignPlanner;
+  private previous: Promise<unknown> = Promise.resolve();
 
   private constructor(private readonly p11: PKCS11, private readonly options: ExecutorOptions) {
     this.sessions = new Array<Handle | null>(Math.max(1, options.sessions)).fill(null);
@@ -77,7 +78,11 @@ export class Pkcs11Executor {
 
   runBatch(ops: SignerOp[]): OpResult[] | Promise<OpResult[]> {
     if (this.sessions.length === 1) return ops.map((op) => this.execute(op, 0));
-    return this.runConcurrently(ops);
+    // Batches arrive while an earlier one still awaits the token; each session may run only
+    // one operation at a time, so batches take their turn.
+    const run = this.previous.then(() => this.runConcurrently(ops));
+    this.previous = run.catch(() => undefined);
+    return run;
   }
 
   private async runConcurrently(ops: SignerOp[]): Promise<OpResult[]> {

@@ -134,14 +134,15 @@ export class SignerPool {
     };
   }
 
-  /** Fault injection: ends Worker `slot` from outside (kill) or from inside (crash). */
-  injectWorkerFault(slot: number, mode: "kill" | "crash"): boolean {
+  /** Fault injection: ends Worker `slot` from outside (kill) or inside (crash), or stalls it (hang). */
+  injectWorkerFault(slot: number, mode: "kill" | "crash" | "hang"): boolean {
     const target = this.workers[slot];
     if (!target?.ready) return false;
     if (mode === "crash") target.worker.postMessage({ t: "crash" } satisfies ToWorker);
+    else if (mode === "hang") target.worker.postMessage({ t: "hang", ms: 60_000 } satisfies ToWorker);
     else {
-      target.worker.terminate();
       this.lose(target, new SignetError("hsmUnavailable", "the signing worker was stopped while it held this request"));
+      target.worker.terminate();
     }
     return true;
   }
@@ -213,8 +214,10 @@ export class SignerPool {
 
   private hung(worker: PoolWorker, batchId: number): void {
     if (!worker.inFlight.has(batchId)) return;
-    worker.worker.terminate();
+    // lose() before terminate(): terminate may deliver the close event at once, and the
+    // requests must fail as timed out, not as stopped.
     this.lose(worker, new SignetError("hsmTimeout", "the token did not answer in time; the signing worker was replaced"));
+    worker.worker.terminate();
   }
 
   /** Fails everything a Worker held, forgets it, and (unless closing) starts its replacement. */

@@ -8,7 +8,9 @@ export type ToWorker =
   | { t: "run"; batch: number; ops: SignerOp[] }
   | { t: "invalidate"; key?: string }
   /** Fault injection for tests: the Worker throws from its event loop and dies. */
-  | { t: "crash" };
+  | { t: "crash" }
+  /** Fault injection for tests: the Worker stops answering for `ms` milliseconds. */
+  | { t: "hang"; ms: number };
 
 export type FromWorker =
   | { t: "ready" }

@@ -45,9 +45,14 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       executor?.invalidate(message.key);
       return;
     case "crash":
-      setTimeout(() => {
-        throw new Error("fault injection: worker crash");
-      });
+      // Uncaught in the message handler: the Worker dies with the batches it still holds.
+      throw new Error("fault injection: worker crash");
+    case "hang": {
+      const until = Date.now() + message.ms;
+      while (Date.now() < until) {
+        // busy, as a Worker stuck in a slow token call would be
+      }
       return;
+    }
   }
 };

@@ -1,0 +1,48 @@
+/** Starts the Signet server for a bench run (port 0; the URL comes from its "listening" line). */
+import { resolve } from "node:path";
+import type { Subprocess } from "bun";
+
+export const ROOT = resolve(import.meta.dir, "../..");
+
+export interface BenchServer {
+  url: string;
+  pid: number;
+  process: Subprocess;
+  startupMs: number;
+  stop(): Promise<void>;
+}
+
+export async function startServer(dataDir: string, apiKey: string, env: Record<string, string> = {}): Promise<BenchServer> {
+  const started = performance.now();
+  const proc = Bun.spawn([process.execPath, "src/main.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, SIGNET_PORT: "0", SIGNET_DATA_DIR: dataDir, SIGNET_BOOTSTRAP_API_KEY: apiKey, ...env },
+    stdout: "pipe",
+    stderr: "inherit",
+  });
+  const reader = proc.stdout.getReader();
+  const decoder = new TextDecoder();
+  let seen = "";
+  let url = "";
+  while (!url) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error(`the server exited before listening:\n${seen}`);
+    seen += decoder.decode(value, { stream: true });
+    url = /"url":"(http:\/\/[^"]+)"[^\n]*"msg":"listening"/.exec(seen)?.[1] ?? "";
+  }
+  const startupMs = Math.round(performance.now() - started);
+  // Keep draining its output so that the server never blocks on a full pipe.
+  void (async () => {
+    while (!(await reader.read()).done) {}
+  })();
+  return {
+    url,
+    pid: proc.pid,
+    process: proc,
+    startupMs,
+    stop: async () => {
+      proc.kill("SIGTERM");
+      await proc.exited;
+    },
+  };
+}

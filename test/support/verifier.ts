@@ -1,0 +1,79 @@
+/**
+ * Checks signatures with Node.js's crypto (OpenSSL) in a separate process: an independent
+ * verifier, not the code that made the signatures and not even the same runtime.
+ */
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { ROOT } from "./server";
+
+export interface VerifyJob {
+  spki: string;
+  message: Uint8Array;
+  signature: Uint8Array;
+  hash: string | null;
+  padding?: "pkcs1" | "pss";
+  saltLength?: number;
+  dsaEncoding?: "der" | "ieee-p1363";
+}
+
+/** Verifies many jobs with one Node process. Returns one boolean per job (throws on a malformed job). */
+export async function verifyWithNode(jobs: VerifyJob[]): Promise<boolean[]> {
+  if (jobs.length === 0) return [];
+  const input = jobs
+    .map((job) =>
+      JSON.stringify({
+        ...job,
+        message: Buffer.from(job.message).toString("base64"),
+        signature: Buffer.from(job.signature).toString("base64"),
+      }),
+    )
+    .join("\n");
+  const proc = Bun.spawn(["node", join(ROOT, "test/support/node-verify.mjs")], { stdin: new Blob([`${input}\n`]), stdout: "pipe", stderr: "pipe" });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  if (code !== 0) throw new Error(`node verifier failed: ${err}`);
+  return out
+    .trim()
+    .split("\n")
+    .map((line) => {
+      const answer = JSON.parse(line) as { valid?: boolean; error?: string };
+      if (answer.error) throw new Error(`node verifier: ${answer.error}`);
+      return answer.valid!;
+    });
+}
+
+const HASH_BYTES: Record<string, number> = { sha1: 20, sha224: 28, sha256: 32, sha384: 48, sha512: 64 };
+
+/**
+ * For a Securosys algorithm name: the payload to send, and the verification job for the
+ * signature that comes back. Pre-hashed algorithms get the digest of `message` (and, for
+ * NONE_WITH_RSA, its DigestInfo), and are verified as signatures over `message`: exactly
+ * what a correct pre-hashed signature must be.
+ */
+export function signingCase(algorithm: string, message: Uint8Array, spki: string, raw = false) {
+  const match = /^(NONE)?(SHA1|SHA224|SHA256|SHA384|SHA512)?_?WITH_(RSA_PSS|RSA|ECDSA)$/.exec(algorithm);
+  if (algorithm === "EDDSA") {
+    return { payload: message, job: (signature: Uint8Array): VerifyJob => ({ spki, message, signature, hash: null }) };
+  }
+  if (!match) throw new Error(`no test case for ${algorithm}`);
+  const [, none, hashName, scheme] = match;
+  const hash = (hashName ?? "SHA256").toLowerCase();
+  const digest = createHash(hash).update(message).digest();
+  let payload: Uint8Array = message;
+  if (none && hashName) payload = digest;
+  if (none && !hashName) {
+    // NONE_WITH_RSA signs the caller's DigestInfo; NONE_WITH_ECDSA signs the caller's digest.
+    payload = scheme === "RSA" ? Buffer.concat([Buffer.from("3031300d060960864801650304020105000420", "hex"), digest]) : digest;
+  }
+  return {
+    payload,
+    job: (signature: Uint8Array): VerifyJob => ({
+      spki,
+      message,
+      signature,
+      hash,
+      padding: scheme === "RSA_PSS" ? "pss" : scheme === "RSA" ? "pkcs1" : undefined,
+      saltLength: scheme === "RSA_PSS" ? HASH_BYTES[hash] : undefined,
+      dsaEncoding: scheme === "ECDSA" ? (raw ? "ieee-p1363" : "der") : undefined,
+    }),
+  };
+}
