@@ -1,108 +1,285 @@
 /**
- * Signet's bench suite. One run, on one token and the same keys:
- *   1. the raw in-process PKCS#11 signing rate (one thread, pkcs11js, no HTTP), and
- *   2. POST /v1/synchronousSign under autocannon,
- * for RSA-2048 and ECDSA P-256, with the ratio service / raw. Results are printed and
- * written as JSON under bench/results/.
+ * Signet's bench suite. In one run, on one token and the same keys, for RSA-2048 PKCS#1 v1.5,
+ * RSA-2048 PSS, ECDSA P-256 and Ed25519:
+ *   1. the physical limit: native/p11bench.c, compiled now, signing in a tight loop through the
+ *      same PKCS#11 module with one thread and with one thread per core;
+ *   2. the Worker pool called in-process at saturation (no HTTP);
+ *   3. POST /v1/synchronousSign under wrk (when installed) and autocannon;
+ *   4. the HTTP floor: the same generators against an authenticated trivial route;
+ *   5. latency under load: autocannon at a fixed 50% and 80% of the measured maximum;
+ *   6. POST /v1/batchSign with 64 P-256 signatures per call, when the route exists;
+ * with requests per second, latency percentiles, the server's CPU and peak RSS, the load
+ * generator's CPU, the ratios service/physical and service/floor, and the targets of
+ * issue 7. Writes bench/results/<date>.json, .md and latest.svg (shown in the README).
  *
- *   bun bench/run.ts [--seconds 10] [--connections 64] [--quick]
+ *   bun bench/run.ts [--seconds 10] [--connections 64] [--quick] [--label name]
+ *   --quick: about a second per measurement and no files written (the CI smoke)
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, hostname, tmpdir } from "node:os";
+import { hostname, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { findSoftHsmModule, prepareEmbeddedToken } from "../src/signer/embedded/softhsm";
 import { Pkcs11Signer } from "../src/signer/signer";
-import type { KeyPairSpec, KeyUsageFlags } from "../src/signer/types";
-import { autocannon, type LoadResult } from "./lib/load";
-import { measureRaw, rawKeys } from "./lib/raw";
-import { ROOT, startServer } from "./lib/server";
+import { keyHandleId, type KeyPairSpec, type KeyUsageFlags } from "../src/signer/types";
+import { autocannon, wrk, wrkInstalled, type LoadRequest, type LoadResult } from "./lib/load";
+import { compileNative, runNative, type NativeTarget } from "./lib/native";
+import { measurePool } from "./lib/pool";
+import { coreCount, cpuModel, cpuSeconds, peakRssMb } from "./lib/proc";
+import { markdown, svgChart, type AlgorithmReport, type BatchReport, type BenchReport, type MeasuredLoad, type Target } from "./lib/report";
+import { ROOT, startServer, type BenchServer } from "./lib/server";
+import { ratio } from "./lib/stats";
 
-function arg(name: string, fallback: number): number {
+function option(name: string, fallback: string): string {
   const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 ? Number(process.argv[at + 1]) : fallback;
+  return at >= 0 ? process.argv[at + 1]! : fallback;
 }
 
 const quick = process.argv.includes("--quick");
-const seconds = arg("seconds", quick ? 2 : 10);
-const connections = arg("connections", 64);
-const dataDir = join(tmpdir(), `signet-bench-${process.pid}`);
+const seconds = Number(option("seconds", quick ? "1" : "10"));
+const connections = Number(option("connections", "64"));
+const label = option("label", "");
+const cores = coreCount();
+const started = performance.now();
 const apiKey = `bench-${randomBytes(16).toString("hex")}`;
 const message = Buffer.from("Signet bench payload: pay 100.00 CHF to account CH93 0076 2011 6238 5295 7");
+const payloadBase64 = message.toString("base64");
 
-const CASES: { label: string; spec: KeyPairSpec; algorithm: string }[] = [
-  { label: "bench-rsa-2048", spec: { type: "RSA", bits: 2048 }, algorithm: "SHA256_WITH_RSA" },
-  { label: "bench-p256", spec: { type: "EC", curve: "P-256" }, algorithm: "SHA256_WITH_ECDSA" },
-];
+const CASES = [
+  { name: "RSA-2048 PKCS#1 v1.5", label: "bench-rsa-2048", spec: { type: "RSA", bits: 2048 }, algorithm: "SHA256_WITH_RSA", native: "rsa-pkcs" },
+  { name: "RSA-2048 PSS", label: "bench-rsa-2048", spec: { type: "RSA", bits: 2048 }, algorithm: "SHA256_WITH_RSA_PSS", native: "rsa-pss" },
+  { name: "ECDSA P-256", label: "bench-p256", spec: { type: "EC", curve: "P-256" }, algorithm: "SHA256_WITH_ECDSA", native: "ecdsa" },
+  { name: "Ed25519", label: "bench-ed25519", spec: { type: "ED", curve: "Ed25519" }, algorithm: "EDDSA", native: "eddsa" },
+] as const;
 
-const flags: KeyUsageFlags = {
+const FLAGS: KeyUsageFlags = {
   sign: true, decrypt: false, unwrap: false, derive: false, extractable: false,
   modifiable: false, destroyable: true, sensitive: true, copyable: false,
 };
 
-function log(line: string): void {
-  process.stderr.write(`${line}\n`);
+function progress(line: string): void {
+  process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
+}
+
+function signRequest(url: string, key: string, algorithm: string): LoadRequest {
+  return {
+    url: `${url}/v1/synchronousSign`,
+    method: "POST",
+    headers: { "x-api-key": apiKey, "content-type": "application/json" },
+    body: JSON.stringify({ signRequest: { payload: payloadBase64, signKeyName: key, signatureAlgorithm: algorithm } }),
+  };
+}
+
+/** Runs one load against the server and adds the server's CPU and memory to the result. */
+async function measured(server: BenchServer, run: () => Promise<LoadResult>): Promise<MeasuredLoad> {
+  const cpu0 = cpuSeconds(server.pid);
+  const t0 = performance.now();
+  const result = await run();
+  const elapsed = (performance.now() - t0) / 1000;
+  const serverCores = Math.round(((cpuSeconds(server.pid) - cpu0) / elapsed) * 100) / 100;
+  if (result.non2xx + result.errors > 0) progress(`  ${result.non2xx} non-2xx answers and ${result.errors} errors`);
+  return { ...result, serverCores, serverPeakRssMb: peakRssMb(server.pid) };
+}
+
+async function bothGenerators(server: BenchServer, request: LoadRequest): Promise<{ wrk?: MeasuredLoad; autocannon: MeasuredLoad }> {
+  const withWrk = wrkInstalled() ? await measured(server, () => wrk(request, { connections, seconds, threads: cores })) : undefined;
+  const withAutocannon = await measured(server, () => autocannon(request, { connections, seconds }));
+  return { ...(withWrk ? { wrk: withWrk } : {}), autocannon: withAutocannon };
+}
+
+function best(loads: { wrk?: MeasuredLoad; autocannon: MeasuredLoad }): MeasuredLoad {
+  return loads.wrk && loads.wrk.requestsPerSecond > loads.autocannon.requestsPerSecond ? loads.wrk : loads.autocannon;
+}
+
+async function firstSignature(server: BenchServer): Promise<number> {
+  const request = signRequest(server.url, "bench-p256", "SHA256_WITH_ECDSA");
+  for (;;) {
+    const response = await fetch(request.url, { method: "POST", headers: request.headers, body: request.body });
+    if (response.ok) return Math.round(performance.now() - server.spawnedAt);
+    await Bun.sleep(5);
+  }
+}
+
+async function prepareToken(dataDir: string) {
+  const token = prepareEmbeddedToken(dataDir, findSoftHsmModule()!);
+  const signer = await Pkcs11Signer.open({
+    modulePath: token.modulePath, tokenLabel: token.tokenLabel, pin: token.pin,
+    pool: { workers: cores, sessionsPerWorker: 1, queueMax: 100_000, maxBatch: 256, pipelineDepth: 2, opTimeoutMs: 60_000, keygenTimeoutMs: 120_000 },
+    afterTokenChange: () => token.snapshots.take(),
+  });
+  const keys = new Map<string, string>();
+  for (const c of CASES) {
+    if (keys.has(c.label)) continue;
+    const info = await signer.generateKeyPair({ label: c.label, id: "be" }, c.spec as KeyPairSpec, FLAGS);
+    keys.set(c.label, keyHandleId(info.ref));
+  }
+  return { token, signer, keys };
+}
+
+function versions(): BenchReport["versions"] {
+  const softhsm = Bun.spawnSync(["softhsm2-util", "--version"]).stdout.toString().trim() || "unknown";
+  return { bun: Bun.version, softhsm };
+}
+
+function evaluate(report: BenchReport): Target[] {
+  const targets: Target[] = [];
+  const share = (name: string, wanted: number) => {
+    const a = report.algorithms.find((x) => x.name === name)!;
+    targets.push({
+      name: `${name} over HTTP ÷ physical limit`,
+      target: `≥ ${Math.round(wanted * 100)}%`,
+      measured: `${Math.round(a.best.toPhysical * 100)}% (${a.best.perSecond}/s of ${a.physical.allCores.perSecond}/s, ${a.best.generator})`,
+      met: a.best.toPhysical >= wanted,
+    });
+  };
+  share("RSA-2048 PKCS#1 v1.5", 0.85);
+  share("RSA-2048 PSS", 0.85);
+  share("Ed25519", 0.85);
+  share("ECDSA P-256", 0.75);
+  if (report.batch) {
+    targets.push({ name: "batchSign (64 P-256 per call) ÷ physical limit", target: "≥ 90%", measured: `${Math.round(report.batch.toPhysical * 100)}%`, met: report.batch.toPhysical >= 0.9 });
+  }
+  const p256 = report.algorithms.find((a) => a.name === "ECDSA P-256")!;
+  const p256p99 = p256.latencyUnderLoad.find((l) => l.share === 0.5)?.result.latencyMs.p99 ?? Infinity;
+  targets.push({ name: "ECDSA P-256 p99 at 50% load", target: "≤ 3 ms", measured: `${p256p99} ms`, met: p256p99 <= 3 });
+  const rsa = report.algorithms.find((a) => a.name === "RSA-2048 PKCS#1 v1.5")!;
+  const single = 1000 / rsa.physical.oneThread.perSecond;
+  const rsaP99 = rsa.latencyUnderLoad.find((l) => l.share === 0.5)?.result.latencyMs.p99 ?? Infinity;
+  const rsaLimit = Math.round((2 * single + 1) * 100) / 100;
+  targets.push({ name: "RSA-2048 p99 at 50% load", target: `≤ 2 × ${single.toFixed(2)} + 1 = ${rsaLimit} ms`, measured: `${rsaP99} ms`, met: rsaP99 <= rsaLimit });
+  targets.push({ name: "Server peak RSS under load", target: "≤ 200 MB", measured: `${report.peakRssMb} MB`, met: report.peakRssMb <= 200 });
+  targets.push({ name: "Start-up to first answered request", target: "< 1000 ms", measured: `${report.startup.firstSignatureMs} ms`, met: report.startup.firstSignatureMs < 1000 });
+  return targets;
 }
 
 async function main(): Promise<void> {
+  const dataDir = join(tmpdir(), `signet-bench-${process.pid}`);
   rmSync(dataDir, { recursive: true, force: true });
-  const token = prepareEmbeddedToken(dataDir, findSoftHsmModule()!);
-  log(`bench: token ready in ${dataDir}; generating keys`);
-  const setup = await Pkcs11Signer.open({
-    modulePath: token.modulePath, tokenLabel: token.tokenLabel, pin: token.pin,
-    pool: { workers: 1, sessionsPerWorker: 1, queueMax: 16, maxBatch: 1, pipelineDepth: 1, opTimeoutMs: 60_000, keygenTimeoutMs: 120_000 },
-    afterTokenChange: () => token.snapshots.take(),
-  });
-  for (const c of CASES) await setup.generateKeyPair({ label: c.label, id: "be" }, c.spec, flags);
-  const mechanisms = new Set(setup.token.mechanisms);
-  setup.close();
+  const load = loadavg();
+  progress(`preparing the token and keys in ${dataDir}`);
+  const { token, signer, keys } = await prepareToken(dataDir);
+  const nativeTarget: NativeTarget = {
+    binary: compileNative(join(dataDir, "native")),
+    modulePath: token.modulePath,
+    tokenLabel: token.tokenLabel,
+    pin: token.pin,
+    softhsmConf: join(dataDir, "hsm/softhsm2.conf"),
+  };
 
-  log(`bench: raw PKCS#11 signing, one thread, ${seconds} s per key`);
-  const raw = measureRaw(token.modulePath, token.tokenLabel, token.pin, rawKeys(message, mechanisms), seconds);
+  const physical = new Map<string, AlgorithmReport["physical"]>();
+  const pools = new Map<string, AlgorithmReport["pool"]>();
+  for (const c of CASES) {
+    progress(`physical limit ${c.name}: 1 thread, then ${cores}`);
+    physical.set(c.name, {
+      oneThread: runNative(nativeTarget, c.label, c.native, 1, seconds),
+      allCores: runNative(nativeTarget, c.label, c.native, cores, seconds),
+    });
+    progress(`pool without HTTP ${c.name}`);
+    pools.set(c.name, await measurePool(signer, keys.get(c.label)!, c.algorithm, payloadBase64, 256, seconds));
+  }
+  signer.close();
 
   const server = await startServer(dataDir, apiKey);
-  log(`bench: server up in ${server.startupMs} ms at ${server.url}`);
-  const http: (LoadResult & { algorithm: string; label: string })[] = [];
+  const startup = { listeningMs: server.startupMs, firstSignatureMs: await firstSignature(server) };
+  progress(`server up: listening after ${startup.listeningMs} ms, first signature after ${startup.firstSignatureMs} ms`);
+
+  progress("HTTP floor: GET /v1/versionInfo");
+  const floorRequest: LoadRequest = { url: `${server.url}/v1/versionInfo`, method: "GET", headers: { "x-api-key": apiKey } };
+  const floor = await bothGenerators(server, floorRequest);
+  const floorRate = best(floor).requestsPerSecond;
+
+  const algorithms: AlgorithmReport[] = [];
   for (const c of CASES) {
-    const body = { signRequest: { payload: message.toString("base64"), signKeyName: c.label, signatureAlgorithm: c.algorithm } };
-    log(`bench: autocannon ${c.algorithm}, ${connections} connections, ${seconds} s`);
-    await autocannon({ url: `${server.url}/v1/synchronousSign`, apiKey, body, connections, seconds: 1 }); // warm-up
-    http.push({ algorithm: c.algorithm, label: c.label, ...(await autocannon({ url: `${server.url}/v1/synchronousSign`, apiKey, body, connections, seconds })) });
+    progress(`HTTP synchronousSign ${c.name}`);
+    const request = signRequest(server.url, c.label, c.algorithm);
+    await autocannon(request, { connections, seconds: quick ? 1 : 2 }); // warm-up
+    const http = await bothGenerators(server, request);
+    const top = best(http);
+    const limits = physical.get(c.name)!;
+    const latencyUnderLoad = [];
+    for (const share of [0.5, 0.8]) {
+      const rate = Math.max(1, Math.round(top.requestsPerSecond * share));
+      progress(`  latency at ${share * 100}% load: ${rate} req/s`);
+      latencyUnderLoad.push({ share, rate, result: await autocannon(request, { connections, seconds, rate }) });
+    }
+    algorithms.push({
+      name: c.name,
+      algorithm: c.algorithm,
+      physical: limits,
+      pool: pools.get(c.name)!,
+      http,
+      best: {
+        generator: top.generator,
+        perSecond: top.requestsPerSecond,
+        toPhysical: ratio(top.requestsPerSecond, limits.allCores.perSecond),
+        toFloor: ratio(top.requestsPerSecond, floorRate),
+      },
+      latencyUnderLoad,
+    });
   }
+
+  const batch = await measureBatch(server, physical.get("ECDSA P-256")!.allCores.perSecond);
+  const peakRss = peakRssMb(server.pid);
   await server.stop();
   rmSync(dataDir, { recursive: true, force: true });
 
-  const rows = CASES.map((c, i) => ({
-    algorithm: c.algorithm,
-    rawPerSecond: raw[i]!.signaturesPerSecond,
-    httpPerSecond: http[i]!.requestsPerSecond,
-    ratio: Math.round((http[i]!.requestsPerSecond / raw[i]!.signaturesPerSecond) * 100) / 100,
-    p50: http[i]!.latencyMs.p50,
-    p99: http[i]!.latencyMs.p99,
-    failures: http[i]!.non2xx + http[i]!.errors,
-  }));
-  const report = {
+  const report: BenchReport = {
     date: new Date().toISOString(),
-    machine: { host: hostname(), cpus: cpus().length, model: cpus()[0]?.model ?? "unknown" },
-    settings: { seconds, connections },
-    startupMs: server.startupMs,
-    raw,
-    http,
-    summary: rows,
+    machine: { host: hostname(), cores, model: cpuModel(), load },
+    versions: versions(),
+    settings: { seconds, connections, quick, workers: cores },
+    startup,
+    floor,
+    algorithms,
+    batch,
+    peakRssMb: peakRss,
+    targets: [],
   };
-  console.log("\nalgorithm            raw 1-thread/s   HTTP/s   HTTP÷raw   p50 ms   p99 ms   failures");
-  for (const r of rows) {
-    console.log(
-      `${r.algorithm.padEnd(20)} ${String(r.rawPerSecond).padStart(15)} ${String(r.httpPerSecond).padStart(8)} ${r.ratio.toFixed(2).padStart(10)} ${String(r.p50).padStart(8)} ${String(r.p99).padStart(8)} ${String(r.failures).padStart(10)}`,
-    );
-  }
+  report.targets = evaluate(report);
+  const table = markdown(report);
+  console.log(`\n${table}`);
   if (!quick) {
-    mkdirSync(join(ROOT, "bench/results"), { recursive: true });
-    const file = join(ROOT, "bench/results", `${report.date.slice(0, 10)}-sign.json`);
-    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-    log(`bench: wrote ${file}`);
+    const dir = join(ROOT, "bench/results");
+    mkdirSync(dir, { recursive: true });
+    const stem = `${report.date.slice(0, 10)}${label ? `-${label}` : ""}`;
+    writeFileSync(join(dir, `${stem}.json`), `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(join(dir, `${stem}.md`), table);
+    writeFileSync(join(dir, "latest.svg"), svgChart(report));
+    writeFileSync(join(dir, "latest.md"), table);
+    progress(`wrote bench/results/${stem}.json, ${stem}.md, latest.md and latest.svg`);
   }
-  if (rows.some((r) => r.failures > 0)) process.exitCode = 1;
+  const failures = algorithms.flatMap((a) => [a.http.autocannon, ...(a.http.wrk ? [a.http.wrk] : [])]).reduce((sum, r) => sum + r.non2xx + r.errors, 0);
+  if (failures > 0) {
+    progress(`${failures} requests failed during the run`);
+    process.exitCode = 1;
+  }
+}
+
+async function measureBatch(server: BenchServer, physicalRate: number): Promise<BatchReport | null> {
+  const items = 64;
+  const body = JSON.stringify({
+    requests: Array.from({ length: items }, (_, i) => ({
+      reference: String(i), signKeyName: "bench-p256", signatureAlgorithm: "SHA256_WITH_ECDSA", payload: payloadBase64,
+    })),
+  });
+  const request: LoadRequest = { url: `${server.url}/v1/batchSign`, method: "POST", headers: { "x-api-key": apiKey, "content-type": "application/json" }, body };
+  const probe = await fetch(request.url, { method: "POST", headers: request.headers, body });
+  if (probe.status === 404) {
+    progress("batchSign: the route does not exist in this build; skipped");
+    return null;
+  }
+  progress(`batchSign: ${items} P-256 signatures per call`);
+  const loads = await bothGenerators(server, request);
+  const top = best(loads);
+  const signatures = top.requestsPerSecond * items;
+  return {
+    items,
+    requestsPerSecond: top.requestsPerSecond,
+    signaturesPerSecond: signatures,
+    toPhysical: ratio(signatures, physicalRate),
+    latencyMs: top.latencyMs,
+    generator: top.generator,
+  };
 }
 
 await main();

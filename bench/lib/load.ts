@@ -1,49 +1,108 @@
 /**
- * HTTP load with autocannon (the design card's load generator), run under Node.js in its
- * own process so that its CPU is not the server's.
+ * HTTP load generators, each in its own process so that its CPU is not the server's:
+ * autocannon (the design card's choice, single-threaded JavaScript, run under Node.js) and,
+ * where it is installed, wrk (multi-threaded C, much lighter per request). autocannon also
+ * runs the fixed-rate mode (-R) for latency under load.
  */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "./server";
 
 export interface LoadResult {
+  generator: "autocannon" | "wrk";
   requestsPerSecond: number;
-  latencyMs: { p50: number; p90: number; p99: number; max: number };
+  latencyMs: { p50: number; p90: number; p99: number; p999?: number; max: number };
   non2xx: number;
   errors: number;
   total: number;
-}
-
-export interface LoadOptions {
-  url: string;
-  apiKey: string;
-  body: unknown;
-  connections: number;
+  /** CPU seconds per second of the load generator (in cores). */
+  generatorCores: number;
   seconds: number;
-  pipelining?: number;
 }
 
-export async function autocannon(options: LoadOptions): Promise<LoadResult> {
-  const args = [
-    join(ROOT, "node_modules/autocannon/autocannon.js"),
-    "--json",
-    "-c", String(options.connections),
-    "-d", String(options.seconds),
-    "-p", String(options.pipelining ?? 1),
-    "-m", "POST",
-    "-H", `x-api-key=${options.apiKey}`,
-    "-H", "content-type=application/json",
-    "-b", JSON.stringify(options.body),
-    options.url,
-  ];
+export interface LoadRequest {
+  url: string;
+  method: "GET" | "POST";
+  headers: Record<string, string>;
+  body?: string;
+}
+
+function generatorCores(proc: { resourceUsage(): { cpuTime: { user: number | bigint; system: number | bigint } } | undefined }, seconds: number): number {
+  const usage = proc.resourceUsage();
+  if (!usage) return 0;
+  return Math.round(((Number(usage.cpuTime.user) + Number(usage.cpuTime.system)) / 1e6 / seconds) * 100) / 100;
+}
+
+export async function autocannon(
+  request: LoadRequest,
+  options: { connections: number; seconds: number; rate?: number },
+): Promise<LoadResult> {
+  const args = [join(ROOT, "node_modules/autocannon/autocannon.js"), "--json", "-c", String(options.connections), "-d", String(options.seconds), "-m", request.method];
+  for (const [name, value] of Object.entries(request.headers)) args.push("-H", `${name}=${value}`);
+  if (request.body) args.push("-b", request.body);
+  if (options.rate) args.push("-R", String(options.rate));
+  args.push(request.url);
   const proc = Bun.spawn(["node", ...args], { stdout: "pipe", stderr: "pipe" });
-  const [out, , code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  if (code !== 0) throw new Error(`autocannon failed (${code})`);
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  if (code !== 0) throw new Error(`autocannon failed (${code}): ${err.slice(0, 500)}`);
   const result = JSON.parse(out);
   return {
-    requestsPerSecond: Math.round(result.requests.average),
-    latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
+    generator: "autocannon",
+    requestsPerSecond: Math.round(result.requests.total / options.seconds),
+    latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, p999: result.latency.p99_9, max: result.latency.max },
     non2xx: result.non2xx,
-    errors: result.errors,
+    errors: result.errors + result.timeouts,
     total: result.requests.total,
+    generatorCores: generatorCores(proc, options.seconds),
+    seconds: options.seconds,
+  };
+}
+
+export function wrkInstalled(): boolean {
+  return Bun.spawnSync(["sh", "-c", "command -v wrk"]).exitCode === 0;
+}
+
+const WRK_SCRIPT = `
+local spec = os.getenv("SIGNET_BENCH_REQUEST")
+local method, headers, body = spec:match("^(%u+)\\n(.-)\\n\\n(.*)$")
+wrk.method = method
+for name, value in headers:gmatch("([^:\\n]+): ([^\\n]*)") do wrk.headers[name] = value end
+if #body > 0 then wrk.body = body end
+done = function(summary, latency, requests)
+  io.write(string.format('{"requests":%d,"duration":%d,"non2xx":%d,"errors":%d,"p50":%d,"p90":%d,"p99":%d,"p999":%d,"max":%d}\\n',
+    summary.requests, summary.duration, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency:percentile(99.9), latency.max))
+end
+`;
+
+let wrkScript: string | null = null;
+
+export async function wrk(request: LoadRequest, options: { connections: number; seconds: number; threads: number }): Promise<LoadResult> {
+  if (!wrkScript) {
+    wrkScript = join(mkdtempSync(join(tmpdir(), "signet-wrk-")), "request.lua");
+    writeFileSync(wrkScript, WRK_SCRIPT);
+  }
+  const spec = `${request.method}\n${Object.entries(request.headers).map(([n, v]) => `${n}: ${v}`).join("\n")}\n\n${request.body ?? ""}`;
+  const proc = Bun.spawn(
+    ["wrk", `-t${options.threads}`, `-c${options.connections}`, `-d${options.seconds}s`, "-s", wrkScript, request.url],
+    { env: { ...process.env, SIGNET_BENCH_REQUEST: spec }, stdout: "pipe", stderr: "pipe" },
+  );
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  if (code !== 0) throw new Error(`wrk failed (${code}): ${err.slice(0, 500)}`);
+  const line = out.trim().split("\n").pop()!;
+  const r = JSON.parse(line);
+  const ms = (us: number) => Math.round(us / 10) / 100;
+  const seconds = r.duration / 1e6;
+  return {
+    generator: "wrk",
+    requestsPerSecond: Math.round(r.requests / seconds),
+    latencyMs: { p50: ms(r.p50), p90: ms(r.p90), p99: ms(r.p99), p999: ms(r.p999), max: ms(r.max) },
+    non2xx: r.non2xx,
+    errors: r.errors,
+    total: r.requests,
+    generatorCores: generatorCores(proc, seconds),
+    seconds,
   };
 }

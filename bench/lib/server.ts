@@ -8,6 +8,8 @@ export interface BenchServer {
   url: string;
   pid: number;
   process: Subprocess;
+  /** performance.now() when the process was spawned. */
+  spawnedAt: number;
   startupMs: number;
   stop(): Promise<void>;
 }
@@ -39,6 +41,7 @@ export async function startServer(dataDir: string, apiKey: string, env: Record<s
     url,
     pid: proc.pid,
     process: proc,
+    spawnedAt: started,
     startupMs,
     stop: async () => {
       proc.kill("SIGTERM");

@@ -16,6 +16,7 @@ import { findTokenSlot, loadModule, loginUser, openSession, unpadLabel, type Han
 import { SignerPool, type PoolOptions, type PoolStats } from "./pool/pool";
 import {
   keyHandleId,
+  type EncodedSignature,
   type KeyObjectRef,
   type KeyPairSpec,
   type KeyUsageFlags,
@@ -36,6 +37,11 @@ export interface Signer {
    * handed over to a Worker (their buffers are transferred): do not use them afterwards.
    */
   sign(key: string, algorithm: string, data: Uint8Array, der: boolean): Promise<Uint8Array>;
+  /**
+   * The signing fast path: the payload as base64 text, decoded in a Worker; the signature
+   * comes back as base64, with the payload's SHA-256 when `digest` is set.
+   */
+  signEncoded(key: string, algorithm: string, payloadBase64: string, options: { der: boolean; digest: boolean }): Promise<EncodedSignature>;
   verify(key: string, algorithm: string, data: Uint8Array, signature: Uint8Array): Promise<boolean>;
   generateKeyPair(ref: KeyObjectRef, spec: KeyPairSpec, flags: KeyUsageFlags): Promise<TokenKeyInfo>;
   describeKey(ref: KeyObjectRef): Promise<TokenKeyInfo>;
@@ -100,6 +106,10 @@ export class Pkcs11Signer implements Signer {
 
   async sign(key: string, algorithm: string, data: Uint8Array, der: boolean): Promise<Uint8Array> {
     return (await this.pool.submit({ op: "sign", key, algorithm, data, der })) as Uint8Array;
+  }
+
+  async signEncoded(key: string, algorithm: string, payload: string, options: { der: boolean; digest: boolean }): Promise<EncodedSignature> {
+    return (await this.pool.submit({ op: "signEncoded", key, algorithm, payload, der: options.der, digest: options.digest })) as EncodedSignature;
   }
 
   async verify(key: string, algorithm: string, data: Uint8Array, signature: Uint8Array): Promise<boolean> {

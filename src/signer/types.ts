@@ -64,6 +64,13 @@ export interface TokenDescription {
 /** Operations the pool runs. Each is answered by exactly one OpResult. */
 export type SignerOp =
   | { op: "sign"; key: string; algorithm: string; data: Uint8Array; der: boolean }
+  /**
+   * The signing fast path: the payload travels as its base64 text and the signature comes
+   * back as base64, so the main thread neither decodes nor encodes, and a batch of these
+   * crosses to the Worker as one string (see pool/protocol.ts). With `digest`, the Worker
+   * also returns the SHA-256 of the decoded payload (for the audit record).
+   */
+  | { op: "signEncoded"; key: string; algorithm: string; payload: string; der: boolean; digest: boolean }
   | { op: "verify"; key: string; algorithm: string; data: Uint8Array; signature: Uint8Array }
   | { op: "generateKeyPair"; label: string; id: string; spec: KeyPairSpec; flags: KeyUsageFlags }
   | { op: "describeKey"; ref: KeyObjectRef }
@@ -71,7 +78,13 @@ export type SignerOp =
   | { op: "destroyKey"; ref: KeyObjectRef }
   | { op: "ping" };
 
-export type OpValue = Uint8Array | boolean | TokenKeyInfo | TokenKeyInfo[] | null;
+/** What a signEncoded operation answers: base64 signature, base64 SHA-256 of the payload. */
+export interface EncodedSignature {
+  signature: string;
+  payloadSha256: string | null;
+}
+
+export type OpValue = Uint8Array | boolean | TokenKeyInfo | TokenKeyInfo[] | EncodedSignature | null;
 
 export interface OpFailure {
   /** A SignetError kind (see src/errors.ts). */

@@ -3,7 +3,7 @@ import { Elysia } from "elysia";
 import type { SigningService } from "../../domain/signing/signing-service";
 import type { authPlugin } from "../auth";
 import { withErrors } from "../docs";
-import { decodeBase64, encodeBase64 } from "../encoding";
+import { decodeBase64 } from "../encoding";
 import { SignBody, SignResponse, VerifyBody, VerifyResponse } from "./signing.model";
 
 export function signingRoutes(auth: ReturnType<typeof authPlugin>, signing: SigningService) {
@@ -13,16 +13,16 @@ export function signingRoutes(auth: ReturnType<typeof authPlugin>, signing: Sign
       "/v1/synchronousSign",
       async ({ body, context }) => {
         const request = body.signRequest;
-        const { signature, keyVersion } = await signing.sign(
+        // The payload stays base64 here: a Worker decodes it (and says so if it is not base64).
+        return signing.signBase64(
           {
             label: request.signKeyName,
             algorithm: request.signatureAlgorithm,
-            payload: decodeBase64(request.payload, "signRequest.payload"),
+            payload: request.payload,
             format: request.signatureType === "RAW" ? "RAW" : "DER",
           },
           context,
         );
-        return { signature: encodeBase64(signature), keyVersion };
       },
       {
         role: "keyOperation",

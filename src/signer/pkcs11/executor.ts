@@ -11,6 +11,7 @@
  * synchronously. With more, signatures of a batch are spread over the sessions and run on
  * the native thread pool, so that a network HSM's round trips overlap.
  */
+import { createHash } from "node:crypto";
 import type { PKCS11 } from "pkcs11js";
 import type { KeyObjectRef, OpFailure, OpResult, OpValue, SignerOp } from "../types";
 import { keyHandleId, parseKeyHandleId } from "../types";
@@ -24,7 +25,16 @@ import {
   listKeys,
 } from "./keys";
 import { loadModule, loginUser, openSession, type Handle } from "./module";
-import { loadSigningKey, prepareSignature, signInBackground, signNow, SignPlanner, verify, type SigningKey } from "./signing";
+import {
+  loadSigningKey,
+  prepareSignature,
+  signInBackground,
+  signNow,
+  SignPlanner,
+  verify,
+  type PreparedSignature,
+  type SigningKey,
+} from "./signing";
 
 export interface ExecutorOptions {
   modulePath: string;
@@ -34,7 +44,25 @@ export interface ExecutorOptions {
   mechanisms: number[];
 }
 
-const RETRIABLE = new Set<SignerOp["op"]>(["sign", "verify", "describeKey", "listKeys", "ping"]);
+const RETRIABLE = new Set<SignerOp["op"]>(["sign", "signEncoded", "verify", "describeKey", "listKeys", "ping"]);
+
+type SignOp = Extract<SignerOp, { op: "sign" | "signEncoded" }>;
+
+function decodePayload(op: SignOp): Uint8Array | OpFailure {
+  if (op.op === "sign") return op.data;
+  try {
+    return Uint8Array.fromBase64(op.payload);
+  } catch {
+    return { kind: "invalidPayload", message: "the payload is not valid base64" };
+  }
+}
+
+/** The answer to a sign op: bytes for "sign", base64 (and the payload's digest) for "signEncoded". */
+function signResult(op: SignOp, signature: Uint8Array, payload: Uint8Array): OpValue {
+  if (op.op === "sign") return signature;
+  const payloadSha256 = op.digest ? createHash("sha256").update(payload).digest("base64") : null;
+  return { signature: Buffer.from(signature.buffer, signature.byteOffset, signature.byteLength).toString("base64"), payloadSha256 };
+}
 
 function isFailure(value: unknown): value is OpFailure {
   return typeof value === "object" && value !== null && !(value instanceof Uint8Array) && !Array.isArray(value) && "kind" in value;
@@ -90,20 +118,18 @@ export class Pkcs11Executor {
     const lanes = this.sessions.map(async (_, lane) => {
       for (let i = lane; i < ops.length; i += this.sessions.length) {
         const op = ops[i]!;
-        results[i] = op.op === "sign" ? await this.signConcurrently(op, lane) : this.execute(op, lane);
+        results[i] = op.op === "sign" || op.op === "signEncoded" ? await this.signConcurrently(op, lane) : this.execute(op, lane);
       }
     });
     await Promise.all(lanes);
     return results;
   }
 
-  private async signConcurrently(op: Extract<SignerOp, { op: "sign" }>, lane: number): Promise<OpResult> {
+  private async signConcurrently(op: SignOp, lane: number): Promise<OpResult> {
     try {
-      const key = this.signingKey(op.key, lane);
-      if (isFailure(key)) return done(key);
-      const prepared = prepareSignature(key, this.planner.plan(op.algorithm), op.data, op.der);
+      const prepared = this.prepareSign(op, lane);
       if (isFailure(prepared)) return done(prepared);
-      return done(await signInBackground(this.p11, this.session(lane), prepared));
+      return done(signResult(op, await signInBackground(this.p11, this.session(lane), prepared.signature), prepared.payload));
     } catch {
       // Faults are recovered on the synchronous path, which also retries once.
       return this.execute(op, lane);
@@ -133,11 +159,11 @@ export class Pkcs11Executor {
 
   private perform(op: SignerOp, lane: number): OpValue | OpFailure {
     switch (op.op) {
-      case "sign": {
-        const key = this.signingKey(op.key, lane);
-        if (isFailure(key)) return key;
-        const prepared = prepareSignature(key, this.planner.plan(op.algorithm), op.data, op.der);
-        return isFailure(prepared) ? prepared : signNow(this.p11, this.session(lane), prepared);
+      case "sign":
+      case "signEncoded": {
+        const prepared = this.prepareSign(op, lane);
+        if (isFailure(prepared)) return prepared;
+        return signResult(op, signNow(this.p11, this.session(lane), prepared.signature), prepared.payload);
       }
       case "verify": {
         const key = this.signingKey(op.key, lane);
@@ -178,6 +204,15 @@ export class Pkcs11Executor {
         this.p11.C_GetSessionInfo(this.session(lane));
         return true;
     }
+  }
+
+  private prepareSign(op: SignOp, lane: number): { signature: PreparedSignature; payload: Uint8Array } | OpFailure {
+    const key = this.signingKey(op.key, lane);
+    if (isFailure(key)) return key;
+    const payload = decodePayload(op);
+    if (isFailure(payload)) return payload;
+    const signature = prepareSignature(key, this.planner.plan(op.algorithm), payload, op.der);
+    return isFailure(signature) ? signature : { signature, payload };
   }
 
   private signingKey(key: string, lane: number): SigningKey | OpFailure {

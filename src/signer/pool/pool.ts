@@ -18,7 +18,14 @@ import { ERROR_CATALOGUE, SignetError, type ErrorKind } from "../../errors";
 import type { ExecutorOptions } from "../pkcs11/executor";
 import { SignerSetupError } from "../pkcs11/module";
 import type { OpFailure, OpResult, OpValue, SignerOp } from "../types";
-import { transferablesOf, type FromWorker, type ToWorker } from "./protocol";
+import {
+  decodeSignResults,
+  encodeSignBatch,
+  transferablesOf,
+  type EncodedSignOp,
+  type FromWorker,
+  type ToWorker,
+} from "./protocol";
 
 export interface PoolOptions {
   workers: number;
@@ -184,7 +191,17 @@ export class SignerPool {
     }
   };
 
+  /** Sends what was taken from the queue: fast-path signatures as one string, the rest as objects. */
   private dispatch(target: PoolWorker, items: Pending[]): void {
+    let encoded = 0;
+    for (const item of items) if (item.op.op === "signEncoded") encoded++;
+    if (encoded === items.length) return this.send(target, items, true);
+    if (encoded === 0) return this.send(target, items, false);
+    this.send(target, items.filter((item) => item.op.op === "signEncoded"), true);
+    this.send(target, items.filter((item) => item.op.op !== "signEncoded"), false);
+  }
+
+  private send(target: PoolWorker, items: Pending[], encoded: boolean): void {
     const id = this.nextBatch++;
     const slow = items.some((item) => SLOW_OPS.has(item.op.op));
     const timeout = slow ? this.options.keygenTimeoutMs : this.options.opTimeoutMs;
@@ -193,22 +210,44 @@ export class SignerPool {
     this.inFlightOps += items.length;
     this.counters.batches++;
     this.counters.operations += items.length;
-    const ops = items.map((item) => item.op);
-    target.worker.postMessage({ t: "run", batch: id, ops } satisfies ToWorker, transferablesOf(opBytes(items)));
+    if (encoded) {
+      target.worker.postMessage(encodeSignBatch(id, items.map((item) => item.op as EncodedSignOp)));
+    } else {
+      const ops = items.map((item) => item.op);
+      target.worker.postMessage({ t: "run", batch: id, ops } satisfies ToWorker, transferablesOf(opBytes(items)));
+    }
+  }
+
+  private settleEncoded(worker: PoolWorker, message: string): void {
+    let batch: Batch | undefined;
+    const id = decodeSignResults(message, (index, signature, digestOrFailure) => {
+      const item = batch!.items[index]!;
+      if (signature !== null) item.resolve({ signature, payloadSha256: digestOrFailure as string | null });
+      else item.reject(failureError(digestOrFailure as OpFailure));
+    }, (batchId) => {
+      batch = worker.inFlight.get(batchId);
+      return batch !== undefined;
+    });
+    if (!batch) return;
+    this.finish(worker, id, batch);
   }
 
   private settle(worker: PoolWorker, batchId: number, results: OpResult[]): void {
     const batch = worker.inFlight.get(batchId);
     if (!batch) return; // already failed by a timeout
-    worker.inFlight.delete(batchId);
-    clearTimeout(batch.timer);
-    this.inFlightOps -= batch.items.length;
     for (let i = 0; i < batch.items.length; i++) {
       const result = results[i]!;
       const item = batch.items[i]!;
       if (result.ok) item.resolve(result.value);
       else item.reject(failureError(result.failure));
     }
+    this.finish(worker, batchId, batch);
+  }
+
+  private finish(worker: PoolWorker, batchId: number, batch: Batch): void {
+    worker.inFlight.delete(batchId);
+    clearTimeout(batch.timer);
+    this.inFlightOps -= batch.items.length;
     if (this.queued > 0) this.flush();
   }
 
@@ -272,9 +311,10 @@ export class SignerPool {
       if (this.closed) return reject(new SignetError("hsmUnavailable", "the signer is shutting down"));
       const worker = new Worker(new URL("./worker.ts", import.meta.url).href);
       const entry = new PoolWorker(slot, worker);
-      worker.onmessage = (event: MessageEvent<FromWorker>) => {
+      worker.onmessage = (event: MessageEvent<FromWorker | string>) => {
         const message = event.data;
-        if (message.t === "done") this.settle(entry, message.batch, message.results);
+        if (typeof message === "string") this.settleEncoded(entry, message);
+        else if (message.t === "done") this.settle(entry, message.batch, message.results);
         else if (message.t === "ready") {
           entry.ready = true;
           this.workers[slot] = entry;

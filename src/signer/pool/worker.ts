@@ -5,7 +5,7 @@
 import { Pkcs11Executor } from "../pkcs11/executor";
 import { SignerSetupError } from "../pkcs11/module";
 import type { OpResult } from "../types";
-import { transferablesOf, type FromWorker, type ToWorker } from "./protocol";
+import { decodeSignBatch, encodeSignResults, transferablesOf, type FromWorker, type ToWorker } from "./protocol";
 
 declare const self: Worker;
 
@@ -23,8 +23,20 @@ function answer(batch: number, results: OpResult[]): void {
   reply({ t: "done", batch, results }, transferablesOf(resultBytes(results)));
 }
 
-self.onmessage = (event: MessageEvent<ToWorker>) => {
+function answerEncoded(batch: number, results: OpResult[]): void {
+  self.postMessage(encodeSignResults(batch, results));
+}
+
+self.onmessage = (event: MessageEvent<ToWorker | string>) => {
   const message = event.data;
+  if (typeof message === "string") {
+    // The signing fast path: a batch of signEncoded ops as one string (see protocol.ts).
+    const { batch, ops } = decodeSignBatch(message);
+    const results = executor!.runBatch(ops);
+    if (Array.isArray(results)) answerEncoded(batch, results);
+    else void results.then((settled) => answerEncoded(batch, settled));
+    return;
+  }
   switch (message.t) {
     case "init":
       try {

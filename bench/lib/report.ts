@@ -1,0 +1,127 @@
+/** The bench report: its shape, the Markdown table and the SVG chart the README shows. */
+import type { LoadResult } from "./load";
+import type { NativeResult } from "./native";
+import type { PoolResult } from "./pool";
+
+export interface MeasuredLoad extends LoadResult {
+  serverCores: number;
+  serverPeakRssMb: number;
+}
+
+export interface AlgorithmReport {
+  name: string;
+  algorithm: string;
+  physical: { oneThread: NativeResult; allCores: NativeResult };
+  pool: PoolResult;
+  http: { wrk?: MeasuredLoad; autocannon: MeasuredLoad };
+  /** The better of the two generators, which the targets are judged on. */
+  best: { generator: string; perSecond: number; toPhysical: number; toFloor: number };
+  latencyUnderLoad: { share: number; rate: number; result: LoadResult }[];
+}
+
+export interface BatchReport {
+  items: number;
+  requestsPerSecond: number;
+  signaturesPerSecond: number;
+  toPhysical: number;
+  latencyMs: LoadResult["latencyMs"];
+  generator: string;
+}
+
+export interface Target {
+  name: string;
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+export interface BenchReport {
+  date: string;
+  machine: { host: string; cores: number; model: string; load: number[] };
+  versions: { bun: string; softhsm: string };
+  settings: { seconds: number; connections: number; quick: boolean; workers: number };
+  startup: { listeningMs: number; firstSignatureMs: number };
+  floor: { wrk?: MeasuredLoad; autocannon: MeasuredLoad };
+  algorithms: AlgorithmReport[];
+  batch: BatchReport | null;
+  peakRssMb: number;
+  targets: Target[];
+}
+
+const n = (value: number) => value.toLocaleString("en-US");
+const pct = (value: number) => `${Math.round(value * 100)}%`;
+
+export function markdown(report: BenchReport): string {
+  const lines: string[] = [];
+  lines.push(`Bench ${report.date.slice(0, 16).replace("T", " ")} UTC, ${report.machine.cores}-core ${report.machine.model}, load average at start ${report.machine.load.map((l) => l.toFixed(2)).join(" ")}; Bun ${report.versions.bun}, SoftHSM ${report.versions.softhsm}, ${report.settings.workers} Workers, ${report.settings.connections} connections, ${report.settings.seconds} s per measurement.`);
+  lines.push("");
+  lines.push("| algorithm | physical 1 thread | physical all cores | pool, no HTTP | HTTP wrk | HTTP autocannon | HTTP ÷ physical | HTTP ÷ floor | p50 / p99 at max | p99 at 50% / 80% |");
+  lines.push("|---|---|---|---|---|---|---|---|---|---|");
+  for (const a of report.algorithms) {
+    const at = (share: number) => a.latencyUnderLoad.find((l) => l.share === share)?.result.latencyMs.p99;
+    const top = a.http.wrk ?? a.http.autocannon;
+    lines.push(
+      `| ${a.name} | ${n(a.physical.oneThread.perSecond)}/s | ${n(a.physical.allCores.perSecond)}/s | ${n(a.pool.perSecond)}/s | ${a.http.wrk ? `${n(a.http.wrk.requestsPerSecond)}/s` : "–"} | ${n(a.http.autocannon.requestsPerSecond)}/s | ${pct(a.best.toPhysical)} | ${pct(a.best.toFloor)} | ${top.latencyMs.p50} / ${top.latencyMs.p99} ms | ${at(0.5) ?? "–"} / ${at(0.8) ?? "–"} ms |`,
+    );
+  }
+  const floor = report.floor.wrk ?? report.floor.autocannon;
+  lines.push("");
+  lines.push(`HTTP floor (GET /v1/versionInfo, authenticated): ${n(floor.requestsPerSecond)} req/s with ${floor.generator} (server ${floor.serverCores} cores, generator ${floor.generatorCores} cores).`);
+  if (report.batch) {
+    lines.push(`batchSign, ${report.batch.items} P-256 signatures per call: ${n(report.batch.signaturesPerSecond)} signatures/s (${pct(report.batch.toPhysical)} of the physical limit), p99 ${report.batch.latencyMs.p99} ms per call.`);
+  }
+  lines.push(`Start-up to listening ${report.startup.listeningMs} ms, to the first signature ${report.startup.firstSignatureMs} ms. Server peak RSS ${report.peakRssMb} MB.`);
+  lines.push("");
+  lines.push("| target | wanted | measured | |");
+  lines.push("|---|---|---|---|");
+  for (const t of report.targets) lines.push(`| ${t.name} | ${t.target} | ${t.measured} | ${t.met ? "met" : "**missed**"} |`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** Grouped bars of throughput per algorithm, and the p99 latency at 50% of the maximum rate. */
+export function svgChart(report: BenchReport): string {
+  const series = [
+    { name: "physical limit (C, all cores)", color: "#1f3b73", value: (a: AlgorithmReport) => a.physical.allCores.perSecond },
+    { name: "pool, no HTTP", color: "#3f7fbf", value: (a: AlgorithmReport) => a.pool.perSecond },
+    { name: "HTTP, wrk", color: "#e07b39", value: (a: AlgorithmReport) => a.http.wrk?.requestsPerSecond ?? 0 },
+    { name: "HTTP, autocannon", color: "#f2b134", value: (a: AlgorithmReport) => a.http.autocannon.requestsPerSecond },
+  ];
+  const width = 860;
+  const height = 360;
+  const left = 70;
+  const chartWidth = 560;
+  const top = 40;
+  const chartHeight = 240;
+  const groups = report.algorithms.length;
+  const groupWidth = chartWidth / groups;
+  const barWidth = (groupWidth - 20) / series.length;
+  const parts: string[] = [];
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`);
+  parts.push(`<rect width="${width}" height="${height}" fill="white"/>`);
+  parts.push(`<text x="${left}" y="20" font-size="13" font-weight="bold">Signatures per second, relative to the physical limit (${report.date.slice(0, 10)}, ${report.machine.cores} cores)</text>`);
+  for (let tick = 0; tick <= 100; tick += 25) {
+    const y = top + chartHeight - (tick / 100) * chartHeight;
+    parts.push(`<line x1="${left}" x2="${left + chartWidth}" y1="${y}" y2="${y}" stroke="#ddd"/>`);
+    parts.push(`<text x="${left - 6}" y="${y + 4}" text-anchor="end">${tick}%</text>`);
+  }
+  report.algorithms.forEach((a, g) => {
+    const limit = a.physical.allCores.perSecond || 1;
+    series.forEach((s, i) => {
+      const value = s.value(a);
+      const h = Math.min(1.2, value / limit) * chartHeight;
+      const x = left + g * groupWidth + 10 + i * barWidth;
+      parts.push(`<rect x="${x.toFixed(1)}" y="${(top + chartHeight - h).toFixed(1)}" width="${(barWidth - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="${s.color}"><title>${s.name}: ${value}/s</title></rect>`);
+      parts.push(`<text x="${(x + barWidth / 2).toFixed(1)}" y="${(top + chartHeight - h - 3).toFixed(1)}" text-anchor="middle" font-size="9">${value >= 10000 ? `${(value / 1000).toFixed(1)}k` : value}</text>`);
+    });
+    const p99 = a.latencyUnderLoad.find((l) => l.share === 0.5)?.result.latencyMs.p99;
+    parts.push(`<text x="${left + g * groupWidth + groupWidth / 2}" y="${top + chartHeight + 16}" text-anchor="middle" font-weight="bold">${a.name}</text>`);
+    parts.push(`<text x="${left + g * groupWidth + groupWidth / 2}" y="${top + chartHeight + 30}" text-anchor="middle">p99 at 50% load: ${p99 ?? "–"} ms</text>`);
+  });
+  series.forEach((s, i) => {
+    const y = top + 10 + i * 18;
+    parts.push(`<rect x="${left + chartWidth + 20}" y="${y - 9}" width="12" height="12" fill="${s.color}"/>`);
+    parts.push(`<text x="${left + chartWidth + 38}" y="${y + 1}">${s.name}</text>`);
+  });
+  parts.push("</svg>");
+  return `${parts.join("\n")}\n`;
+}
