@@ -24,6 +24,8 @@ export interface PoolSettings {
   pipelineDepth: number;
   opTimeoutMs: number;
   keygenTimeoutMs: number;
+  /** Sign cheap mechanisms on the main thread when the pool is idle (see Pkcs11Signer). */
+  inlineSigning: boolean;
 }
 
 export interface Config {
@@ -125,6 +127,7 @@ export function loadConfig(env: Source = process.env): Config {
       pipelineDepth: integer(source, "SIGNET_PIPELINE_DEPTH", 2, 1, 16),
       opTimeoutMs: integer(source, "SIGNET_OP_TIMEOUT_MS", 10_000, 100, 600_000),
       keygenTimeoutMs: integer(source, "SIGNET_KEYGEN_TIMEOUT_MS", 120_000, 1_000, 3_600_000),
+      inlineSigning: flag(source, "SIGNET_INLINE_SIGN"),
     },
     maxPayloadBytes,
     // Base64 grows the payload by 4/3; the rest of a request is small.

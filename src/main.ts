@@ -70,6 +70,7 @@ async function main(): Promise<void> {
       tokenLabel: token.tokenLabel,
       pin: token.pin,
       pool: config.pool,
+      inlineSigning: config.pool.inlineSigning,
       afterTokenChange: token.embedded ? () => token.embedded!.snapshots.take() : undefined,
     });
   } catch (error) {

@@ -13,13 +13,15 @@
 import type { PKCS11 } from "pkcs11js";
 import { SignetError } from "../errors";
 import { findTokenSlot, loadModule, loginUser, openSession, unpadLabel, type Handle } from "./pkcs11/module";
-import { SignerPool, type PoolOptions, type PoolStats } from "./pool/pool";
+import { Pkcs11Executor } from "./pkcs11/executor";
+import { failureError, SignerPool, type PoolOptions, type PoolStats } from "./pool/pool";
 import {
   keyHandleId,
   type EncodedSignature,
   type KeyObjectRef,
   type KeyPairSpec,
   type KeyUsageFlags,
+  type OpResult,
   type TokenDescription,
   type TokenKeyInfo,
 } from "./types";
@@ -65,11 +67,18 @@ export interface Pkcs11SignerOptions {
   pool: Omit<PoolOptions, "executor">;
   /** Runs after every operation that changed the token, before its caller hears of success. */
   afterTokenChange?: () => void;
+  /**
+   * Sign cheap mechanisms (ECDSA on 256-bit curves) on the main thread when the pool is idle,
+   * saving the two thread hops of a lone request. At most one per event-loop turn, so a
+   * burst still goes to the Workers.
+   */
+  inlineSigning?: boolean;
 }
 
 export class Pkcs11Signer implements Signer {
   private session: Handle | null;
   private mutations: Promise<unknown> = Promise.resolve();
+  private inlineTurnUsed = false;
 
   private constructor(
     private readonly p11: PKCS11,
@@ -78,6 +87,7 @@ export class Pkcs11Signer implements Signer {
     private readonly pool: SignerPool,
     readonly token: TokenDescription,
     private readonly options: Pkcs11SignerOptions,
+    private readonly inline: Pkcs11Executor | null,
   ) {
     this.session = session;
   }
@@ -97,11 +107,10 @@ export class Pkcs11Signer implements Signer {
       serialNumber: unpadLabel(info.serialNumber),
       mechanisms,
     };
-    const pool = await SignerPool.start({
-      ...options.pool,
-      executor: { modulePath: options.modulePath, slot, pin: options.pin, mechanisms },
-    });
-    return new Pkcs11Signer(p11, slot, session, pool, token, options);
+    const executor = { modulePath: options.modulePath, slot, pin: options.pin, mechanisms };
+    const pool = await SignerPool.start({ ...options.pool, executor });
+    const inline = options.inlineSigning ? Pkcs11Executor.open({ ...executor, sessions: 1 }) : null;
+    return new Pkcs11Signer(p11, slot, session, pool, token, options, inline);
   }
 
   async sign(key: string, algorithm: string, data: Uint8Array, der: boolean): Promise<Uint8Array> {
@@ -109,7 +118,15 @@ export class Pkcs11Signer implements Signer {
   }
 
   async signEncoded(key: string, algorithm: string, payload: string, options: { der: boolean; digest: boolean }): Promise<EncodedSignature> {
-    return (await this.pool.submit({ op: "signEncoded", key, algorithm, payload, der: options.der, digest: options.digest })) as EncodedSignature;
+    const op = { op: "signEncoded", key, algorithm, payload, der: options.der, digest: options.digest } as const;
+    if (this.inline && !this.inlineTurnUsed && this.pool.idle() && this.inline.isCheapToSign(key)) {
+      this.inlineTurnUsed = true;
+      setImmediate(() => (this.inlineTurnUsed = false));
+      const [result] = this.inline.runBatch([op]) as OpResult[];
+      if (result!.ok) return result!.value as EncodedSignature;
+      throw failureError(result!.failure);
+    }
+    return (await this.pool.submit(op)) as EncodedSignature;
   }
 
   async verify(key: string, algorithm: string, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
@@ -134,6 +151,7 @@ export class Pkcs11Signer implements Signer {
     return this.mutate(async () => {
       await this.pool.submit({ op: "destroyKey", ref });
       this.pool.broadcast({ t: "invalidate", key: keyHandleId(ref) });
+      this.inline?.invalidate(keyHandleId(ref));
     });
   }
 
@@ -169,6 +187,7 @@ export class Pkcs11Signer implements Signer {
 
   close(): void {
     this.pool.close();
+    this.inline?.close();
   }
 
   /** The main thread's own session, reopened (and logged in again) if it was lost. */

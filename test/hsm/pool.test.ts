@@ -17,8 +17,9 @@ const flags: KeyUsageFlags = {
 };
 const signers: Pkcs11Signer[] = [];
 
-async function openSigner(sessionsPerWorker: number, workers = 2): Promise<Pkcs11Signer> {
+async function openSigner(sessionsPerWorker: number, workers = 2, inlineSigning = false): Promise<Pkcs11Signer> {
   const signer = await Pkcs11Signer.open({
+    inlineSigning,
     modulePath: token.modulePath,
     tokenLabel: token.tokenLabel,
     pin: token.pin,
@@ -102,4 +103,26 @@ test("pre-hashed ECDSA signs exactly the digest given", async () => {
   const digest = createHash("sha384").update("pre-hashed").digest();
   const signature = await signer.sign(keyHandleId(ref), "NONE_WITH_ECDSA", new Uint8Array(digest), true);
   expect(verify("sha384", Buffer.from("pre-hashed"), publicKey, signature)).toBe(true);
+});
+
+test("inline signing: a lone cheap signature is made on the calling thread, a burst and RSA still go to the Workers", async () => {
+  const inline = await openSigner(1, 1, true);
+  const message = Buffer.from("inline");
+  const b64 = message.toString("base64");
+  const before = inline.health().pool;
+  const lone = await inline.signEncoded(keyHandleId(ref), "SHA256_WITH_ECDSA", b64, { der: true, digest: true });
+  expect(inline.health().pool.operations).toBe(before.operations);
+  expect(verify("sha256", message, publicKey, Buffer.from(lone.signature, "base64"))).toBe(true);
+  expect(lone.payloadSha256).toBe(createHash("sha256").update(message).digest("base64"));
+  // A burst in one turn: one inline, the rest through the pool.
+  const burst = await Promise.all(Array.from({ length: 20 }, () => inline.signEncoded(keyHandleId(ref), "SHA256_WITH_ECDSA", b64, { der: true, digest: false })));
+  expect(inline.health().pool.operations - before.operations).toBeGreaterThanOrEqual(19);
+  for (const s of burst) expect(verify("sha256", message, publicKey, Buffer.from(s.signature, "base64"))).toBe(true);
+  // Ed25519 is not cheap enough: it goes to the pool even when idle.
+  const ed = { label: "inline-ed", id: "03" };
+  await inline.generateKeyPair(ed, { type: "ED", curve: "Ed25519" }, flags);
+  await Bun.sleep(5);
+  const mid = inline.health().pool.operations;
+  await inline.signEncoded(keyHandleId(ed), "EDDSA", b64, { der: false, digest: false });
+  expect(inline.health().pool.operations).toBe(mid + 1);
 });

@@ -11,7 +11,7 @@
  * synchronously. With more, signatures of a batch are spread over the sessions and run on
  * the native thread pool, so that a network HSM's round trips overlap.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { PKCS11 } from "pkcs11js";
 import type { KeyObjectRef, OpFailure, OpResult, OpValue, SignerOp } from "../types";
 import { keyHandleId, parseKeyHandleId } from "../types";
@@ -60,7 +60,7 @@ function decodePayload(op: SignOp): Uint8Array | OpFailure {
 /** The answer to a sign op: bytes for "sign", base64 (and the payload's digest) for "signEncoded". */
 function signResult(op: SignOp, signature: Uint8Array, payload: Uint8Array): OpValue {
   if (op.op === "sign") return signature;
-  const payloadSha256 = op.digest ? createHash("sha256").update(payload).digest("base64") : null;
+  const payloadSha256 = op.digest ? hash("sha256", payload, "base64") : null;
   return { signature: Buffer.from(signature.buffer, signature.byteOffset, signature.byteLength).toString("base64"), payloadSha256 };
 }
 
@@ -91,6 +91,20 @@ export class Pkcs11Executor {
     const executor = new Pkcs11Executor(loadModule(options.modulePath), options);
     for (let i = 0; i < executor.sessions.length; i++) executor.session(i);
     return executor;
+  }
+
+  /**
+   * Whether a signature with this key costs little enough to be made on the calling thread
+   * (the main thread's inline path): EC keys on curves of 256 bits or less. Loads the key on
+   * first use; an unknown key is not cheap (the pool reports it properly).
+   */
+  isCheapToSign(key: string): boolean {
+    try {
+      const loaded = this.signingKey(key, 0);
+      return !isFailure(loaded) && loaded.type === "EC" && (loaded.curve?.fieldBytes ?? 99) <= 32;
+    } catch {
+      return false;
+    }
   }
 
   /** Forgets cached handles, of one key or of all. */

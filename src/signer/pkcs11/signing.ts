@@ -3,7 +3,7 @@
  * algorithm on this token (see ../algorithms.ts). Runs inside a pool Worker, on the hot path:
  * mechanism objects are built once per plan and reused, and buffers are viewed, not copied.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { Mechanism, PKCS11 } from "pkcs11js";
 import { planSignature, signatureAlgorithm, type SignPlan, type SignatureAlgorithm, DIGEST_INFO_PREFIX } from "../algorithms";
 import { curveByEcParams, type CurveInfo } from "../curves";
@@ -85,6 +85,8 @@ function asBuffer(bytes: Uint8Array): Buffer {
 }
 
 /** The bytes handed to the token: the payload, its digest, or DigestInfo‖digest. */
+const NODE_HASH = { SHA1: "sha1", SHA224: "sha224", SHA256: "sha256", SHA384: "sha384", SHA512: "sha512" } as const;
+
 function tokenInput(plan: PreparedPlan, data: Uint8Array): Buffer | OpFailure {
   if (plan.digestLength !== null && data.length !== plan.digestLength) {
     return {
@@ -93,7 +95,7 @@ function tokenInput(plan: PreparedPlan, data: Uint8Array): Buffer | OpFailure {
     };
   }
   let input = asBuffer(data);
-  if (plan.hashInService) input = createHash(plan.hashInService.replace("SHA", "sha")).update(input).digest();
+  if (plan.hashInService) input = hash(NODE_HASH[plan.hashInService], input, "buffer");
   if (plan.digestInfo) input = Buffer.concat([DIGEST_INFO_PREFIX[plan.digestInfo], input]);
   return input;
 }

@@ -70,7 +70,7 @@ class PoolWorker {
 
 const SLOW_OPS = new Set<SignerOp["op"]>(["generateKeyPair", "listKeys"]);
 
-function failureError(failure: OpFailure): SignetError {
+export function failureError(failure: OpFailure): SignetError {
   const kind: ErrorKind = failure.kind in ERROR_CATALOGUE ? (failure.kind as ErrorKind) : "hsmError";
   return new SignetError(kind, failure.message, failure.ckr ? { details: { ckr: failure.ckr } } : undefined);
 }
@@ -124,6 +124,11 @@ export class SignerPool {
         queueMicrotask(this.flush);
       }
     });
+  }
+
+  /** Nothing waits and nothing is in flight: a request now would find a Worker idle. */
+  idle(): boolean {
+    return this.inFlightOps === 0 && this.queued === 0;
   }
 
   /** Sends a message to every live Worker (cache invalidation). */
