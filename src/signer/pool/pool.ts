@@ -162,7 +162,11 @@ export class SignerPool {
   close(): void {
     this.closed = true;
     const error = new SignetError("hsmUnavailable", "the signer is shutting down");
-    for (const worker of this.workers) if (worker) this.lose(worker, error, false);
+    for (const worker of this.workers) {
+      if (!worker) continue;
+      this.lose(worker, error, false);
+      worker.worker.terminate();
+    }
     this.failQueued(error);
   }
 
