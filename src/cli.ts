@@ -7,6 +7,7 @@
  * The new secret goes to stdout, alone, once; everything else to stderr.
  */
 import { ConfigError, loadConfig } from "./config";
+import { DirectAuditRecorder } from "./audit/direct-recorder";
 import { AccessService } from "./domain/access";
 import { ROLES } from "./domain/roles";
 import { SignetError } from "./errors";
@@ -27,7 +28,7 @@ function fail(message: string, code = 2): never {
   process.exit(code);
 }
 
-function main(args: string[]): void {
+async function main(args: string[]): Promise<void> {
   const [group, command, ...rest] = args;
   if (group !== "apikey" || command !== "create") fail(USAGE);
   const name = option(rest, "name");
@@ -42,7 +43,9 @@ function main(args: string[]): void {
   }
   const store = openStore(dataDir);
   try {
-    const created = new AccessService(store.credentials).createApiKey(name, roles.split(",").map((r) => r.trim()));
+    const access = new AccessService(store.credentials, new DirectAuditRecorder(store.audit));
+    const context = { actor: "cli", requestId: `cli-${process.pid}`, clientAddress: null };
+    const created = await access.createApiKey(name, roles.split(",").map((r) => r.trim()), context);
     process.stderr.write(`API key for client "${name}" (${roles}); it is shown only this once:\n`);
     process.stdout.write(`${created.secret}\n`);
   } catch (error) {
@@ -53,4 +56,4 @@ function main(args: string[]): void {
   }
 }
 
-main(process.argv.slice(2));
+await main(process.argv.slice(2));

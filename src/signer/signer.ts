@@ -13,6 +13,7 @@
 import type { PKCS11 } from "pkcs11js";
 import { SignetError } from "../errors";
 import { findTokenSlot, loadModule, loginUser, openSession, unpadLabel, type Handle } from "./pkcs11/module";
+import type { HmacAlgorithm } from "./pkcs11/hmac";
 import { SignerPool, type PoolOptions, type PoolStats } from "./pool/pool";
 import {
   keyHandleId,
@@ -37,6 +38,10 @@ export interface Signer {
    */
   sign(key: string, algorithm: string, data: Uint8Array, der: boolean): Promise<Uint8Array>;
   verify(key: string, algorithm: string, data: Uint8Array, signature: Uint8Array): Promise<boolean>;
+  /** HMAC with a secret key on the token; `key` is keyHandleId(ref). `data` is copied. */
+  hmac(key: string, algorithm: HmacAlgorithm, data: Uint8Array): Promise<Uint8Array>;
+  /** A new generic secret key of `bits` bits (for HMAC), sensitive and not extractable. */
+  generateSecretKey(ref: KeyObjectRef, bits: number): Promise<void>;
   generateKeyPair(ref: KeyObjectRef, spec: KeyPairSpec, flags: KeyUsageFlags): Promise<TokenKeyInfo>;
   describeKey(ref: KeyObjectRef): Promise<TokenKeyInfo>;
   listKeys(): Promise<TokenKeyInfo[]>;
@@ -104,6 +109,16 @@ export class Pkcs11Signer implements Signer {
 
   async verify(key: string, algorithm: string, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
     return (await this.pool.submit({ op: "verify", key, algorithm, data, signature })) as boolean;
+  }
+
+  async hmac(key: string, algorithm: HmacAlgorithm, data: Uint8Array): Promise<Uint8Array> {
+    return (await this.pool.submit({ op: "hmac", key, algorithm, data })) as Uint8Array;
+  }
+
+  generateSecretKey(ref: KeyObjectRef, bits: number): Promise<void> {
+    return this.mutate(async () => {
+      await this.pool.submit({ op: "generateSecretKey", ref, bits });
+    });
   }
 
   generateKeyPair(ref: KeyObjectRef, spec: KeyPairSpec, flags: KeyUsageFlags): Promise<TokenKeyInfo> {

@@ -69,6 +69,8 @@ export type SignerOp =
   | { op: "describeKey"; ref: KeyObjectRef }
   | { op: "listKeys" }
   | { op: "destroyKey"; ref: KeyObjectRef }
+  | { op: "hmac"; key: string /* keyHandleId */; algorithm: "HMACSHA256" | "HMACSHA384" | "HMACSHA512"; data: Uint8Array }
+  | { op: "generateSecretKey"; ref: KeyObjectRef; bits: number }
   | { op: "ping" };
 
 export type OpValue = Uint8Array | boolean | TokenKeyInfo | TokenKeyInfo[] | null;

@@ -23,7 +23,9 @@ import {
   generateKeyPair,
   listKeys,
 } from "./keys";
+import { findSecretKey, hmac } from "./hmac";
 import { loadModule, loginUser, openSession, type Handle } from "./module";
+import { generateSecretKey } from "./secret-keys";
 import { loadSigningKey, prepareSignature, signInBackground, signNow, SignPlanner, verify, type SigningKey } from "./signing";
 
 export interface ExecutorOptions {
@@ -34,7 +36,7 @@ export interface ExecutorOptions {
   mechanisms: number[];
 }
 
-const RETRIABLE = new Set<SignerOp["op"]>(["sign", "verify", "describeKey", "listKeys", "ping"]);
+const RETRIABLE = new Set<SignerOp["op"]>(["sign", "verify", "hmac", "describeKey", "listKeys", "ping"]);
 
 function isFailure(value: unknown): value is OpFailure {
   return typeof value === "object" && value !== null && !(value instanceof Uint8Array) && !Array.isArray(value) && "kind" in value;
@@ -51,6 +53,7 @@ function keyNotFound(ref: KeyObjectRef): OpFailure {
 export class Pkcs11Executor {
   private readonly sessions: (Handle | null)[];
   private readonly keys = new Map<string, SigningKey>();
+  private readonly secretKeys = new Map<string, Handle>();
   private readonly planner: SignPlanner;
   private previous: Promise<unknown> = Promise.resolve();
 
@@ -67,8 +70,13 @@ export class Pkcs11Executor {
 
   /** Forgets cached handles, of one key or of all. */
   invalidate(key?: string): void {
-    if (key === undefined) this.keys.clear();
-    else this.keys.delete(key);
+    if (key === undefined) {
+      this.keys.clear();
+      this.secretKeys.clear();
+    } else {
+      this.keys.delete(key);
+      this.secretKeys.delete(key);
+    }
   }
 
   /** Closes this executor's sessions. The module stays initialised for the rest of the process. */
@@ -122,6 +130,7 @@ export class Pkcs11Executor {
           if (recovered && retry) continue;
         } else if (isStaleHandle(ckr) && "key" in op) {
           this.keys.delete(op.key);
+          this.secretKeys.delete(op.key);
           if (retry) continue;
         }
         if (error instanceof AmbiguousKeyError) return done({ kind: "hsmError", message: error.message });
@@ -174,6 +183,20 @@ export class Pkcs11Executor {
         destroyKeyObjects(this.p11, session, objects);
         return null;
       }
+      case "hmac": {
+        let key = this.secretKeys.get(op.key);
+        if (!key) {
+          const ref = parseKeyHandleId(op.key);
+          const found = findSecretKey(this.p11, this.session(lane), ref);
+          if (!found) return keyNotFound(ref);
+          key = found;
+          this.secretKeys.set(op.key, key);
+        }
+        return hmac(this.p11, this.session(lane), key, op.algorithm, op.data);
+      }
+      case "generateSecretKey":
+        generateSecretKey(this.p11, this.session(lane), op.ref, op.bits);
+        return null;
       case "ping":
         this.p11.C_GetSessionInfo(this.session(lane));
         return true;
@@ -217,6 +240,7 @@ export class Pkcs11Executor {
   private recover(lane: number): boolean {
     this.evict(lane);
     this.keys.clear();
+    this.secretKeys.clear();
     try {
       this.session(lane);
       return true;
