@@ -53,8 +53,11 @@ export function verifierKey(name: string, publicKey: Uint8Array): string {
 
 /** Parses `<name>+<hex id>+<base64(0x01 ‖ key)>`; null when it is not an Ed25519 verifier key. */
 export function parseVerifierKey(text: string): { name: string; publicKey: Uint8Array } | null {
-  const parts = text.trim().split("+");
-  if (parts.length !== 3 || !isValidKeyName(parts[0]!)) return null;
+  // The name holds no "+" and the id is hex, but the base64 key may contain "+".
+  const match = /^([^+]+)\+([0-9a-fA-F]{8})\+([A-Za-z0-9+/]+=*)$/.exec(text.trim());
+  if (!match) return null;
+  const parts = match.slice(1);
+  if (!isValidKeyName(parts[0]!)) return null;
   const key = Buffer.from(parts[2]!, "base64");
   if (key.length !== 33 || key[0] !== ED25519_TYPE) return null;
   const publicKey = new Uint8Array(key.subarray(1));

@@ -21,7 +21,8 @@ export async function verifyWithCli(bundle: string, publicKey: string): Promise<
     stderr: "pipe",
   });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  return { code, result: out.trim() ? JSON.parse(out) : null, stderr: err };
+  if (!out.trim()) throw new Error(`audit verify printed nothing (exit ${code}): ${err}`);
+  return { code, result: JSON.parse(out), stderr: err };
 }
 
 /** A copy of a stopped server's data directory, its embedded token included, usable on its own. */

@@ -170,3 +170,15 @@ describe("properties", () => {
     }
   });
 });
+
+describe("verifier keys", () => {
+  test("a verifier key whose base64 holds '+' parses", async () => {
+    const { parseVerifierKey, verifierKey } = await import("../../src/audit/note");
+    for (let i = 0; i < 64; i++) {
+      const key = new Uint8Array(32).fill(i * 4 + 0xf8);
+      const text = verifierKey("example.com/log", key);
+      expect(Buffer.from(parseVerifierKey(text)!.publicKey)).toEqual(Buffer.from(key));
+    }
+    expect(parseVerifierKey("example.com/log+00000000+AQ==")).toBeNull();
+  });
+});
