@@ -23,11 +23,20 @@ const canonical = (v) =>
 const leaf = (entry) => sha(Buffer.from([0]), entry);
 const node = (l, r) => sha(Buffer.from([1]), l, r);
 const split = (n) => { let k = 1; while (k * 2 < n) k *= 2; return k; };
-const mth = (leaves) => leaves.length === 1 ? leaves[0] : node(mth(leaves.slice(0, split(leaves.length))), mth(leaves.slice(split(leaves.length))));
-const path = (m, leaves) => {
-  if (leaves.length <= 1) return [];
-  const k = split(leaves.length);
-  return m < k ? [...path(m, leaves.slice(0, k)), mth(leaves.slice(k))] : [...path(m - k, leaves.slice(k)), mth(leaves.slice(0, k))];
+// MTH(D[lo:hi]) by the recursive definition, remembered per range (the paths of all leaves
+// share their subtrees; without it checking every path is quadratic).
+const memo = new Map();
+let all = [];
+const mth = (lo, hi) => {
+  if (hi - lo === 1) return all[lo];
+  const key = `${lo}:${hi}`;
+  if (!memo.has(key)) memo.set(key, node(mth(lo, lo + split(hi - lo)), mth(lo + split(hi - lo), hi)));
+  return memo.get(key);
+};
+const path = (m, lo, hi) => {
+  if (hi - lo <= 1) return [];
+  const k = split(hi - lo);
+  return m < lo + k ? [...path(m, lo, lo + k), mth(lo + k, hi)] : [...path(m, lo + k, hi), mth(lo, lo + k)];
 };
 
 const report = {};
@@ -55,11 +64,11 @@ const entryOf = (r) => Buffer.from(canonical({
   seq: r.seq, time: r.time, actor: r.actor, action: r.action, objectType: r.objectType, objectId: r.objectId,
   outcome: r.outcome, requestId: r.requestId, clientAddress: r.clientAddress, details: r.details, prevHash: r.prevHash,
 }));
-const leaves = bundle.records.map((r) => leaf(entryOf(r)));
-if (bundle.complete && leaves.length === report.treeSize) {
-  report.recomputedRoot = mth(leaves).toString("base64");
+all = bundle.records.map((r) => leaf(entryOf(r)));
+if (bundle.complete && all.length === report.treeSize) {
+  report.recomputedRoot = mth(0, all.length).toString("base64");
   report.proofsMatch = bundle.records.every((r, i) =>
-    JSON.stringify(path(i, leaves).map((h) => h.toString("base64"))) === JSON.stringify(r.inclusionProof));
+    JSON.stringify(path(i, 0, all.length).map((h) => h.toString("base64"))) === JSON.stringify(r.inclusionProof));
   report.chainValid = bundle.records.every((r, i) =>
     r.prevHash === (i === 0 ? Buffer.alloc(32) : sha(entryOf(bundle.records[i - 1]))).toString("base64"));
 }
