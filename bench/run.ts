@@ -8,6 +8,8 @@
  *   4. the HTTP floor: the same generators against an authenticated trivial route;
  *   5. latency under load: autocannon at a fixed 50% and 80% of the measured maximum;
  *   6. POST /v1/batchSign with 64 P-256 signatures per call, when the route exists;
+ *   7. what auditing every signature costs: P-256 over HTTP with the audit of operations off
+ *      and on, in alternating runs on fresh server processes (the median of each);
  * with requests per second, latency percentiles, the server's CPU and peak RSS, the load
  * generator's CPU, the ratios service/physical and service/floor, and the targets of
  * issue 7. Writes bench/results/<date>.json, .md and latest.svg (shown in the README).
@@ -26,9 +28,18 @@ import { autocannon, wrk, wrkInstalled, type LoadRequest, type LoadResult } from
 import { compileNative, runNative, type NativeTarget } from "./lib/native";
 import { measurePool } from "./lib/pool";
 import { coreCount, cpuModel, cpuSeconds, peakRssMb } from "./lib/proc";
-import { markdown, svgChart, type AlgorithmReport, type BatchReport, type BenchReport, type MeasuredLoad, type Target } from "./lib/report";
+import {
+  markdown,
+  svgChart,
+  type AlgorithmReport,
+  type AuditCostReport,
+  type BatchReport,
+  type BenchReport,
+  type MeasuredLoad,
+  type Target,
+} from "./lib/report";
 import { ROOT, startServer, type BenchServer } from "./lib/server";
-import { ratio } from "./lib/stats";
+import { median, ratio } from "./lib/stats";
 
 function option(name: string, fallback: string): string {
   const at = process.argv.indexOf(`--${name}`);
@@ -147,6 +158,12 @@ function evaluate(report: BenchReport): Target[] {
   const rsaP99 = rsa.latencyUnderLoad.find((l) => l.share === 0.5)?.result.latencyMs.p99 ?? Infinity;
   const rsaLimit = Math.round((2 * single + 1) * 100) / 100;
   targets.push({ name: "RSA-2048 p99 at 50% load", target: `≤ 2 × ${single.toFixed(2)} + 1 = ${rsaLimit} ms`, measured: `${rsaP99} ms`, met: rsaP99 <= rsaLimit });
+  targets.push({
+    name: "Cost of auditing every signature (P-256 over HTTP)",
+    target: "≤ 10%",
+    measured: `${Math.round(report.auditCost.cost * 100)}% (${report.auditCost.offPerSecond}/s off, ${report.auditCost.onPerSecond}/s on)`,
+    met: report.auditCost.cost <= 0.1,
+  });
   targets.push({ name: "Server peak RSS under load", target: "≤ 200 MB", measured: `${report.peakRssMb} MB`, met: report.peakRssMb <= 200 });
   targets.push({ name: "Start-up to first answered request", target: "< 1000 ms", measured: `${report.startup.firstSignatureMs} ms`, met: report.startup.firstSignatureMs < 1000 });
   return targets;
@@ -221,6 +238,7 @@ async function main(): Promise<void> {
   const batch = await measureBatch(server, physical.get("ECDSA P-256")!.allCores.perSecond);
   const peakRss = peakRssMb(server.pid);
   await server.stop();
+  const auditCost = await measureAuditCost(dataDir);
   rmSync(dataDir, { recursive: true, force: true });
 
   const report: BenchReport = {
@@ -232,6 +250,7 @@ async function main(): Promise<void> {
     floor,
     algorithms,
     batch,
+    auditCost,
     peakRssMb: peakRss,
     targets: [],
   };
@@ -253,6 +272,26 @@ async function main(): Promise<void> {
     progress(`${failures} requests failed during the run`);
     process.exitCode = 1;
   }
+}
+
+/** P-256 over HTTP with the audit of every signature off, then on, alternating; medians. */
+async function measureAuditCost(dataDir: string): Promise<AuditCostReport> {
+  const pairs = quick ? 1 : 3;
+  const rates: Record<"off" | "on", number[]> = { off: [], on: [] };
+  for (let pair = 0; pair < pairs; pair++) {
+    for (const mode of ["off", "on"] as const) {
+      progress(`audit cost: P-256 with the audit of operations ${mode} (${pair + 1}/${pairs})`);
+      const server = await startServer(dataDir, apiKey, { SIGNET_AUDIT_OPERATIONS: String(mode === "on") });
+      const request = signRequest(server.url, "bench-p256", "SHA256_WITH_ECDSA");
+      await autocannon(request, { connections, seconds: 1 }); // warm-up
+      const load = wrkInstalled() ? await wrk(request, { connections, seconds, threads: cores }) : await autocannon(request, { connections, seconds });
+      rates[mode].push(load.requestsPerSecond);
+      await server.stop();
+    }
+  }
+  const off = median(rates.off);
+  const on = median(rates.on);
+  return { pairs, offPerSecond: off, onPerSecond: on, cost: ratio(off - on, off), runs: rates };
 }
 
 async function measureBatch(server: BenchServer, physicalRate: number): Promise<BatchReport | null> {

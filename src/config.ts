@@ -28,6 +28,13 @@ export interface PoolSettings {
   inlineSigning: boolean;
 }
 
+export interface AuditConfig {
+  checkpointEvery: number;
+  checkpointSeconds: number;
+  origin: string | null;
+  operations: boolean;
+}
+
 export interface Config {
   host: string;
   port: number;
@@ -39,6 +46,7 @@ export interface Config {
   maxBodyBytes: number;
   bootstrapApiKey: string | null;
   debugFaults: boolean;
+  audit: AuditConfig;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
 }
 
@@ -99,6 +107,19 @@ function pkcs11Settings(source: Source): Pkcs11Settings {
   return { mode: "external", modulePath, tokenLabel, pin };
 }
 
+function auditSettings(source: Source): AuditConfig {
+  const origin = source.SIGNET_AUDIT_ORIGIN || null;
+  if (origin !== null && (/[\s+]/u.test(origin) || origin.length > 200)) {
+    throw new ConfigError("SIGNET_AUDIT_ORIGIN", "must be at most 200 characters without spaces or +, e.g. signet.example.com/audit");
+  }
+  return {
+    checkpointEvery: integer(source, "SIGNET_AUDIT_CHECKPOINT_RECORDS", 1000, 1, 10_000_000),
+    checkpointSeconds: integer(source, "SIGNET_AUDIT_CHECKPOINT_SECONDS", 60, 1, 86_400),
+    origin,
+    operations: source.SIGNET_AUDIT_OPERATIONS === undefined || source.SIGNET_AUDIT_OPERATIONS === "" ? true : flag(source, "SIGNET_AUDIT_OPERATIONS"),
+  };
+}
+
 const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
 
 export function loadConfig(env: Source = process.env): Config {
@@ -134,6 +155,7 @@ export function loadConfig(env: Source = process.env): Config {
     maxBodyBytes: Math.ceil((maxPayloadBytes * 4) / 3) + 64 * 1024,
     bootstrapApiKey,
     debugFaults: flag(source, "SIGNET_DEBUG_FAULTS"),
+    audit: auditSettings(source),
     logLevel,
   };
 }

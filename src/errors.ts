@@ -8,7 +8,7 @@
  * place where a kind becomes a status code.
  *
  * Codes below 700 that exist in the TSB keep the TSB's number and reason; codes Signet
- * adds live in 68x (input), 46x (access) and 71x (HSM availability) so they never collide
+ * adds live in 68x (input), 46x (access), 71x (HSM availability) and 72x (audit log) so they never collide
  * with a TSB code.
  */
 
@@ -25,6 +25,7 @@ export const ERROR_CATALOGUE = {
   algorithmNotSupportedByKey: { errorCode: 607, reason: "res.error.algorithm.not.supported.by.key" },
   mechanismNotSupported: { errorCode: 681, reason: "res.error.mechanism.not.supported" },
   resourceNotFound: { errorCode: 622, reason: "res.error.resource.not.found" },
+  invalidAuditBundle: { errorCode: 682, reason: "res.error.invalid.audit.bundle" },
 
   // State of a key.
   keyAlreadyExists: { errorCode: 608, reason: "res.error.key.already.existing" },
@@ -41,6 +42,9 @@ export const ERROR_CATALOGUE = {
   hsmUnavailable: { errorCode: 710, reason: "res.error.hsm.unavailable" },
   queueFull: { errorCode: 711, reason: "res.error.queue.full" },
   hsmTimeout: { errorCode: 712, reason: "res.error.hsm.timeout" },
+
+  // The audit log: an operation whose record cannot be written is not confirmed.
+  auditUnavailable: { errorCode: 720, reason: "res.error.audit.unavailable" },
 
   // Anything else is a defect in Signet; its details never leave the process.
   internal: { errorCode: 100, reason: "res.error.impl" },

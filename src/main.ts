@@ -6,12 +6,16 @@
  * malformed setting) ends start-up with one line naming the setting and exit code 2.
  */
 import { mkdirSync } from "node:fs";
+import { AuditLog } from "./audit/audit-log";
+import { AuditReader } from "./audit/reader";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { AccessService } from "./domain/access";
+import { AuditService } from "./domain/audit/audit-service";
 import { SYSTEM_CONTEXT } from "./domain/context";
 import { KeyService } from "./domain/keys/key-service";
 import { SigningService } from "./domain/signing/signing-service";
 import { createApp } from "./http/app";
+import { SIGNET_VERSION } from "./http/routes/service";
 import { createLogger, type Logger } from "./logger";
 import { listen } from "./platform/server";
 import { findSoftHsmModule, prepareEmbeddedToken, type EmbeddedToken } from "./signer/embedded/softhsm";
@@ -79,14 +83,23 @@ async function main(): Promise<void> {
   }
 
   const store = openStore(config.dataDir);
-  const access = new AccessService(store.credentials);
-  if (config.bootstrapApiKey) access.ensureBootstrapKey(config.bootstrapApiKey);
-  const keys = new KeyService(signer, store.keys);
+  const audit = await AuditLog.open({ dataDir: config.dataDir, repo: store.audit, signer, settings: config.audit, logger });
+  await audit.record(SYSTEM_CONTEXT, {
+    action: "service.start", objectType: "service", objectId: signer.token.label, outcome: "success",
+    details: { version: SIGNET_VERSION, tokenLabel: signer.token.label, workers: config.pool.workers, auditOperations: config.audit.operations },
+  });
+  const access = new AccessService(store.credentials, audit);
+  if (config.bootstrapApiKey) await access.ensureBootstrapKey(config.bootstrapApiKey, SYSTEM_CONTEXT);
+  const keys = new KeyService(signer, store.keys, audit);
   const reconciled = await keys.reconcile();
   if (reconciled.adopted.length + reconciled.dropped.length > 0) logger.info("reconciled keys with the token", reconciled);
-  const signing = new SigningService(keys, signer, config.maxPayloadBytes);
+  const signing = new SigningService(keys, signer, config.maxPayloadBytes, audit);
+  const auditService = new AuditService(audit, new AuditReader(store.audit), store.audit);
+  await audit.checkpoint().catch((error: unknown) => logger.error("could not sign an audit checkpoint", { error }));
 
-  const app = createApp({ access, keys, signing, signer, logger, debugFaults: config.debugFaults, maxBodyBytes: config.maxBodyBytes });
+  const app = createApp({
+    access, keys, signing, signer, audit: auditService, logger, debugFaults: config.debugFaults, maxBodyBytes: config.maxBodyBytes,
+  });
   // Bun's own limit is a backstop for bodies sent without a length (it answers a bare 413);
   // a body that announces its length is refused by the app first, with the error body.
   const backstop = 2 * config.maxBodyBytes + (1 << 20);
@@ -105,6 +118,10 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info("stopping", { signal });
     await server.stop();
+    await audit
+      .record(SYSTEM_CONTEXT, { action: "service.stop", objectType: "service", objectId: signer.token.label, outcome: "success", details: { signal } })
+      .catch((error: unknown) => logger.error("could not record the stop", { error }));
+    await audit.close();
     signer.close();
     store.close();
     process.exit(0);

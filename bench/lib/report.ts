@@ -28,6 +28,15 @@ export interface BatchReport {
   generator: string;
 }
 
+export interface AuditCostReport {
+  pairs: number;
+  offPerSecond: number;
+  onPerSecond: number;
+  /** 1 - on/off. */
+  cost: number;
+  runs: { off: number[]; on: number[] };
+}
+
 export interface Target {
   name: string;
   target: string;
@@ -44,6 +53,7 @@ export interface BenchReport {
   floor: { wrk?: MeasuredLoad; autocannon: MeasuredLoad };
   algorithms: AlgorithmReport[];
   batch: BatchReport | null;
+  auditCost: AuditCostReport;
   peakRssMb: number;
   targets: Target[];
 }
@@ -70,6 +80,7 @@ export function markdown(report: BenchReport): string {
   if (report.batch) {
     lines.push(`batchSign, ${report.batch.items} P-256 signatures per call: ${n(report.batch.signaturesPerSecond)} signatures/s (${pct(report.batch.toPhysical)} of the physical limit), p99 ${report.batch.latencyMs.p99} ms per call.`);
   }
+  lines.push(`Auditing every signature: P-256 ${n(report.auditCost.offPerSecond)}/s with the audit of operations off, ${n(report.auditCost.onPerSecond)}/s with it on (median of ${report.auditCost.pairs} alternating runs): ${pct(report.auditCost.cost)} of throughput.`);
   lines.push(`Start-up to listening ${report.startup.listeningMs} ms, to the first signature ${report.startup.firstSignatureMs} ms. Server peak RSS ${report.peakRssMb} MB.`);
   lines.push("");
   lines.push("| target | wanted | measured | |");

@@ -8,9 +8,11 @@
  * on every request; a revocation therefore takes effect within that time.
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import type { AuditRecorder } from "../audit/audit-log";
 import { SignetError } from "../errors";
 import type { CredentialRepository } from "../store/credentials";
 import type { ApiClientRow } from "../store/schema";
+import type { OperationContext } from "./context";
 import { isRole, ROLES, type Role } from "./roles";
 
 export interface Principal {
@@ -65,29 +67,42 @@ export function validateRoles(roles: string[]): Role[] {
 export class AccessService {
   private readonly cache = new Map<string, CachedPrincipal>();
 
-  constructor(private readonly credentials: CredentialRepository) {}
+  constructor(
+    private readonly credentials: CredentialRepository,
+    private readonly audit: AuditRecorder,
+  ) {}
 
   /**
    * Creates a client and an API key for it. For an existing client of that name with the same
-   * roles it adds a further key (for rolling keys over); other roles are refused.
+   * roles it adds a further key (for rolling keys over); other roles are refused. The audit
+   * record names the client by its id; its name (possibly a person's) stays out of the log.
    */
-  createApiKey(name: string, roles: string[]): NewApiKey {
+  async createApiKey(name: string, roles: string[], context: OperationContext): Promise<NewApiKey> {
     if (!/^[\p{L}\p{N}][\p{L}\p{N} ._@-]{0,63}$/u.test(name)) {
       throw new SignetError("inputValidation", "a client name is 1 to 64 letters, digits, spaces or . _ @ -");
     }
     const client = this.clientWithRoles(name, validateRoles(roles), false);
     const secret = `sgk_${randomBytes(32).toString("base64url")}`;
     const credentialId = this.storeSecret(client.id, secret);
+    await this.recordNewKey(context, client, credentialId);
     return { clientId: client.id, credentialId, secret };
   }
 
   /** Makes sure an API key with this secret and every role exists (SIGNET_BOOTSTRAP_API_KEY). */
-  ensureBootstrapKey(secret: string): void {
+  async ensureBootstrapKey(secret: string, context: OperationContext): Promise<void> {
     const client = this.clientWithRoles(BOOTSTRAP_CLIENT, [...ROLES], true);
     const found = this.credentials.byLookup(lookupOf(digest(secret)));
     if (found && found.client.id === client.id) return;
     if (found) throw new SignetError("inputValidation", "the bootstrap API key is already in use by another client");
-    this.storeSecret(client.id, secret);
+    const credentialId = this.storeSecret(client.id, secret);
+    await this.recordNewKey(context, client, credentialId);
+  }
+
+  private recordNewKey(context: OperationContext, client: ApiClientRow, credentialId: string): Promise<void> {
+    return this.audit.record(context, {
+      action: "apiKey.create", objectType: "apiClient", objectId: client.id, outcome: "success",
+      details: { credentialId, roles: JSON.parse(client.roles) as string[] },
+    });
   }
 
   /** Throws missingApiKey or invalidApiKey; never says which part of a wrong key was wrong. */

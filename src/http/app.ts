@@ -6,6 +6,7 @@
  */
 import { Elysia } from "elysia";
 import type { AccessService } from "../domain/access";
+import type { AuditService } from "../domain/audit/audit-service";
 import type { KeyService } from "../domain/keys/key-service";
 import type { SigningService } from "../domain/signing/signing-service";
 import { SignetError } from "../errors";
@@ -15,6 +16,7 @@ import { authPlugin } from "./auth";
 import { docsPlugin } from "./docs";
 import { errorBody, errorHeaders, HTTP_STATUS } from "./error-status";
 import { assignRequestId, requestIdOf } from "./request-id";
+import { auditRoutes } from "./routes/audit";
 import { debugRoutes } from "./routes/debug";
 import { keyRoutes } from "./routes/keys";
 import { serviceRoutes } from "./routes/service";
@@ -25,6 +27,7 @@ export interface AppServices {
   keys: KeyService;
   signing: SigningService;
   signer: Signer;
+  audit: AuditService;
   logger: Logger;
   debugFaults: boolean;
   /** Requests announcing a longer body are refused with the TSB error body before it is read. */
@@ -92,7 +95,8 @@ export function createApp(services: AppServices) {
     .use(docsPlugin())
     .use(serviceRoutes(auth, services.signer))
     .use(keyRoutes(auth, services.keys))
-    .use(signingRoutes(auth, services.signing));
+    .use(signingRoutes(auth, services.signing))
+    .use(auditRoutes(auth, services.audit));
   return services.debugFaults ? app.use(debugRoutes(auth, services.signer)) : app;
 }
 

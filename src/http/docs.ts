@@ -94,6 +94,7 @@ export function docsPlugin() {
             { name: "Keys", description: "Key management (role keyManagement)" },
             { name: "Synchronous Key Operations", description: "Signing and verification (role keyOperation)" },
             { name: "Service Information", description: "Version and health" },
+            { name: "Audit", description: "Tamper-evident audit log: records, signed checkpoints, proofs, export and verification (role auditor)" },
           ],
           components: {
             securitySchemes: { apiKey: { type: "apiKey", in: "header", name: "X-API-KEY" } },

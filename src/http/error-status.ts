@@ -22,6 +22,7 @@ export const HTTP_STATUS: Record<ErrorKind, number> = {
   algorithmNotSupportedByKey: 400,
   mechanismNotSupported: 400,
   resourceNotFound: 404,
+  invalidAuditBundle: 400,
   keyAlreadyExists: 400,
   keyNotFound: 404,
   operationForbiddenForKey: 403,
@@ -32,6 +33,7 @@ export const HTTP_STATUS: Record<ErrorKind, number> = {
   hsmUnavailable: 503,
   queueFull: 503,
   hsmTimeout: 504,
+  auditUnavailable: 503,
   internal: 500,
 };
 
@@ -48,5 +50,5 @@ export function errorBody(error: SignetError): ErrorBody {
 
 /** Extra headers an error answer carries (when to come back after a 503). */
 export function errorHeaders(error: SignetError): Record<string, string> {
-  return error.kind === "queueFull" || error.kind === "hsmUnavailable" ? { "retry-after": "1" } : {};
+  return error.kind === "queueFull" || error.kind === "hsmUnavailable" || error.kind === "auditUnavailable" ? { "retry-after": "1" } : {};
 }

@@ -14,6 +14,7 @@ import type { PKCS11 } from "pkcs11js";
 import { SignetError } from "../errors";
 import { findTokenSlot, loadModule, loginUser, openSession, unpadLabel, type Handle } from "./pkcs11/module";
 import { Pkcs11Executor } from "./pkcs11/executor";
+import type { HmacAlgorithm } from "./pkcs11/hmac";
 import { failureError, SignerPool, type PoolOptions, type PoolStats } from "./pool/pool";
 import {
   keyHandleId,
@@ -45,6 +46,10 @@ export interface Signer {
    */
   signEncoded(key: string, algorithm: string, payloadBase64: string, options: { der: boolean; digest: boolean }): Promise<EncodedSignature>;
   verify(key: string, algorithm: string, data: Uint8Array, signature: Uint8Array): Promise<boolean>;
+  /** HMAC with a secret key on the token; `key` is keyHandleId(ref). `data` is copied. */
+  hmac(key: string, algorithm: HmacAlgorithm, data: Uint8Array): Promise<Uint8Array>;
+  /** A new generic secret key of `bits` bits (for HMAC), sensitive and not extractable. */
+  generateSecretKey(ref: KeyObjectRef, bits: number): Promise<void>;
   generateKeyPair(ref: KeyObjectRef, spec: KeyPairSpec, flags: KeyUsageFlags): Promise<TokenKeyInfo>;
   describeKey(ref: KeyObjectRef): Promise<TokenKeyInfo>;
   listKeys(): Promise<TokenKeyInfo[]>;
@@ -131,6 +136,16 @@ export class Pkcs11Signer implements Signer {
 
   async verify(key: string, algorithm: string, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
     return (await this.pool.submit({ op: "verify", key, algorithm, data, signature })) as boolean;
+  }
+
+  async hmac(key: string, algorithm: HmacAlgorithm, data: Uint8Array): Promise<Uint8Array> {
+    return (await this.pool.submit({ op: "hmac", key, algorithm, data })) as Uint8Array;
+  }
+
+  generateSecretKey(ref: KeyObjectRef, bits: number): Promise<void> {
+    return this.mutate(async () => {
+      await this.pool.submit({ op: "generateSecretKey", ref, bits });
+    });
   }
 
   generateKeyPair(ref: KeyObjectRef, spec: KeyPairSpec, flags: KeyUsageFlags): Promise<TokenKeyInfo> {

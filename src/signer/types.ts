@@ -76,9 +76,11 @@ export type SignerOp =
   | { op: "describeKey"; ref: KeyObjectRef }
   | { op: "listKeys" }
   | { op: "destroyKey"; ref: KeyObjectRef }
+  | { op: "hmac"; key: string /* keyHandleId */; algorithm: "HMACSHA256" | "HMACSHA384" | "HMACSHA512"; data: Uint8Array }
+  | { op: "generateSecretKey"; ref: KeyObjectRef; bits: number }
   | { op: "ping" };
 
-/** What a signEncoded operation answers: base64 signature, base64 SHA-256 of the payload. */
+/** What a signEncoded operation answers: base64 signature, hex SHA-256 of the payload. */
 export interface EncodedSignature {
   signature: string;
   payloadSha256: string | null;

@@ -3,6 +3,7 @@ import { chmodSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openSqlite } from "../platform/sqlite";
+import { AuditRepository } from "./audit";
 import { CredentialRepository } from "./credentials";
 import { KeyRepository } from "./keys";
 
@@ -11,6 +12,7 @@ export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../migrations", impor
 export interface Store {
   keys: KeyRepository;
   credentials: CredentialRepository;
+  audit: AuditRepository;
   close(): void;
 }
 
@@ -19,5 +21,15 @@ export function openStore(dataDir: string): Store {
   const path = join(dataDir, "signet.db");
   const { db, close } = openSqlite(path, MIGRATIONS_FOLDER);
   chmodSync(path, 0o600);
-  return { keys: new KeyRepository(db), credentials: new CredentialRepository(db), close };
+  return { keys: new KeyRepository(db), credentials: new CredentialRepository(db), audit: new AuditRepository(db), close };
+}
+
+/**
+ * A second connection to the same database for the audit writer's thread, so that its
+ * commits (and their fsync) never block the thread that answers requests. SQLite in WAL
+ * mode serialises the writers; readers are never blocked.
+ */
+export function openAuditWriterStore(dataDir: string): { audit: AuditRepository; close(): void } {
+  const { db, close } = openSqlite(join(dataDir, "signet.db"), MIGRATIONS_FOLDER);
+  return { audit: new AuditRepository(db), close };
 }

@@ -70,3 +70,5 @@ export type KeyRow = typeof keys.$inferSelect;
 export type KeyVersionRow = typeof keyVersions.$inferSelect;
 export type ApiClientRow = typeof apiClients.$inferSelect;
 export type ApiCredentialRow = typeof apiCredentials.$inferSelect;
+
+export * from "./audit-schema";

@@ -113,7 +113,7 @@ test("inline signing: a lone cheap signature is made on the calling thread, a bu
   const lone = await inline.signEncoded(keyHandleId(ref), "SHA256_WITH_ECDSA", b64, { der: true, digest: true });
   expect(inline.health().pool.operations).toBe(before.operations);
   expect(verify("sha256", message, publicKey, Buffer.from(lone.signature, "base64"))).toBe(true);
-  expect(lone.payloadSha256).toBe(createHash("sha256").update(message).digest("base64"));
+  expect(lone.payloadSha256).toBe(createHash("sha256").update(message).digest("hex"));
   // A burst in one turn: one inline, the rest through the pool.
   const burst = await Promise.all(Array.from({ length: 20 }, () => inline.signEncoded(keyHandleId(ref), "SHA256_WITH_ECDSA", b64, { der: true, digest: false })));
   expect(inline.health().pool.operations - before.operations).toBeGreaterThanOrEqual(19);

@@ -59,7 +59,7 @@ test("kill -9 while keys are being created, three times over: every acknowledged
   } finally {
     await signet.stop();
   }
-});
+}, 60_000);
 
 test("torn token files (truncated token.object and key objects) are restored at start", async () => {
   const tokens = join(dataDir, "hsm/tokens");

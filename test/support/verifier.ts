@@ -77,3 +77,28 @@ export function signingCase(algorithm: string, message: Uint8Array, spki: string
     }),
   };
 }
+
+export interface AuditBundleReport {
+  noteWellFormed: boolean;
+  keyName: string;
+  keyIdMatches: boolean;
+  signatureValid: boolean;
+  origin: string;
+  treeSize: number;
+  rootHash: string;
+  recomputedRoot?: string;
+  proofsMatch?: boolean;
+  chainValid?: boolean;
+}
+
+/** Checks a complete JSON audit bundle with Node.js and a second implementation (node-audit-verify.mjs). */
+export async function checkAuditBundleWithNode(spki: string, bundle: string): Promise<AuditBundleReport> {
+  const proc = Bun.spawn(["node", join(ROOT, "test/support/node-audit-verify.mjs")], {
+    stdin: new Blob([JSON.stringify({ spki, bundle })]),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  if (code !== 0) throw new Error(`node audit verifier failed: ${err}`);
+  return JSON.parse(out);
+}

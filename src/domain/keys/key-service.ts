@@ -8,14 +8,17 @@
  * become usable), and store entries whose objects have gone from the token are dropped.
  */
 import { randomBytes } from "node:crypto";
+import type { AuditRecorder } from "../../audit/audit-log";
+import type { AuditEvent } from "../../audit/record";
 import { SignetError } from "../../errors";
 import { curveByName } from "../../signer/curves";
 import type { Signer } from "../../signer/signer";
 import { keyHandleId, type KeyType, type TokenKeyFlags, type TokenKeyInfo } from "../../signer/types";
 import type { KeyRepository, StoredKey } from "../../store/keys";
 import type { KeyRow, KeyVersionRow } from "../../store/schema";
-import type { OperationContext } from "../context";
-import { checkLookupLabel, planKey, type CreateKeyInput } from "./key-spec";
+import { errorDetails, outcomeOf } from "../audit/outcome";
+import { SYSTEM_CONTEXT, type OperationContext } from "../context";
+import { checkLookupLabel, isInternalLabel, planKey, type CreateKeyInput } from "./key-spec";
 
 const ALGORITHM_OID: Record<KeyType, string> = {
   RSA: "1.2.840.113549.1.1.1",
@@ -70,16 +73,20 @@ export class KeyService {
   private readonly loading = new Map<string, Promise<ResolvedKey>>();
   private readonly creating = new Set<string>();
 
-  constructor(private readonly signer: Signer, private readonly repo: KeyRepository) {}
+  constructor(
+    private readonly signer: Signer,
+    private readonly repo: KeyRepository,
+    private readonly audit: AuditRecorder,
+  ) {}
 
   /** Adopts token keys the store does not know, and forgets stored keys the token lost. */
   async reconcile(): Promise<{ adopted: string[]; dropped: string[] }> {
-    const onToken = await this.signer.listKeys();
+    const onToken = (await this.signer.listKeys()).filter((info) => !isInternalLabel(info.ref.label));
     const byLabel = Map.groupBy(onToken, (info) => info.ref.label);
     const adopted: string[] = [];
     for (const [label, infos] of byLabel) {
       if (infos.length !== 1 || this.repo.get(label)) continue;
-      this.adopt(infos[0]!);
+      await this.adopt(infos[0]!);
       adopted.push(label);
     }
     const dropped: string[] = [];
@@ -90,12 +97,31 @@ export class KeyService {
       if (!present) {
         this.repo.delete(label);
         dropped.push(label);
+        await this.audit.record(SYSTEM_CONTEXT, {
+          action: "key.drop", objectType: "key", objectId: label, outcome: "success", details: { reason: "gone from the token" },
+        });
       }
     }
     return { adopted, dropped };
   }
 
-  async create(input: CreateKeyInput, _context: OperationContext): Promise<KeyView> {
+  async create(input: CreateKeyInput, context: OperationContext): Promise<KeyView> {
+    const event: AuditEvent = {
+      action: "key.create", objectType: "key", objectId: input.label || null, outcome: "success",
+      details: { algorithm: String(input.algorithm), keySize: input.keySize ?? null, curveOid: input.curveOid ?? null },
+    };
+    let view: KeyView;
+    try {
+      view = await this.createKey(input);
+    } catch (error) {
+      await this.recordFailure(context, event, error);
+      throw error;
+    }
+    await this.audit.record(context, { ...event, details: { ...event.details, keyVersion: view.keyVersion, attributes: { ...view.attributes } } });
+    return view;
+  }
+
+  private async createKey(input: CreateKeyInput): Promise<KeyView> {
     const plan = planKey(input);
     if (this.creating.has(plan.label)) throw this.duplicate(plan.label);
     this.creating.add(plan.label);
@@ -120,7 +146,7 @@ export class KeyService {
 
   async list(_context: OperationContext): Promise<string[]> {
     const labels = new Set(this.repo.labels());
-    for (const info of await this.signer.listKeys()) labels.add(info.ref.label);
+    for (const info of await this.signer.listKeys()) if (!isInternalLabel(info.ref.label)) labels.add(info.ref.label);
     return [...labels].sort();
   }
 
@@ -131,7 +157,18 @@ export class KeyService {
     return this.view(stored, info);
   }
 
-  async delete(label: string, _context: OperationContext): Promise<void> {
+  async delete(label: string, context: OperationContext): Promise<void> {
+    const event: AuditEvent = { action: "key.delete", objectType: "key", objectId: label, outcome: "success" };
+    try {
+      await this.deleteKey(label);
+    } catch (error) {
+      await this.recordFailure(context, event, error);
+      throw error;
+    }
+    await this.audit.record(context, event);
+  }
+
+  private async deleteKey(label: string): Promise<void> {
     const stored = await this.stored(label);
     const info = await this.currentInfo(stored);
     if (!info.flags.destroyable) {
@@ -176,12 +213,20 @@ export class KeyService {
   /** The stored key, adopting it from the token when another process created it there. */
   private async stored(label: string): Promise<StoredKey> {
     checkLookupLabel(label);
+    if (isInternalLabel(label)) throw this.notFound(label);
     const stored = this.repo.get(label);
     if (stored) return stored;
     const onToken = await this.tokenKeysLabelled(label);
     if (onToken.length !== 1) throw this.notFound(label);
-    this.adopt(onToken[0]!);
+    await this.adopt(onToken[0]!);
     return this.repo.get(label)!;
+  }
+
+  /** Records a refused or failed change; the caller's error stands even if that fails. */
+  private async recordFailure(context: OperationContext, event: AuditEvent, error: unknown): Promise<void> {
+    await this.audit
+      .record(context, { ...event, outcome: outcomeOf(error), details: { ...event.details, ...errorDetails(error) } })
+      .catch(() => undefined);
   }
 
   private async currentInfo(stored: StoredKey): Promise<TokenKeyInfo> {
@@ -206,9 +251,14 @@ export class KeyService {
     return new SignetError("keyNotFound", `no key labelled "${label}"`);
   }
 
-  private adopt(info: TokenKeyInfo): void {
+  /** Takes a key found on the token into the store (keys made outside Signet, or by another instance). */
+  private async adopt(info: TokenKeyInfo): Promise<void> {
     const createdAt = isoSeconds();
     this.repo.insert(this.keyRow(info, createdAt, "adopted", null), [this.versionRow(info, 1, createdAt)]);
+    await this.audit.record(SYSTEM_CONTEXT, {
+      action: "key.adopt", objectType: "key", objectId: info.ref.label, outcome: "success",
+      details: { algorithm: info.type, bits: info.bits, curve: info.curve, tokenId: info.ref.id },
+    });
   }
 
   private keyRow(info: TokenKeyInfo, createdAt: string, origin: KeyRow["origin"], policy: unknown): KeyRow {

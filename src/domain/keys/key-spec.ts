@@ -56,6 +56,17 @@ export function checkNewLabel(label: string): void {
   }
 }
 
+/**
+ * Keys Signet keeps on the token for itself (the audit log's signing and HMAC keys). Their
+ * labels cannot be created through the API (a label starts with a letter or digit), and the
+ * key service never adopts, lists, describes, deletes or signs with them.
+ */
+export const INTERNAL_LABEL_PREFIX = "_signet-";
+
+export function isInternalLabel(label: string): boolean {
+  return label.startsWith(INTERNAL_LABEL_PREFIX);
+}
+
 /** Labels looked up (not created) may be anything a token holds, short of control characters. */
 export function checkLookupLabel(label: string): void {
   if (label.length === 0 || label.length > 255 || /[\u0000-\u001f\u007f]/.test(label)) {

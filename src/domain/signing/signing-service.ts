@@ -4,11 +4,21 @@
  *
  * This is the hot path. The key is resolved from memory when it can be. Callers that hold
  * the payload as base64 (the HTTP API) use signBase64, which hands the text to a Worker
- * undecoded: the main thread never touches the payload's bytes.
+ * undecoded: the main thread never touches the payload's bytes, and the Worker returns the
+ * payload's SHA-256 with the signature.
+ *
+ * Every signature and verification is recorded in the audit log, refusals included: who,
+ * which key and version, which algorithm, the SHA-256 of the payload and the outcome. A
+ * signature is answered only once its record is on disk; when the record cannot be written
+ * the caller gets auditUnavailable instead of the signature.
  */
+import { hash } from "node:crypto";
+import type { AuditRecorder } from "../../audit/audit-log";
+import type { AuditEvent } from "../../audit/record";
 import { SignetError } from "../../errors";
 import { signatureAlgorithm } from "../../signer/algorithms";
 import type { Signer } from "../../signer/signer";
+import { errorDetails, outcomeOf } from "../audit/outcome";
 import type { OperationContext } from "../context";
 import type { KeyService, ResolvedKey } from "../keys/key-service";
 
@@ -54,41 +64,101 @@ export function base64DecodedLength(text: string): number {
   return Math.floor((text.length * 3) / 4) - padding;
 }
 
+function sha256Hex(bytes: Uint8Array): string {
+  return hash("sha256", bytes, "hex");
+}
+
 export class SigningService {
   constructor(
     private readonly keys: KeyService,
     private readonly signer: Signer,
     private readonly maxPayloadBytes: number,
+    private readonly audit: AuditRecorder,
   ) {}
 
-  async sign(input: SignInput, _context: OperationContext): Promise<SignOutput> {
-    const key = await this.signingKey(input.label, input.algorithm, input.payload.length);
-    const signature = await this.signer.sign(key.handleId, input.algorithm, input.payload, input.format === "DER");
+  async sign(input: SignInput, context: OperationContext): Promise<SignOutput> {
+    // Taken before the payload's buffer is handed over to a Worker.
+    const digest = this.audit.recordsOperations ? sha256Hex(input.payload) : null;
+    let key: ResolvedKey | undefined;
+    let signature: Uint8Array;
+    try {
+      key = this.keys.cached(input.label) ?? (await this.keys.resolve(input.label));
+      this.checkSigning(key, input.algorithm, input.payload.length);
+      signature = await this.signer.sign(key.handleId, input.algorithm, input.payload, input.format === "DER");
+    } catch (error) {
+      if (digest !== null) await this.recordFailure(context, this.event("sign", input, key, digest), error);
+      throw error;
+    }
+    if (digest !== null) await this.audit.record(context, this.event("sign", input, key, digest));
     return { signature, keyVersion: key.keyVersion };
   }
 
-  async signBase64(input: SignBase64Input, _context: OperationContext): Promise<SignBase64Output> {
-    const key = await this.signingKey(input.label, input.algorithm, base64DecodedLength(input.payload));
-    const { signature } = await this.signer.signEncoded(key.handleId, input.algorithm, input.payload, {
-      der: input.format === "DER",
-      digest: false,
-    });
-    return { signature, keyVersion: key.keyVersion };
+  async signBase64(input: SignBase64Input, context: OperationContext): Promise<SignBase64Output> {
+    const audited = this.audit.recordsOperations;
+    let key: ResolvedKey | undefined;
+    let signed: { signature: string; payloadSha256: string | null };
+    try {
+      key = this.keys.cached(input.label) ?? (await this.keys.resolve(input.label));
+      this.checkSigning(key, input.algorithm, base64DecodedLength(input.payload));
+      signed = await this.signer.signEncoded(key.handleId, input.algorithm, input.payload, {
+        der: input.format === "DER",
+        digest: audited,
+      });
+    } catch (error) {
+      // A refused request's payload was never decoded by a Worker: its digest is taken here.
+      if (audited) await this.recordFailure(context, this.event("sign", input, key, this.digestOfText(input.payload)), error);
+      throw error;
+    }
+    if (audited) await this.audit.record(context, this.event("sign", input, key, signed.payloadSha256!));
+    return { signature: signed.signature, keyVersion: key.keyVersion };
   }
 
-  async verify(input: VerifyInput, _context: OperationContext): Promise<boolean> {
-    const key = this.keys.cached(input.label) ?? (await this.keys.resolve(input.label));
-    this.check(key, input.algorithm, input.payload.length);
-    return this.signer.verify(key.handleId, input.algorithm, input.payload, input.signature);
+  async verify(input: VerifyInput, context: OperationContext): Promise<boolean> {
+    const digest = this.audit.recordsOperations ? sha256Hex(input.payload) : null;
+    let key: ResolvedKey | undefined;
+    let valid: boolean;
+    try {
+      key = this.keys.cached(input.label) ?? (await this.keys.resolve(input.label));
+      this.check(key, input.algorithm, input.payload.length);
+      valid = await this.signer.verify(key.handleId, input.algorithm, input.payload, input.signature);
+    } catch (error) {
+      if (digest !== null) await this.recordFailure(context, this.event("verify", input, key, digest), error);
+      throw error;
+    }
+    if (digest !== null) {
+      const event = this.event("verify", input, key, digest);
+      await this.audit.record(context, { ...event, details: { ...event.details, signatureValid: valid } });
+    }
+    return valid;
   }
 
-  private async signingKey(label: string, algorithm: string, payloadLength: number): Promise<ResolvedKey> {
-    const key = this.keys.cached(label) ?? (await this.keys.resolve(label));
+  /** SHA-256 of a base64 payload, or of its text when it is not base64 (the record must say what came). */
+  private digestOfText(payload: string): string {
+    try {
+      return sha256Hex(Uint8Array.fromBase64(payload));
+    } catch {
+      return sha256Hex(Buffer.from(payload, "utf8"));
+    }
+  }
+
+  private event(action: "sign" | "verify", input: { label: string; algorithm: string }, key: ResolvedKey | undefined, digest: string): AuditEvent {
+    const details: AuditEvent["details"] = { algorithm: input.algorithm, payloadSha256: digest };
+    if (key) details.keyVersion = key.keyVersion;
+    return { action, objectType: "key", objectId: input.label, outcome: "success", details };
+  }
+
+  /** Records a refused or failed operation; the caller's error stands even if that fails. */
+  private async recordFailure(context: OperationContext, event: AuditEvent, error: unknown): Promise<void> {
+    await this.audit
+      .record(context, { ...event, outcome: outcomeOf(error), details: { ...event.details, ...errorDetails(error) } })
+      .catch(() => undefined);
+  }
+
+  private checkSigning(key: ResolvedKey, algorithm: string, payloadLength: number): void {
     this.check(key, algorithm, payloadLength);
     if (!key.flags.sign) {
       throw new SignetError("operationForbiddenForKey", `key "${key.label}" does not have the sign attribute`);
     }
-    return key;
   }
 
   private check(key: ResolvedKey, algorithmName: string, payloadLength: number): void {

@@ -6,7 +6,7 @@
 
 export const CKO = { PUBLIC_KEY: 2, PRIVATE_KEY: 3, SECRET_KEY: 4 } as const;
 
-export const CKK = { RSA: 0x0, EC: 0x3, EC_EDWARDS: 0x40 } as const;
+export const CKK = { RSA: 0x0, EC: 0x3, GENERIC_SECRET: 0x10, EC_EDWARDS: 0x40 } as const;
 
 export const CKA = {
   CLASS: 0x0,
@@ -26,6 +26,8 @@ export const CKA = {
   MODULUS: 0x120,
   MODULUS_BITS: 0x121,
   PUBLIC_EXPONENT: 0x122,
+  VALUE: 0x11,
+  VALUE_LEN: 0x161,
   EXTRACTABLE: 0x162,
   NEVER_EXTRACTABLE: 0x164,
   ALWAYS_SENSITIVE: 0x165,
@@ -53,8 +55,12 @@ export const CKM = {
   SHA_1: 0x220,
   SHA224: 0x255,
   SHA256: 0x250,
+  SHA256_HMAC: 0x251,
   SHA384: 0x260,
+  SHA384_HMAC: 0x261,
   SHA512: 0x270,
+  SHA512_HMAC: 0x271,
+  GENERIC_SECRET_KEY_GEN: 0x350,
   EC_KEY_PAIR_GEN: 0x1040,
   ECDSA: 0x1041,
   ECDSA_SHA1: 0x1042,

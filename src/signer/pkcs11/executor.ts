@@ -24,7 +24,9 @@ import {
   generateKeyPair,
   listKeys,
 } from "./keys";
+import { findSecretKey, hmac } from "./hmac";
 import { loadModule, loginUser, openSession, type Handle } from "./module";
+import { generateSecretKey } from "./secret-keys";
 import {
   loadSigningKey,
   prepareSignature,
@@ -44,7 +46,7 @@ export interface ExecutorOptions {
   mechanisms: number[];
 }
 
-const RETRIABLE = new Set<SignerOp["op"]>(["sign", "signEncoded", "verify", "describeKey", "listKeys", "ping"]);
+const RETRIABLE = new Set<SignerOp["op"]>(["sign", "signEncoded", "verify", "hmac", "describeKey", "listKeys", "ping"]);
 
 type SignOp = Extract<SignerOp, { op: "sign" | "signEncoded" }>;
 
@@ -60,7 +62,7 @@ function decodePayload(op: SignOp): Uint8Array | OpFailure {
 /** The answer to a sign op: bytes for "sign", base64 (and the payload's digest) for "signEncoded". */
 function signResult(op: SignOp, signature: Uint8Array, payload: Uint8Array): OpValue {
   if (op.op === "sign") return signature;
-  const payloadSha256 = op.digest ? hash("sha256", payload, "base64") : null;
+  const payloadSha256 = op.digest ? hash("sha256", payload, "hex") : null;
   return { signature: Buffer.from(signature.buffer, signature.byteOffset, signature.byteLength).toString("base64"), payloadSha256 };
 }
 
@@ -79,6 +81,7 @@ function keyNotFound(ref: KeyObjectRef): OpFailure {
 export class Pkcs11Executor {
   private readonly sessions: (Handle | null)[];
   private readonly keys = new Map<string, SigningKey>();
+  private readonly secretKeys = new Map<string, Handle>();
   private readonly planner: SignPlanner;
   private previous: Promise<unknown> = Promise.resolve();
 
@@ -109,8 +112,13 @@ export class Pkcs11Executor {
 
   /** Forgets cached handles, of one key or of all. */
   invalidate(key?: string): void {
-    if (key === undefined) this.keys.clear();
-    else this.keys.delete(key);
+    if (key === undefined) {
+      this.keys.clear();
+      this.secretKeys.clear();
+    } else {
+      this.keys.delete(key);
+      this.secretKeys.delete(key);
+    }
   }
 
   /** Closes this executor's sessions. The module stays initialised for the rest of the process. */
@@ -162,6 +170,7 @@ export class Pkcs11Executor {
           if (recovered && retry) continue;
         } else if (isStaleHandle(ckr) && "key" in op) {
           this.keys.delete(op.key);
+          this.secretKeys.delete(op.key);
           if (retry) continue;
         }
         if (error instanceof AmbiguousKeyError) return done({ kind: "hsmError", message: error.message });
@@ -214,6 +223,20 @@ export class Pkcs11Executor {
         destroyKeyObjects(this.p11, session, objects);
         return null;
       }
+      case "hmac": {
+        let key = this.secretKeys.get(op.key);
+        if (!key) {
+          const ref = parseKeyHandleId(op.key);
+          const found = findSecretKey(this.p11, this.session(lane), ref);
+          if (!found) return keyNotFound(ref);
+          key = found;
+          this.secretKeys.set(op.key, key);
+        }
+        return hmac(this.p11, this.session(lane), key, op.algorithm, op.data);
+      }
+      case "generateSecretKey":
+        generateSecretKey(this.p11, this.session(lane), op.ref, op.bits);
+        return null;
       case "ping":
         this.p11.C_GetSessionInfo(this.session(lane));
         return true;
@@ -266,6 +289,7 @@ export class Pkcs11Executor {
   private recover(lane: number): boolean {
     this.evict(lane);
     this.keys.clear();
+    this.secretKeys.clear();
     try {
       this.session(lane);
       return true;

@@ -1,0 +1,59 @@
+/**
+ * The audit writer's thread: owns a database connection of its own and appends each batch of
+ * records in one transaction. The commit's fsync (synchronous=FULL) happens here, so the
+ * thread that answers requests never waits on the disk; it waits only on this thread's reply.
+ * Started only by writer.ts.
+ */
+import { openAuditWriterStore } from "../store/db";
+import { AuditAppender } from "./appender";
+import type { FromWriter, ToWriter } from "./writer-protocol";
+
+declare const self: Worker;
+
+let appender: AuditAppender | null = null;
+let store: ReturnType<typeof openAuditWriterStore> | null = null;
+
+function reply(message: FromWriter): void {
+  self.postMessage(message);
+}
+
+function head() {
+  const { size, rootHash } = appender!.head();
+  return { size, rootHash };
+}
+
+self.onmessage = (event: MessageEvent<ToWriter>) => {
+  const message = event.data;
+  switch (message.t) {
+    case "init":
+      try {
+        store = openAuditWriterStore(message.dataDir);
+        appender = new AuditAppender(store.audit);
+        reply({ t: "ready", head: head() });
+      } catch (error) {
+        reply({ t: "initFailed", message: (error as Error).message });
+      }
+      return;
+    case "append":
+      try {
+        const firstSeq = appender!.append(message.records);
+        reply({ t: "appended", batch: message.batch, firstSeq, head: head() });
+      } catch (error) {
+        reply({ t: "failed", batch: message.batch, message: (error as Error).message });
+      }
+      return;
+    case "checkpoint":
+      try {
+        store!.audit.insertCheckpoint(message.row);
+        reply({ t: "checkpointStored", treeSize: message.row.treeSize });
+      } catch (error) {
+        reply({ t: "checkpointFailed", message: (error as Error).message });
+      }
+      return;
+    case "close":
+      store?.close();
+      store = null;
+      reply({ t: "closed" });
+      return;
+  }
+};
