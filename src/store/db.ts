@@ -5,12 +5,14 @@ import { fileURLToPath } from "node:url";
 import { openSqlite } from "../platform/sqlite";
 import { CredentialRepository } from "./credentials";
 import { KeyRepository } from "./keys";
+import { PublishedKeyRepository } from "./published-keys";
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../migrations", import.meta.url));
 
 export interface Store {
   keys: KeyRepository;
   credentials: CredentialRepository;
+  publishedKeys: PublishedKeyRepository;
   close(): void;
 }
 
@@ -19,5 +21,10 @@ export function openStore(dataDir: string): Store {
   const path = join(dataDir, "signet.db");
   const { db, close } = openSqlite(path, MIGRATIONS_FOLDER);
   chmodSync(path, 0o600);
-  return { keys: new KeyRepository(db), credentials: new CredentialRepository(db), close };
+  return {
+    keys: new KeyRepository(db),
+    credentials: new CredentialRepository(db),
+    publishedKeys: new PublishedKeyRepository(db),
+    close,
+  };
 }

@@ -22,6 +22,8 @@ export interface StartOptions {
   apiKey?: string;
   /** Wait for this long for the "listening" line. */
   timeoutMs?: number;
+  /** TLS options for the helper's own fetch calls (CA to trust, client certificate). */
+  fetchTls?: { ca?: string; cert?: string; key?: string };
 }
 
 export interface RunningSignet {
@@ -73,7 +75,7 @@ export async function startSignet(options: StartOptions = {}): Promise<RunningSi
   void collect(proc.stderr, chunks, changed);
   const deadline = Date.now() + (options.timeoutMs ?? 20_000);
   while (!url) {
-    const match = /"url":"(http:\/\/[^"]+)"[^\n]*"msg":"listening"/.exec(chunks.join(""));
+    const match = /"url":"(https?:\/\/[^"]+)"[^\n]*"msg":"listening"/.exec(chunks.join(""));
     if (match) {
       url = match[1]!;
       break;
@@ -92,6 +94,7 @@ export async function startSignet(options: StartOptions = {}): Promise<RunningSi
       method,
       headers: { "x-api-key": apiKey, "content-type": "application/json", ...headers },
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+      ...(options.fetchTls ? { tls: options.fetchTls } : {}),
     });
   return {
     url,

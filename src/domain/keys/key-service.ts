@@ -11,9 +11,10 @@ import { randomBytes } from "node:crypto";
 import { SignetError } from "../../errors";
 import { curveByName } from "../../signer/curves";
 import type { Signer } from "../../signer/signer";
-import { keyHandleId, type KeyType, type TokenKeyFlags, type TokenKeyInfo } from "../../signer/types";
+import { keyHandleId, type CurveName, type KeyType, type TokenKeyFlags, type TokenKeyInfo } from "../../signer/types";
 import type { KeyRepository, StoredKey } from "../../store/keys";
 import type { KeyRow, KeyVersionRow } from "../../store/schema";
+import { requireKey } from "../access/key-grant";
 import type { OperationContext } from "../context";
 import { checkLookupLabel, planKey, type CreateKeyInput } from "./key-spec";
 
@@ -49,6 +50,10 @@ export interface ResolvedKey {
   label: string;
   handleId: string;
   type: KeyType;
+  /** EC and ED keys: the curve; RSA keys: null. */
+  curve: CurveName | null;
+  /** RSA modulus bits, or the curve's size. */
+  bits: number;
   flags: TokenKeyFlags;
   keyVersion: string;
 }
@@ -95,7 +100,8 @@ export class KeyService {
     return { adopted, dropped };
   }
 
-  async create(input: CreateKeyInput, _context: OperationContext): Promise<KeyView> {
+  async create(input: CreateKeyInput, context: OperationContext): Promise<KeyView> {
+    requireKey(context, input.label);
     const plan = planKey(input);
     if (this.creating.has(plan.label)) throw this.duplicate(plan.label);
     this.creating.add(plan.label);
@@ -118,20 +124,24 @@ export class KeyService {
     }
   }
 
-  async list(_context: OperationContext): Promise<string[]> {
+  /** Labels of every key on the token the caller may use. */
+  async list(context: OperationContext): Promise<string[]> {
     const labels = new Set(this.repo.labels());
     for (const info of await this.signer.listKeys()) labels.add(info.ref.label);
-    return [...labels].sort();
+    const grant = context.keys;
+    return [...labels].filter((label) => !grant || grant.permits(label)).sort();
   }
 
-  async describe(label: string, _context: OperationContext): Promise<KeyView> {
+  async describe(label: string, context: OperationContext): Promise<KeyView> {
+    requireKey(context, label);
     const stored = await this.stored(label);
     const info = await this.currentInfo(stored);
     this.remember(stored, info);
     return this.view(stored, info);
   }
 
-  async delete(label: string, _context: OperationContext): Promise<void> {
+  async delete(label: string, context: OperationContext): Promise<void> {
+    requireKey(context, label);
     const stored = await this.stored(label);
     const info = await this.currentInfo(stored);
     if (!info.flags.destroyable) {
@@ -233,6 +243,8 @@ export class KeyService {
       label: stored.key.label,
       handleId: keyHandleId(info.ref),
       type: info.type,
+      curve: info.curve,
+      bits: info.bits,
       flags: info.flags,
       keyVersion: versionTag(stored.key.currentVersion),
     };

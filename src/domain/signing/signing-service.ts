@@ -3,11 +3,13 @@
  * the key may sign, the payload is within bounds) before the signer is asked.
  *
  * This is the hot path. The key is resolved from memory when it can be, and the payload
- * bytes are handed to the signer without a copy.
+ * bytes are handed to the signer without a copy. The caller's key allow-list is checked
+ * first, before the key is looked up.
  */
 import { SignetError } from "../../errors";
 import { signatureAlgorithm } from "../../signer/algorithms";
 import type { Signer } from "../../signer/signer";
+import { requireKey } from "../access/key-grant";
 import type { OperationContext } from "../context";
 import type { KeyService, ResolvedKey } from "../keys/key-service";
 
@@ -40,7 +42,8 @@ export class SigningService {
     private readonly maxPayloadBytes: number,
   ) {}
 
-  async sign(input: SignInput, _context: OperationContext): Promise<SignOutput> {
+  async sign(input: SignInput, context: OperationContext): Promise<SignOutput> {
+    requireKey(context, input.label);
     const key = this.keys.cached(input.label) ?? (await this.keys.resolve(input.label));
     this.check(key, input.algorithm, input.payload);
     if (!key.flags.sign) {
@@ -50,7 +53,8 @@ export class SigningService {
     return { signature, keyVersion: key.keyVersion };
   }
 
-  async verify(input: VerifyInput, _context: OperationContext): Promise<boolean> {
+  async verify(input: VerifyInput, context: OperationContext): Promise<boolean> {
+    requireKey(context, input.label);
     const key = this.keys.cached(input.label) ?? (await this.keys.resolve(input.label));
     this.check(key, input.algorithm, input.payload);
     return this.signer.verify(key.handleId, input.algorithm, input.payload, input.signature);
