@@ -14,6 +14,7 @@ import type { Socket } from "node:net";
 import { Readable } from "node:stream";
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import type { AnyElysia } from "elysia";
+import { internalError } from "./internal-error";
 import type { ListenOptions, PeerInfo, TlsListenOptions } from "./server";
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -47,15 +48,13 @@ function toRequest(incoming: IncomingMessage): Request {
   });
 }
 
-async function answer(app: AnyElysia, request: Request, response: ServerResponse): Promise<void> {
+async function answer(app: AnyElysia, request: Request, response: ServerResponse, onError?: (error: unknown) => void): Promise<void> {
   let result: Response;
   try {
     result = await app.handle(request);
-  } catch {
-    result = new Response(JSON.stringify({ errorCode: 100, reason: "res.error.impl", message: "internal error" }), {
-      status: 500,
-      headers: { "content-type": "application/json" },
-    });
+  } catch (error) {
+    onError?.(error);
+    result = internalError();
   }
   const body = Buffer.from(await result.arrayBuffer());
   const headers: Record<string, string> = {};
@@ -97,7 +96,10 @@ export async function startNodeTlsListener(
       }
       const request = toRequest(incoming);
       peers.set(request, peer);
-      void answer(app, request, response);
+      answer(app, request, response, options.onError).catch((error: unknown) => {
+        options.onError?.(error);
+        response.destroy();
+      });
     },
   );
 

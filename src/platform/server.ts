@@ -16,6 +16,7 @@
  *   test/http/mtls.test.ts.)
  */
 import type { AnyElysia } from "elysia";
+import { internalError } from "./internal-error";
 import { startNodeTlsListener } from "./node-tls-listener";
 
 export interface PeerCertificate {
@@ -48,6 +49,8 @@ export interface ListenOptions {
   idleTimeoutSeconds: number;
   maxHeaderBytes: number;
   tls: TlsListenOptions | null;
+  /** Told about failures outside the app's error handling (they answer 500 / 100). */
+  onError?: (error: unknown) => void;
 }
 
 export interface RunningServer {
@@ -78,6 +81,15 @@ function bunListener(options: ListenOptions): Listener {
         port: options.port,
         maxRequestBodySize: options.maxRequestBodySize,
         idleTimeout: options.idleTimeoutSeconds,
+        // Elysia's defaults are development mode (Bun's error page, with stack traces, for
+        // anything thrown outside a handler) and SO_REUSEPORT (another process of the same
+        // user could bind the port too and take requests). Neither is acceptable here.
+        development: false,
+        reusePort: false,
+        error: (error: unknown) => {
+          options.onError?.(error);
+          return internalError();
+        },
         ...(tls ? { tls: { cert: tls.certPem!, key: tls.keyPem!, ...(tls.passphrase ? { passphrase: tls.passphrase } : {}) } } : {}),
       });
       server = app.server!;

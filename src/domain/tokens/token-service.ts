@@ -67,6 +67,9 @@ export class TokenService {
     requireKey(context, request.signKeyName);
     const algorithm = JWS_ALGORITHMS[request.algorithm];
     if (!algorithm) throw new SignetError("inputValidation", `unknown algorithm "${request.algorithm}"`);
+    if (typeof request.claims !== "object" || request.claims === null || Array.isArray(request.claims)) {
+      throw new SignetError("inputValidation", "claims must be a JSON object");
+    }
     for (const claim of SET_BY_SIGNET) {
       if (Object.hasOwn(request.claims, claim)) throw new SignetError("inputValidation", `claims.${claim} is set by Signet (use ttlSeconds)`);
     }

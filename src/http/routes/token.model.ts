@@ -11,8 +11,9 @@ export const MintBody = t.Object({
       "ECDSA signatures are the raw r‖s the JWS format requires.",
     examples: ["ES256"],
   }),
-  claims: t.Record(t.String({ maxLength: 256 }), t.Unknown(), {
-    description: "The JWT claims. iat and exp are set by Signet (from ttlSeconds) and may not be given; kid goes in the header.",
+  // Unknown: the token service checks it is an object. t.Object or t.Record would let Elysia turn [1] into {"0": 1}.
+  claims: t.Unknown({
+    description: "The JWT claims, a JSON object. iat and exp are set by Signet (from ttlSeconds) and may not be given; kid goes in the header.",
     examples: [{ sub: "user-42", aud: "payments", scope: "transfer" }],
   }),
   ttlSeconds: t.Optional(

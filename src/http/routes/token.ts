@@ -18,7 +18,7 @@ export function tokenRoutes(auth: ReturnType<typeof authPlugin>, tokens: TokenSe
       "/v1/token/jwt",
       async ({ body, context }) => {
         const minted = await tokens.mint(
-          { signKeyName: body.signKeyName, algorithm: body.algorithm as never, claims: body.claims, ttlSeconds: body.ttlSeconds ?? null },
+          { signKeyName: body.signKeyName, algorithm: body.algorithm as never, claims: body.claims as Record<string, unknown>, ttlSeconds: body.ttlSeconds ?? null },
           context,
         );
         return { token: minted.token, kid: minted.kid, issuedAt: minted.issuedAt, expiresAt: minted.expiresAt };
