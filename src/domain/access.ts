@@ -367,9 +367,18 @@ export class AccessService {
     );
   }
 
+  /** A client's certificate credential, not revoked and within its validity, trusts the certificate. */
   private isRegisteredCertificate(thumbprint: string): boolean {
     const entry = this.lookup(lookupOf(Buffer.from(thumbprint, "hex")));
-    return entry !== undefined && entry.credential.kind === "certificate" && entry.credential.secretHash === thumbprint;
+    const now = this.now();
+    return (
+      entry !== undefined &&
+      entry.credential.kind === "certificate" &&
+      entry.credential.secretHash === thumbprint &&
+      !entry.revoked &&
+      now >= entry.notBefore &&
+      now <= entry.notAfter
+    );
   }
 
   private certificateFactsOf(der: Uint8Array): CertificateFacts {
