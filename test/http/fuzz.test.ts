@@ -238,7 +238,7 @@ describe.each([0, 1])("every route, random requests (listener %d)", (index) => {
             const response = await fetch(`${signet.url}${path}`, {
               method,
               headers,
-              body: method === "GET" || method === "HEAD" ? undefined : body,
+              body: method === "GET" || method === "HEAD" ? undefined : (body as unknown as BodyInit | undefined),
               redirect: "manual",
               ...(target.tls ? { tls: target.tls } : {}),
             });
