@@ -30,6 +30,7 @@ export const ERROR_CATALOGUE = {
   headersTooLarge: { errorCode: 684, reason: "res.error.headers.too.large" },
   jsonTooDeep: { errorCode: 685, reason: "res.error.json.too.deep" },
   clientAlreadyExists: { errorCode: 686, reason: "res.error.client.already.existing" },
+  batchTooLarge: { errorCode: 687, reason: "res.error.batch.too.large" },
 
   // State of a key.
   keyAlreadyExists: { errorCode: 608, reason: "res.error.key.already.existing" },

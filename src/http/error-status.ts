@@ -29,6 +29,7 @@ export const HTTP_STATUS: Record<ErrorKind, number> = {
   headersTooLarge: 431,
   jsonTooDeep: 400,
   clientAlreadyExists: 400,
+  batchTooLarge: 413,
   keyAlreadyExists: 400,
   keyNotFound: 404,
   operationForbiddenForKey: 403,

@@ -139,7 +139,7 @@ describe("module switches", () => {
 describe("request limits", () => {
   let signet: RunningSignet;
   beforeAll(async () => {
-    signet = await signetWith({ SIGNET_MAX_HEADER_BYTES: "2048", SIGNET_MAX_JSON_DEPTH: "8", SIGNET_BODY_TIMEOUT_MS: "1500", SIGNET_IDLE_TIMEOUT_SECONDS: "5" });
+    signet = await signetWith({ SIGNET_MAX_HEADER_BYTES: "2048", SIGNET_MAX_JSON_DEPTH: "8", SIGNET_MAX_BATCH_ITEMS: "10", SIGNET_BODY_TIMEOUT_MS: "1500", SIGNET_IDLE_TIMEOUT_SECONDS: "5" });
   });
 
   test("headers over the limit: 431 / 684", async () => {
@@ -156,6 +156,13 @@ describe("request limits", () => {
     // Brackets inside strings do not count.
     const inString = await signet.json("POST", "/v1/synchronousSign", { signRequest: { payload: "aGk=", signKeyName: "[".repeat(50), signatureAlgorithm: "SHA256_WITH_ECDSA" } });
     expect(inString.body.errorCode).toBe(650);
+  });
+
+  test("a list longer than the batch limit: 413 / 687, wherever it is", async () => {
+    const long = await signet.json("POST", "/v1/admin/clients", { name: "many", roles: ["service"], allowedKeys: Array.from({ length: 11 }, (_, i) => `k${i}`) });
+    expect({ status: long.status, errorCode: long.body.errorCode }).toEqual({ status: 413, errorCode: 687 });
+    const atLimit = await signet.json("POST", "/v1/admin/clients", { name: "many", roles: ["service"], allowedKeys: Array.from({ length: 10 }, (_, i) => `k${i}`) });
+    expect(atLimit.status).toBe(201);
   });
 
   test("a body that is not UTF-8: 400 / 621", async () => {

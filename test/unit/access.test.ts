@@ -16,7 +16,7 @@ import { LabelGrant, normaliseKeyPatterns } from "../../src/domain/access/key-gr
 import { RateLimiter } from "../../src/domain/access/rate-limiter";
 import { SCOPES } from "../../src/domain/access/scopes";
 import { jwkFromSpki, jwkThumbprint } from "../../src/domain/tokens/jwk";
-import { exceedsDepth } from "../../src/http/json-body";
+import { exceedsDepth, exceedsShape } from "../../src/http/json-body";
 import { HTTP_MODULES } from "../../src/http/modules";
 import { ROOT } from "../support/server";
 
@@ -165,6 +165,21 @@ describe("JSON depth", () => {
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 12 }), fc.integer({ min: 1, max: 12 }), (value, max) => {
         expect(exceedsDepth(JSON.stringify(value), max)).toBe(depthOf(value) > max);
+      }),
+      { seed: SEED, numRuns: 500 },
+    );
+  });
+});
+
+describe("list lengths", () => {
+  test("property: agrees with the longest array of the parsed value", () => {
+    const longest = (value: unknown): number =>
+      value !== null && typeof value === "object"
+        ? Math.max(Array.isArray(value) ? value.length : 0, 0, ...Object.values(value as object).map(longest))
+        : 0;
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 5 }), fc.integer({ min: 1, max: 8 }), (value, max) => {
+        expect(exceedsShape(JSON.stringify(value), { maxDepth: 100, maxArrayItems: max }) === "items").toBe(longest(value) > max);
       }),
       { seed: SEED, numRuns: 500 },
     );

@@ -32,6 +32,7 @@ export function serviceRoutes(auth: ReturnType<typeof authPlugin>, signer: Signe
           tags: ["Service Information"],
           operationId: "health",
           summary: "Liveness and the token's state (no authentication)",
+          security: [],
           description: "200 when the token is present and at least one signing worker is ready, 503 otherwise.",
         },
       },
