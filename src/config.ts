@@ -320,7 +320,8 @@ export function loadConfig(env: Source = process.env): Config {
       maxHeaderBytes: integer(source, "SIGNET_MAX_HEADER_BYTES", 8192, 1024, 16_384),
       maxBatchItems: integer(source, "SIGNET_MAX_BATCH_ITEMS", 1000, 1, 100_000),
       bodyTimeoutMs: integer(source, "SIGNET_BODY_TIMEOUT_MS", 10_000, 100, 600_000),
-      idleTimeoutSeconds: integer(source, "SIGNET_IDLE_TIMEOUT_SECONDS", 10, 1, 255),
+      // Also bounds a request while the HSM works on it (key generation): not too short.
+      idleTimeoutSeconds: integer(source, "SIGNET_IDLE_TIMEOUT_SECONDS", 30, 1, 255),
     },
     access: accessSettings(source),
     tokens: tokenSettings(source),

@@ -17,7 +17,10 @@ import { parseCidr } from "./cidr";
 import type { AccessAction, AccessEvents, RequestOrigin } from "./events";
 import { normaliseKeyPatterns } from "./key-grant";
 import { isScope, SCOPES } from "./scopes";
+import { clientView, credentialView, type ClientView, type CredentialView } from "./client-views";
 import { CREDENTIAL_KINDS, digest, lookupOf, newSecret, type CredentialKind } from "./secrets";
+
+export type { ClientView, CredentialView } from "./client-views";
 
 export interface ClientInput {
   name: string;
@@ -31,21 +34,6 @@ export interface ClientInput {
 
 export type ClientChangesInput = Partial<Omit<ClientInput, "name">>;
 
-export interface ClientView {
-  id: string;
-  name: string;
-  description: string | null;
-  roles: Role[];
-  scopes: string[] | null;
-  allowedKeys: string[] | null;
-  allowedCidrs: string[] | null;
-  rateLimit: { perSecond: number; burst: number } | null;
-  status: "active" | "disabled";
-  createdAt: string;
-  updatedAt: string | null;
-  disabledAt: string | null;
-}
-
 export interface CredentialInput {
   kind: string;
   name?: string | null;
@@ -54,22 +42,6 @@ export interface CredentialInput {
   validForSeconds?: number | null;
   /** For kind "certificate": PEM, or base64 of the DER. */
   certificate?: string | null;
-}
-
-export interface CredentialView {
-  id: string;
-  clientId: string;
-  kind: CredentialKind;
-  name: string | null;
-  status: "active" | "pending" | "expired" | "revoked";
-  createdAt: string;
-  notBefore: string | null;
-  notAfter: string | null;
-  revokedAt: string | null;
-  rotatedFrom: string | null;
-  /** Client certificates: subject and SHA-256 thumbprint (public facts, not secrets). */
-  subject: string | null;
-  thumbprint: string | null;
 }
 
 export interface NewCredential {
@@ -141,48 +113,6 @@ function validateRate(rate: ClientInput["rateLimit"]): { perSecond: number | nul
   return { perSecond: rate.perSecond, burst };
 }
 
-export function clientView(row: ApiClientRow): ClientView {
-  const list = (text: string | null) => (text === null ? null : (JSON.parse(text) as string[]));
-  return {
-    id: row.id,
-    name: row.name,
-    description: row.description,
-    roles: list(row.roles) as Role[],
-    scopes: list(row.scopes),
-    allowedKeys: list(row.allowedKeys),
-    allowedCidrs: list(row.allowedCidrs),
-    rateLimit: row.ratePerSecond !== null && row.rateBurst !== null ? { perSecond: row.ratePerSecond, burst: row.rateBurst } : null,
-    status: row.disabledAt ? "disabled" : "active",
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-    disabledAt: row.disabledAt,
-  };
-}
-
-export function credentialView(row: ApiCredentialRow, now: number): CredentialView {
-  const status = row.revokedAt
-    ? "revoked"
-    : row.notAfter && Date.parse(row.notAfter) < now
-      ? "expired"
-      : row.notBefore && Date.parse(row.notBefore) > now
-        ? "pending"
-        : "active";
-  return {
-    id: row.id,
-    clientId: row.clientId,
-    kind: row.kind as CredentialKind,
-    name: row.name,
-    status,
-    createdAt: row.createdAt,
-    notBefore: row.notBefore,
-    notAfter: row.notAfter,
-    revokedAt: row.revokedAt,
-    rotatedFrom: row.rotatedFrom,
-    subject: row.subject,
-    thumbprint: row.kind === "certificate" ? row.secretHash : null,
-  };
-}
-
 export class ClientAdminService {
   constructor(
     private readonly repo: CredentialRepository,
@@ -224,7 +154,13 @@ export class ClientAdminService {
       description: this.description(input.description),
       updatedAt: null,
     };
-    this.repo.insertClient(row);
+    try {
+      this.repo.insertClient(row);
+    } catch (error) {
+      // Another process (the CLI beside the server) took the name between the check and here.
+      if (this.repo.clientByName(input.name)) throw new SignetError("clientAlreadyExists", `a client named "${input.name}" already exists`);
+      throw error;
+    }
     this.changed("client.created", row.id, origin, { name: row.name, roles });
     return clientView(row);
   }
