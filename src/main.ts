@@ -131,6 +131,7 @@ async function main(): Promise<void> {
     maxRequestBodySize: 2 * config.maxBodyBytes + (1 << 20),
     idleTimeoutSeconds: config.limits.idleTimeoutSeconds,
     maxHeaderBytes: config.limits.maxHeaderBytes,
+    bodyTimeoutMs: config.limits.bodyTimeoutMs,
     onError: (error) => logger.error("request failed outside the app", { error }),
     tls: tls
       ? {

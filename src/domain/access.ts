@@ -4,8 +4,8 @@
  * checks the route's role and scope. Every refusal has its own error kind and is reported
  * through AccessEvents before it is thrown.
  *
- * Lookups of stored credentials are cached for a few seconds, denials included, so that the
- * signing path does not read the database on every request; a revocation made by another
+ * Lookups of stored credentials are cached for a few seconds, misses and denials included, so
+ * that the signing path does not read the database on every request; a change made by another
  * process (the CLI) therefore takes effect within that time, one made through the admin API
  * at once (ClientAdminService calls forget()).
  *
@@ -103,6 +103,8 @@ function rateOf(client: ApiClientRow): RateLimit | null {
 
 export class AccessService {
   private readonly cache = new Map<string, CachedCredential>();
+  /** Lookup values known not to exist, until when (ms). */
+  private readonly misses = new Map<string, number>();
   private readonly bearerCache = new Map<string, Principal>();
   private readonly certificateCache = new Map<string, CertificateFacts>();
   private readonly limiter = new RateLimiter();
@@ -250,6 +252,7 @@ export class AccessService {
   /** Drops cached lookups so that a change made in this process applies to the next request. */
   forget(): void {
     this.cache.clear();
+    this.misses.clear();
     this.bearerCache.clear();
   }
 
@@ -317,15 +320,24 @@ export class AccessService {
     return principal;
   }
 
+  /**
+   * The stored credential for a lookup value, from the cache when fresh. Misses are cached
+   * too (a client certificate that is CA-trusted but not registered is looked up on every
+   * request; so is a flood of wrong keys), bounded like the rest.
+   */
   private lookup(lookup: string): CachedCredential | undefined {
     const now = this.now();
     const hit = this.cache.get(lookup);
     if (hit && hit.expires >= now) return hit;
+    if (this.misses.has(lookup) && this.misses.get(lookup)! >= now) return undefined;
     const found = this.credentials.byLookup(lookup);
     if (!found) {
       this.cache.delete(lookup);
+      if (this.misses.size >= CACHE_MAX) this.misses.clear();
+      this.misses.set(lookup, now + CACHE_TTL_MS);
       return undefined;
     }
+    this.misses.delete(lookup);
     const { credential, client } = found;
     const revoked = credential.revokedAt !== null || client.disabledAt !== null;
     const entry: CachedCredential = {

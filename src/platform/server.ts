@@ -48,6 +48,8 @@ export interface ListenOptions {
   maxRequestBodySize: number;
   idleTimeoutSeconds: number;
   maxHeaderBytes: number;
+  /** node:tls listener: the whole body must arrive within this (Bun.serve: the app checks it). */
+  bodyTimeoutMs: number;
   tls: TlsListenOptions | null;
   /** Told about failures outside the app's error handling (they answer 500 / 100). */
   onError?: (error: unknown) => void;
