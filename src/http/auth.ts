@@ -21,9 +21,6 @@ import type { RequestFacts } from "./request-facts";
 
 export type RouteAccess = Role | { role: Role; scope: Scope };
 
-/** Every requirement declared by a route, for documentation and tests. */
-export const DECLARED_ACCESS: RouteRequirement[] = [];
-
 export function requirementOf(access: RouteAccess): RouteRequirement {
   if (typeof access === "string") return { role: access };
   if (SCOPES[access.scope].role !== access.role) {
@@ -41,7 +38,6 @@ export function authPlugin(access: AccessService, facts: RequestFacts) {
   return new Elysia({ name: "signet.auth" }).macro({
     role: (declared: RouteAccess) => {
       const requirement = requirementOf(declared);
-      DECLARED_ACCESS.push(requirement);
       return {
         transform({ request }) {
           const origin = facts.origin(request);
