@@ -35,6 +35,64 @@ export interface AuditConfig {
   operations: boolean;
 }
 
+/** API groups that configuration can switch off (SIGNET_DISABLED_MODULES); a disabled group answers 404. */
+export const API_MODULES = [
+  "keyManagement",
+  "keyOperations",
+  "certificates",
+  "lifecycle",
+  "audit",
+  "management",
+  "token",
+  "auth",
+  "admin",
+  "docs",
+] as const;
+
+export type ApiModule = (typeof API_MODULES)[number];
+
+export interface TlsSettings {
+  /** PEM certificate chain and key (Bun's own TLS), or a PKCS#12 file (served through node:tls). */
+  certPem: string | null;
+  keyPem: string | null;
+  pfx: Uint8Array | null;
+  passphrase: string | null;
+  clientAuth: "off" | "required";
+  /** PEM bundle of CAs that issue client certificates. */
+  clientCaPem: string | null;
+  /** SHA-256 thumbprints (lowercase hex) of client certificates accepted without a CA. */
+  clientThumbprints: string[];
+}
+
+export interface LimitSettings {
+  maxBodyBytes: number;
+  maxJsonDepth: number;
+  maxHeaderBytes: number;
+  maxBatchItems: number;
+  bodyTimeoutMs: number;
+  idleTimeoutSeconds: number;
+}
+
+export interface AccessSettings {
+  /** Host names (or `*.suffix` patterns, optionally with :port) requests may name; null: any. */
+  allowedHosts: string[] | null;
+  /** Exact origins allowed to call from a browser; empty: CORS off. */
+  corsOrigins: string[];
+  disabledModules: ApiModule[];
+  /** Rate limit for clients without one of their own; null: none. */
+  defaultRateLimit: { perSecond: number; burst: number } | null;
+}
+
+export interface TokenSettings {
+  /** Signet's own bearer tokens (POST /v1/auth/token). */
+  authAlgorithm: "ES256" | "EdDSA";
+  authKeyLabel: string;
+  authTtlSeconds: number;
+  issuer: string;
+  /** Longest life of a token minted by POST /v1/token/jwt. */
+  maxJwtTtlSeconds: number;
+}
+
 export interface Config {
   host: string;
   port: number;
@@ -48,6 +106,10 @@ export interface Config {
   debugFaults: boolean;
   audit: AuditConfig;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  tls: TlsSettings | null;
+  limits: LimitSettings;
+  access: AccessSettings;
+  tokens: TokenSettings;
 }
 
 export class ConfigError extends Error {
@@ -122,6 +184,124 @@ function auditSettings(source: Source): AuditConfig {
 
 const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
 
+function list(source: Source, name: string, separators = /[,;\s]+/): string[] {
+  const raw = source[name];
+  if (!raw) return [];
+  return raw.split(separators).map((item) => item.trim()).filter((item) => item.length > 0);
+}
+
+function readFile(name: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new ConfigError(name, `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+  }
+}
+
+function pemFile(source: Source, name: string, label: RegExp, what: string): string | null {
+  const path = source[name];
+  if (!path) return null;
+  const text = readFile(name, path).toString("utf8");
+  if (!label.test(text)) throw new ConfigError(name, `${path} holds no PEM ${what}`);
+  return text;
+}
+
+function tlsSettings(source: Source): TlsSettings | null {
+  const certPem = pemFile(source, "SIGNET_TLS_CERT", /-----BEGIN CERTIFICATE-----/, "certificate");
+  const keyPem = pemFile(source, "SIGNET_TLS_KEY", /-----BEGIN [A-Z ]*PRIVATE KEY-----/, "private key");
+  const pfxPath = source.SIGNET_TLS_PFX || null;
+  const clientAuth = source.SIGNET_TLS_CLIENT_AUTH || "off";
+  if (clientAuth !== "off" && clientAuth !== "required") throw new ConfigError("SIGNET_TLS_CLIENT_AUTH", "must be off or required");
+  if (!certPem && !keyPem && !pfxPath) {
+    if (clientAuth !== "off") throw new ConfigError("SIGNET_TLS_CLIENT_AUTH", "needs a TLS listener (SIGNET_TLS_CERT and SIGNET_TLS_KEY, or SIGNET_TLS_PFX)");
+    return null;
+  }
+  if (pfxPath && (certPem || keyPem)) throw new ConfigError("SIGNET_TLS_PFX", "give either SIGNET_TLS_PFX or SIGNET_TLS_CERT and SIGNET_TLS_KEY, not both");
+  if (!pfxPath && !certPem) throw new ConfigError("SIGNET_TLS_CERT", "must be set together with SIGNET_TLS_KEY");
+  if (!pfxPath && !keyPem) throw new ConfigError("SIGNET_TLS_KEY", "must be set together with SIGNET_TLS_CERT");
+  const clientCaPem = pemFile(source, "SIGNET_TLS_CLIENT_CA", /-----BEGIN CERTIFICATE-----/, "certificate");
+  const clientThumbprints = list(source, "SIGNET_TLS_CLIENT_THUMBPRINTS", /[,;\s]+/).map((entry) => {
+    const hex = entry.replaceAll(":", "").toLowerCase();
+    if (!/^[0-9a-f]{64}$/.test(hex)) throw new ConfigError("SIGNET_TLS_CLIENT_THUMBPRINTS", "each entry must be a SHA-256 thumbprint (64 hex digits, colons allowed)");
+    return hex;
+  });
+  return {
+    certPem,
+    keyPem,
+    pfx: pfxPath ? new Uint8Array(readFile("SIGNET_TLS_PFX", pfxPath)) : null,
+    passphrase: source.SIGNET_TLS_PASSPHRASE || null,
+    clientAuth,
+    clientCaPem,
+    clientThumbprints,
+  };
+}
+
+function rateLimit(source: Source, name: string): AccessSettings["defaultRateLimit"] {
+  const raw = source[name];
+  if (!raw) return null;
+  const match = /^(\d+(?:\.\d+)?)(?::(\d+))?$/.exec(raw.trim());
+  const perSecond = match ? Number(match[1]) : NaN;
+  const burst = match?.[2] ? Number(match[2]) : Math.max(1, Math.ceil(perSecond));
+  if (!match || !(perSecond > 0) || perSecond > 1_000_000 || !(burst >= 1) || burst > 1_000_000) {
+    throw new ConfigError(name, `must be REQUESTS_PER_SECOND or REQUESTS_PER_SECOND:BURST, got "${raw}"`);
+  }
+  return { perSecond, burst };
+}
+
+function hostPattern(entry: string): string {
+  const host = entry.toLowerCase();
+  if (!/^(\*\.)?([a-z0-9-]+\.)*[a-z0-9-]+(:\d{1,5})?$/.test(host) && !/^\[[0-9a-f:.]+\](:\d{1,5})?$/.test(host)) {
+    throw new ConfigError("SIGNET_ALLOWED_HOSTS", `"${entry}" is not a host name, *.domain pattern or [IPv6] literal (optionally with :port)`);
+  }
+  return host;
+}
+
+function accessSettings(source: Source): AccessSettings {
+  const hosts = list(source, "SIGNET_ALLOWED_HOSTS");
+  const corsOrigins = list(source, "SIGNET_CORS_ORIGINS").map((origin) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      throw new ConfigError("SIGNET_CORS_ORIGINS", `"${origin}" is not an origin such as https://app.example.com`);
+    }
+    if (parsed.origin !== origin || !/^https?:$/.test(parsed.protocol)) {
+      throw new ConfigError("SIGNET_CORS_ORIGINS", `"${origin}" is not an origin such as https://app.example.com (no path, no trailing slash, no *)`);
+    }
+    return origin;
+  });
+  const disabledModules = list(source, "SIGNET_DISABLED_MODULES").map((name) => {
+    if (!(API_MODULES as readonly string[]).includes(name)) {
+      throw new ConfigError("SIGNET_DISABLED_MODULES", `unknown module "${name}" (modules: ${API_MODULES.join(", ")})`);
+    }
+    return name as ApiModule;
+  });
+  return {
+    allowedHosts: hosts.length > 0 && !hosts.includes("*") ? hosts.map(hostPattern) : null,
+    corsOrigins,
+    disabledModules,
+    defaultRateLimit: rateLimit(source, "SIGNET_RATE_LIMIT_DEFAULT"),
+  };
+}
+
+function tokenSettings(source: Source): TokenSettings {
+  const authAlgorithm = source.SIGNET_AUTH_TOKEN_ALGORITHM || "ES256";
+  if (authAlgorithm !== "ES256" && authAlgorithm !== "EdDSA") throw new ConfigError("SIGNET_AUTH_TOKEN_ALGORITHM", "must be ES256 or EdDSA");
+  const authKeyLabel = source.SIGNET_AUTH_TOKEN_KEY_LABEL || "signet-auth-token";
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(authKeyLabel)) {
+    throw new ConfigError("SIGNET_AUTH_TOKEN_KEY_LABEL", "must be 1 to 128 letters, digits, . _ -, starting with a letter or digit");
+  }
+  const issuer = source.SIGNET_AUTH_TOKEN_ISSUER || "signet";
+  if (issuer.length > 256 || /[\u0000-\u001f]/.test(issuer)) throw new ConfigError("SIGNET_AUTH_TOKEN_ISSUER", "must be at most 256 printable characters");
+  return {
+    authAlgorithm,
+    authKeyLabel,
+    authTtlSeconds: integer(source, "SIGNET_AUTH_TOKEN_TTL_SECONDS", 300, 30, 86_400),
+    issuer,
+    maxJwtTtlSeconds: integer(source, "SIGNET_JWT_MAX_TTL_SECONDS", 86_400, 1, 31_622_400),
+  };
+}
+
 export function loadConfig(env: Source = process.env): Config {
   const source = loadSource(env);
   const cores = availableParallelism();
@@ -134,6 +314,8 @@ export function loadConfig(env: Source = process.env): Config {
   const logLevel = (source.SIGNET_LOG_LEVEL || "info") as Config["logLevel"];
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError("SIGNET_LOG_LEVEL", `must be one of ${LOG_LEVELS.join(", ")}`);
   const maxPayloadBytes = integer(source, "SIGNET_MAX_PAYLOAD_BYTES", 1 << 20, 1, 64 << 20);
+  // Base64 grows the payload by 4/3; the rest of a request is small.
+  const maxBodyBytes = Math.ceil((maxPayloadBytes * 4) / 3) + 64 * 1024;
   return {
     host,
     port,
@@ -151,11 +333,22 @@ export function loadConfig(env: Source = process.env): Config {
       inlineSigning: flag(source, "SIGNET_INLINE_SIGN"),
     },
     maxPayloadBytes,
-    // Base64 grows the payload by 4/3; the rest of a request is small.
-    maxBodyBytes: Math.ceil((maxPayloadBytes * 4) / 3) + 64 * 1024,
+    maxBodyBytes,
     bootstrapApiKey,
     debugFaults: flag(source, "SIGNET_DEBUG_FAULTS"),
     audit: auditSettings(source),
     logLevel,
+    tls: tlsSettings(source),
+    limits: {
+      maxBodyBytes,
+      maxJsonDepth: integer(source, "SIGNET_MAX_JSON_DEPTH", 32, 2, 512),
+      maxHeaderBytes: integer(source, "SIGNET_MAX_HEADER_BYTES", 8192, 1024, 16_384),
+      maxBatchItems: integer(source, "SIGNET_MAX_BATCH_ITEMS", 1000, 1, 100_000),
+      bodyTimeoutMs: integer(source, "SIGNET_BODY_TIMEOUT_MS", 10_000, 100, 600_000),
+      // Also bounds a request while the HSM works on it (key generation): not too short.
+      idleTimeoutSeconds: integer(source, "SIGNET_IDLE_TIMEOUT_SECONDS", 30, 1, 255),
+    },
+    access: accessSettings(source),
+    tokens: tokenSettings(source),
   };
 }

@@ -25,7 +25,13 @@ export const ERROR_CATALOGUE = {
   algorithmNotSupportedByKey: { errorCode: 607, reason: "res.error.algorithm.not.supported.by.key" },
   mechanismNotSupported: { errorCode: 681, reason: "res.error.mechanism.not.supported" },
   resourceNotFound: { errorCode: 622, reason: "res.error.resource.not.found" },
-  invalidAuditBundle: { errorCode: 682, reason: "res.error.invalid.audit.bundle" },
+  invalidAuditBundle: { errorCode: 688, reason: "res.error.invalid.audit.bundle" },
+  hostNotAllowed: { errorCode: 682, reason: "res.error.host.not.allowed" },
+  requestTimeout: { errorCode: 683, reason: "res.error.request.timeout" },
+  headersTooLarge: { errorCode: 684, reason: "res.error.headers.too.large" },
+  jsonTooDeep: { errorCode: 685, reason: "res.error.json.too.deep" },
+  clientAlreadyExists: { errorCode: 686, reason: "res.error.client.already.existing" },
+  batchTooLarge: { errorCode: 687, reason: "res.error.batch.too.large" },
 
   // State of a key.
   keyAlreadyExists: { errorCode: 608, reason: "res.error.key.already.existing" },
@@ -36,6 +42,16 @@ export const ERROR_CATALOGUE = {
   missingApiKey: { errorCode: 416, reason: "res.error.missing.api.key" },
   invalidApiKey: { errorCode: 631, reason: "res.error.invalid.api.key" },
   roleMissing: { errorCode: 400, reason: "res.error.security.not.allowed" },
+  credentialExpired: { errorCode: 460, reason: "res.error.credential.expired" },
+  credentialRevoked: { errorCode: 461, reason: "res.error.credential.revoked" },
+  invalidCredential: { errorCode: 462, reason: "res.error.invalid.credential" },
+  scopeMissing: { errorCode: 463, reason: "res.error.scope.missing" },
+  keyNotAllowed: { errorCode: 464, reason: "res.error.key.not.allowed" },
+  addressNotAllowed: { errorCode: 465, reason: "res.error.address.not.allowed" },
+  rateLimited: { errorCode: 466, reason: "res.error.rate.limited" },
+  clientCertificateRequired: { errorCode: 467, reason: "res.error.client.certificate.required" },
+  clientCertificateRejected: { errorCode: 468, reason: "res.error.client.certificate.rejected" },
+  credentialMismatch: { errorCode: 469, reason: "res.error.credential.mismatch" },
 
   // The HSM and the pool in front of it.
   hsmError: { errorCode: 701, reason: "res.error.in.hsm" },

@@ -14,6 +14,7 @@ export interface Logger {
 const REDACT = [
   "pin", "*.pin", "soPin", "*.soPin", "userPin", "*.userPin", "secret", "*.secret", "apiKey", "*.apiKey",
   "password", "*.password", "token", "*.token", "headers['x-api-key']", "headers.authorization",
+  "passphrase", "*.passphrase", "ticket", "*.ticket", "headers['x-auth-ticket']", "access_token", "*.access_token",
 ];
 
 export function createLogger(level: "debug" | "info" | "warn" | "error" | "silent"): Logger {

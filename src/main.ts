@@ -10,14 +10,18 @@ import { AuditLog } from "./audit/audit-log";
 import { AuditReader } from "./audit/reader";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { AccessService } from "./domain/access";
+import { AuthTokens, TokenKeyError } from "./domain/access/auth-tokens";
+import { ClientAdminService } from "./domain/access/client-admin";
+import { auditedAccessEvents } from "./domain/audit/access-events";
 import { AuditService } from "./domain/audit/audit-service";
 import { SYSTEM_CONTEXT } from "./domain/context";
 import { KeyService } from "./domain/keys/key-service";
 import { SigningService } from "./domain/signing/signing-service";
+import { TokenService } from "./domain/tokens/token-service";
 import { createApp } from "./http/app";
 import { SIGNET_VERSION } from "./http/routes/service";
 import { createLogger, type Logger } from "./logger";
-import { listen } from "./platform/server";
+import { createListener } from "./platform/server";
 import { findSoftHsmModule, prepareEmbeddedToken, type EmbeddedToken } from "./signer/embedded/softhsm";
 import { SignerSetupError } from "./signer/pkcs11/module";
 import { Pkcs11Signer } from "./signer/signer";
@@ -88,8 +92,6 @@ async function main(): Promise<void> {
     action: "service.start", objectType: "service", objectId: signer.token.label, outcome: "success",
     details: { version: SIGNET_VERSION, tokenLabel: signer.token.label, workers: config.pool.workers, auditOperations: config.audit.operations },
   });
-  const access = new AccessService(store.credentials, audit);
-  if (config.bootstrapApiKey) await access.ensureBootstrapKey(config.bootstrapApiKey, SYSTEM_CONTEXT);
   const keys = new KeyService(signer, store.keys, audit);
   const reconciled = await keys.reconcile();
   if (reconciled.adopted.length + reconciled.dropped.length > 0) logger.info("reconciled keys with the token", reconciled);
@@ -97,17 +99,92 @@ async function main(): Promise<void> {
   const auditService = new AuditService(audit, new AuditReader(store.audit), store.audit);
   await audit.checkpoint().catch((error: unknown) => logger.error("could not sign an audit checkpoint", { error }));
 
-  const app = createApp({
-    access, keys, signing, signer, audit: auditService, logger, debugFaults: config.debugFaults, maxBodyBytes: config.maxBodyBytes,
+  // Signet's own bearer-token key: made in the token on first start, unless bearer tokens are off.
+  let authTokens: AuthTokens | null = null;
+  if (!config.access.disabledModules.includes("auth")) {
+    try {
+      authTokens = await AuthTokens.open(keys, signing, {
+        algorithm: config.tokens.authAlgorithm,
+        keyLabel: config.tokens.authKeyLabel,
+        ttlSeconds: config.tokens.authTtlSeconds,
+        issuer: config.tokens.issuer,
+      });
+    } catch (error) {
+      if (error instanceof TokenKeyError) stop(`SIGNET_AUTH_TOKEN_KEY_LABEL: ${error.message}`);
+      throw error;
+    }
+  }
+  const events = auditedAccessEvents(audit, logger);
+  const tls = config.tls;
+  const access = new AccessService(store.credentials, {
+    events,
+    reservedKeyLabels: [config.tokens.authKeyLabel],
+    defaultRateLimit: config.access.defaultRateLimit,
+    tokens: authTokens,
+    allowedHosts: config.access.allowedHosts,
+    clientCertificates:
+      tls?.clientAuth === "required"
+        ? { required: true, trust: { caConfigured: tls.clientCaPem !== null, thumbprints: new Set(tls.clientThumbprints) } }
+        : null,
   });
+  const admin = new ClientAdminService(store.credentials, events, () => access.forget());
+  if (config.bootstrapApiKey) await admin.ensureBootstrapKey(config.bootstrapApiKey, SYSTEM_CONTEXT);
+  const tokens = new TokenService(keys, signing, store.publishedKeys, {
+    defaultTtlSeconds: Math.min(300, config.tokens.maxJwtTtlSeconds),
+    maxTtlSeconds: config.tokens.maxJwtTtlSeconds,
+    authTokens,
+  });
+
   // Bun's own limit is a backstop for bodies sent without a length (it answers a bare 413);
-  // a body that announces its length is refused by the app first, with the error body.
-  const backstop = 2 * config.maxBodyBytes + (1 << 20);
-  const server = listen(app, { host: config.host, port: config.port, maxRequestBodySize: backstop });
+  // the app refuses a body over the limit first, with the error body.
+  const listener = createListener({
+    host: config.host,
+    port: config.port,
+    maxRequestBodySize: 2 * config.maxBodyBytes + (1 << 20),
+    idleTimeoutSeconds: config.limits.idleTimeoutSeconds,
+    maxHeaderBytes: config.limits.maxHeaderBytes,
+    bodyTimeoutMs: config.limits.bodyTimeoutMs,
+    onError: (error) => logger.error("request failed outside the app", { error }),
+    tls: tls
+      ? {
+          certPem: tls.certPem,
+          keyPem: tls.keyPem,
+          pfx: tls.pfx,
+          passphrase: tls.passphrase,
+          requestClientCertificate: tls.clientAuth === "required",
+          clientCaPem: tls.clientCaPem,
+        }
+      : null,
+  });
+  const app = createApp({
+    access,
+    admin,
+    keys,
+    signing,
+    tokens,
+    signer,
+    audit: auditService,
+    logger,
+    debugFaults: config.debugFaults,
+    maxBodyBytes: config.maxBodyBytes,
+    limits: config.limits,
+    peerOf: listener.peerOf,
+    corsOrigins: config.access.corsOrigins,
+    disabledModules: config.access.disabledModules,
+    tls: tls !== null,
+  });
+  let server: Awaited<ReturnType<typeof listener.start>>;
+  try {
+    server = await listener.start(app);
+  } catch (error) {
+    if (tls && error instanceof Error) stop(`${tls.pfx ? "SIGNET_TLS_PFX" : "SIGNET_TLS_CERT"}: the TLS listener could not start (${error.message.split("\n")[0]})`);
+    throw error;
+  }
   logger.info("listening", {
     url: server.url,
     tokenLabel: signer.token.label,
     workers: config.pool.workers,
+    tls: tls ? (tls.clientAuth === "required" ? "mutual" : "server") : "off",
     startupMs: Math.round(performance.now() - started),
     actor: SYSTEM_CONTEXT.actor,
   });

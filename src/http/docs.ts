@@ -76,7 +76,8 @@ export function docsPlugin() {
       openapi({
         path: "/docs",
         provider: "swagger-ui",
-        exclude: { paths: [/^\/docs/] },
+        // staticFile: false, or every path with a dot (/.well-known/jwks.json) would be left out.
+        exclude: { paths: [/^\/docs/], staticFile: false },
         swagger: {
           cdn: "/docs/assets/swagger-ui-bundle.js",
           theme: "/docs/assets/swagger-ui.css",
@@ -95,11 +96,18 @@ export function docsPlugin() {
             { name: "Synchronous Key Operations", description: "Signing and verification (role keyOperation)" },
             { name: "Service Information", description: "Version and health" },
             { name: "Audit", description: "Tamper-evident audit log: records, signed checkpoints, proofs, export and verification (role auditor)" },
+            { name: "Tokens", description: "JWTs signed by HSM keys, and the JWK set" },
+            { name: "Authentication", description: "Bearer tokens for API clients" },
+            { name: "Clients", description: "API clients and their credentials (role admin)" },
           ],
           components: {
-            securitySchemes: { apiKey: { type: "apiKey", in: "header", name: "X-API-KEY" } },
+            securitySchemes: {
+              apiKey: { type: "apiKey", in: "header", name: "X-API-KEY", description: "An API key (TSB compatible)." },
+              ticket: { type: "apiKey", in: "header", name: "X-Auth-Ticket", description: "An authentication ticket." },
+              bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "A token from POST /v1/auth/token." },
+            },
           },
-          security: [{ apiKey: [] }],
+          security: [{ apiKey: [] }, { ticket: [] }, { bearer: [] }],
         },
       }),
     );

@@ -6,7 +6,9 @@
  * invalid or missing API key 401 (the Go client rolls over to its next key on 401 with
  * errorCode 631), forbidden 403, not found 404, other bad input 400, HSM failures 500.
  * Signet adds 413 for a payload over the limit, 503 for a full queue or an unreachable
- * token, and 504 when the token does not answer in time.
+ * token, and 504 when the token does not answer in time; 408, 429 and 431 for a request too
+ * slow, too frequent, or with too many header bytes. Denials of access keep the TSB's split:
+ * 401 when the caller is not (or no longer) authenticated, 403 when it is but may not.
  */
 import { ERROR_CATALOGUE, SignetError, type ErrorKind } from "../errors";
 
@@ -23,12 +25,28 @@ export const HTTP_STATUS: Record<ErrorKind, number> = {
   mechanismNotSupported: 400,
   resourceNotFound: 404,
   invalidAuditBundle: 400,
+  hostNotAllowed: 400,
+  requestTimeout: 408,
+  headersTooLarge: 431,
+  jsonTooDeep: 400,
+  clientAlreadyExists: 400,
+  batchTooLarge: 413,
   keyAlreadyExists: 400,
   keyNotFound: 404,
   operationForbiddenForKey: 403,
   missingApiKey: 401,
   invalidApiKey: 401,
   roleMissing: 403,
+  credentialExpired: 401,
+  credentialRevoked: 401,
+  invalidCredential: 401,
+  scopeMissing: 403,
+  keyNotAllowed: 403,
+  addressNotAllowed: 403,
+  rateLimited: 429,
+  clientCertificateRequired: 401,
+  clientCertificateRejected: 401,
+  credentialMismatch: 401,
   hsmError: 500,
   hsmUnavailable: 503,
   queueFull: 503,
@@ -48,7 +66,13 @@ export function errorBody(error: SignetError): ErrorBody {
   return { errorCode, reason, message: error.message };
 }
 
-/** Extra headers an error answer carries (when to come back after a 503). */
+/** Extra headers an error answer carries (when to come back after a 503 or a 429). */
 export function errorHeaders(error: SignetError): Record<string, string> {
+  if (error.kind === "rateLimited") {
+    const seconds = Number(error.details?.retryAfterSeconds);
+    return { "retry-after": String(Number.isInteger(seconds) && seconds > 0 ? seconds : 1) };
+  }
+  // A body that did not arrive in time leaves the connection in an unknown state: close it.
+  if (error.kind === "requestTimeout") return { connection: "close" };
   return error.kind === "queueFull" || error.kind === "hsmUnavailable" || error.kind === "auditUnavailable" ? { "retry-after": "1" } : {};
 }

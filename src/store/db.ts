@@ -6,6 +6,7 @@ import { openSqlite } from "../platform/sqlite";
 import { AuditRepository } from "./audit";
 import { CredentialRepository } from "./credentials";
 import { KeyRepository } from "./keys";
+import { PublishedKeyRepository } from "./published-keys";
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../migrations", import.meta.url));
 
@@ -13,6 +14,7 @@ export interface Store {
   keys: KeyRepository;
   credentials: CredentialRepository;
   audit: AuditRepository;
+  publishedKeys: PublishedKeyRepository;
   close(): void;
 }
 
@@ -21,7 +23,13 @@ export function openStore(dataDir: string): Store {
   const path = join(dataDir, "signet.db");
   const { db, close } = openSqlite(path, MIGRATIONS_FOLDER);
   chmodSync(path, 0o600);
-  return { keys: new KeyRepository(db), credentials: new CredentialRepository(db), audit: new AuditRepository(db), close };
+  return {
+    keys: new KeyRepository(db),
+    credentials: new CredentialRepository(db),
+    audit: new AuditRepository(db),
+    publishedKeys: new PublishedKeyRepository(db),
+    close,
+  };
 }
 
 /**

@@ -5,7 +5,7 @@
  * The token is the source of truth for what keys exist; the `keys` table holds what the
  * token cannot: Signet's own metadata (versions and their CKA_IDs, creation request, policy).
  */
-import { integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const keys = sqliteTable("keys", {
   label: text("label").primaryKey(),
@@ -44,6 +44,17 @@ export const apiClients = sqliteTable("api_clients", {
   roles: text("roles").notNull(),
   createdAt: text("created_at").notNull(),
   disabledAt: text("disabled_at"),
+  /** JSON array of fine scopes (see src/domain/access/scopes.ts), or null for every scope of its roles. */
+  scopes: text("scopes"),
+  /** JSON array of key labels, or prefixes ending in "*", the client may use; null: any key. */
+  allowedKeys: text("allowed_keys"),
+  /** JSON array of CIDR ranges (IPv4 or IPv6) the client may call from; null: anywhere. */
+  allowedCidrs: text("allowed_cidrs"),
+  /** Token bucket: sustained requests per second and burst; null: the configured default. */
+  ratePerSecond: real("rate_per_second"),
+  rateBurst: integer("rate_burst"),
+  description: text("description"),
+  updatedAt: text("updated_at"),
 });
 
 export const apiCredentials = sqliteTable(
@@ -53,18 +64,27 @@ export const apiCredentials = sqliteTable(
     clientId: text("client_id")
       .notNull()
       .references(() => apiClients.id, { onDelete: "cascade" }),
+    /** "apiKey" (header X-API-KEY), "ticket" (header X-Auth-Ticket) or "certificate" (mutual TLS). */
     kind: text("kind").notNull().default("apiKey"),
     /** Base64url of the first 12 bytes of SHA-256(secret): finds the row without the secret. */
     lookup: text("lookup").notNull(),
-    /** Hex SHA-256 of the whole secret, compared in constant time. */
+    /** Hex SHA-256 of the whole secret (of the DER certificate for "certificate"), compared in constant time. */
     secretHash: text("secret_hash").notNull(),
     createdAt: text("created_at").notNull(),
     notBefore: text("not_before"),
     notAfter: text("not_after"),
     revokedAt: text("revoked_at"),
+    /** A name for the credential chosen by the administrator ("ci-2026", "laptop"). */
+    name: text("name"),
+    /** For a client certificate: its subject, shown in listings. */
+    subject: text("subject"),
+    /** The credential this one replaced by rotation. */
+    rotatedFrom: text("rotated_from"),
   },
   (table) => [uniqueIndex("api_credentials_lookup").on(table.lookup)],
 );
+
+export * from "./token-schema";
 
 export type KeyRow = typeof keys.$inferSelect;
 export type KeyVersionRow = typeof keyVersions.$inferSelect;

@@ -105,7 +105,7 @@ describe("what is recorded", () => {
     expect(records.find((r) => r.requestId === "audit-verify-1")).toMatchObject({ action: "verify", details: { signatureValid: true } });
     expect(records.filter((r) => r.objectId === "audit-gone").map((r) => r.action)).toEqual(["key.create", "key.delete"]);
     expect(records[0]).toMatchObject({ seq: 1, action: "service.start", actor: "system" });
-    expect(records.some((r) => r.action === "apiKey.create" && r.actor === "system")).toBe(true);
+    expect(records.some((r) => r.action === "credential.created" && r.actor === "system")).toBe(true);
     expect(records.map((r) => r.seq)).toEqual(records.map((_, i) => i + 1));
   });
 
@@ -239,8 +239,8 @@ describe("queries and bad input", () => {
       ["GET", "/v1/audit/proof/999999", undefined, 404, 622],
       ["GET", "/v1/audit/consistency?from=999999", undefined, 400, 600],
       ["GET", "/v1/audit/export?format=pdf", undefined, 400, 600],
-      ["POST", "/v1/audit/verify", "not a bundle", 400, 682],
-      ["POST", "/v1/audit/verify", '{"format":"signet-audit-bundle/1","checkpoint":"x","records":[{"seq":"one"}]}', 400, 682],
+      ["POST", "/v1/audit/verify", "not a bundle", 400, 688],
+      ["POST", "/v1/audit/verify", '{"format":"signet-audit-bundle/1","checkpoint":"x","records":[{"seq":"one"}]}', 400, 688],
     ];
     for (const [method, path, body, status, errorCode] of cases) {
       const answer = await signet.json(method, path, body);
@@ -261,7 +261,7 @@ describe("queries and bad input", () => {
     const answer = await signet.json("GET", "/v1/audit", undefined, { "x-api-key": key });
     expect([answer.status, answer.body.errorCode]).toEqual([403, 400]);
     // The CLI's key creation went into the same log, numbered after the server's records.
-    const records = await allRecords("action=apiKey.create");
+    const records = await allRecords("action=credential.created");
     expect(records[records.length - 1]).toMatchObject({ actor: "cli", outcome: "success" });
   });
 

@@ -4,13 +4,41 @@
  * listening process.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 
 export const ROOT = resolve(import.meta.dir, "../..");
 export const BUN = process.execPath;
+
+/**
+ * Every server a test run starts leaves its whole output here, with the secrets it was given
+ * or made (bootstrap API key, token PINs), so that test/zz-final/secrets-in-logs.test.ts can
+ * look for every secret in every log of the run. One directory per `bun test` process.
+ */
+export const RUN_LOG_DIR = process.env.SIGNET_TEST_LOG_DIR ?? join(tmpdir(), `signet-test-logs-${process.pid}`);
+
+export interface RecordedRun {
+  output: string;
+  secrets: string[];
+}
+
+export function recordRun(output: string, secrets: string[], dataDir?: string): void {
+  const found = [...secrets];
+  const pins = dataDir ? join(dataDir, "hsm", "pins.json") : null;
+  if (pins && existsSync(pins)) {
+    const { userPin, soPin } = JSON.parse(readFileSync(pins, "utf8")) as { userPin: string; soPin: string };
+    found.push(userPin, soPin);
+  }
+  mkdirSync(RUN_LOG_DIR, { recursive: true });
+  writeFileSync(join(RUN_LOG_DIR, `${Date.now()}-${Math.random().toString(36).slice(2)}.json`), JSON.stringify({ output, secrets: found.filter(Boolean) }));
+}
+
+export function recordedRuns(): RecordedRun[] {
+  if (!existsSync(RUN_LOG_DIR)) return [];
+  return readdirSync(RUN_LOG_DIR).map((file) => JSON.parse(readFileSync(join(RUN_LOG_DIR, file), "utf8")) as RecordedRun);
+}
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `signet-${prefix}-`));
@@ -22,6 +50,8 @@ export interface StartOptions {
   apiKey?: string;
   /** Wait for this long for the "listening" line. */
   timeoutMs?: number;
+  /** TLS options for the helper's own fetch calls (CA to trust, client certificate). */
+  fetchTls?: { ca?: string; cert?: string; key?: string };
 }
 
 export interface RunningSignet {
@@ -73,7 +103,7 @@ export async function startSignet(options: StartOptions = {}): Promise<RunningSi
   void collect(proc.stderr, chunks, changed);
   const deadline = Date.now() + (options.timeoutMs ?? 20_000);
   while (!url) {
-    const match = /"url":"(http:\/\/[^"]+)"[^\n]*"msg":"listening"/.exec(chunks.join(""));
+    const match = /"url":"(https?:\/\/[^"]+)"[^\n]*"msg":"listening"/.exec(chunks.join(""));
     if (match) {
       url = match[1]!;
       break;
@@ -92,6 +122,7 @@ export async function startSignet(options: StartOptions = {}): Promise<RunningSi
       method,
       headers: { "x-api-key": apiKey, "content-type": "application/json", ...headers },
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+      ...(options.fetchTls ? { tls: options.fetchTls } : {}),
     });
   return {
     url,
@@ -107,11 +138,14 @@ export async function startSignet(options: StartOptions = {}): Promise<RunningSi
     },
     async stop() {
       proc.kill("SIGTERM");
-      return await proc.exited;
+      const code = await proc.exited;
+      recordRun(chunks.join(""), [apiKey], dataDir);
+      return code;
     },
     async kill9() {
       proc.kill(9);
       await proc.exited;
+      recordRun(chunks.join(""), [apiKey], dataDir);
     },
   };
 }
@@ -128,6 +162,8 @@ export async function startExpectingFailure(env: Record<string, string>): Promis
   const timer = setTimeout(() => proc.kill(9), 20_000);
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   clearTimeout(timer);
+  const secrets = Object.entries(env).filter(([name]) => /PIN|PASSPHRASE|API_KEY|SECRET/.test(name)).map(([, value]) => value);
+  recordRun(stdout + stderr, secrets);
   return { code, output: stdout + stderr };
 }
 

@@ -13,9 +13,10 @@ import type { AuditEvent } from "../../audit/record";
 import { SignetError } from "../../errors";
 import { curveByName } from "../../signer/curves";
 import type { Signer } from "../../signer/signer";
-import { keyHandleId, type KeyType, type TokenKeyFlags, type TokenKeyInfo } from "../../signer/types";
+import { keyHandleId, type CurveName, type KeyType, type TokenKeyFlags, type TokenKeyInfo } from "../../signer/types";
 import type { KeyRepository, StoredKey } from "../../store/keys";
 import type { KeyRow, KeyVersionRow } from "../../store/schema";
+import { requireKey } from "../access/key-grant";
 import { errorDetails, outcomeOf } from "../audit/outcome";
 import { SYSTEM_CONTEXT, type OperationContext } from "../context";
 import { checkLookupLabel, isInternalLabel, planKey, type CreateKeyInput } from "./key-spec";
@@ -52,6 +53,10 @@ export interface ResolvedKey {
   label: string;
   handleId: string;
   type: KeyType;
+  /** EC and ED keys: the curve; RSA keys: null. */
+  curve: CurveName | null;
+  /** RSA modulus bits, or the curve's size. */
+  bits: number;
   flags: TokenKeyFlags;
   keyVersion: string;
 }
@@ -106,6 +111,7 @@ export class KeyService {
   }
 
   async create(input: CreateKeyInput, context: OperationContext): Promise<KeyView> {
+    requireKey(context, input.label);
     const event: AuditEvent = {
       action: "key.create", objectType: "key", objectId: input.label || null, outcome: "success",
       details: { algorithm: String(input.algorithm), keySize: input.keySize ?? null, curveOid: input.curveOid ?? null },
@@ -144,13 +150,16 @@ export class KeyService {
     }
   }
 
-  async list(_context: OperationContext): Promise<string[]> {
+  /** Labels of every key on the token the caller may use (Signet's own keys never among them). */
+  async list(context: OperationContext): Promise<string[]> {
     const labels = new Set(this.repo.labels());
     for (const info of await this.signer.listKeys()) if (!isInternalLabel(info.ref.label)) labels.add(info.ref.label);
-    return [...labels].sort();
+    const grant = context.keys;
+    return [...labels].filter((label) => !grant || grant.permits(label)).sort();
   }
 
-  async describe(label: string, _context: OperationContext): Promise<KeyView> {
+  async describe(label: string, context: OperationContext): Promise<KeyView> {
+    requireKey(context, label);
     const stored = await this.stored(label);
     const info = await this.currentInfo(stored);
     this.remember(stored, info);
@@ -158,6 +167,7 @@ export class KeyService {
   }
 
   async delete(label: string, context: OperationContext): Promise<void> {
+    requireKey(context, label);
     const event: AuditEvent = { action: "key.delete", objectType: "key", objectId: label, outcome: "success" };
     try {
       await this.deleteKey(label);
@@ -282,6 +292,8 @@ export class KeyService {
     const entry: ResolvedKey = {
       label: stored.key.label,
       handleId: keyHandleId(info.ref),
+      curve: info.curve,
+      bits: info.bits,
       type: info.type,
       flags: info.flags,
       keyVersion: versionTag(stored.key.currentVersion),

@@ -11,6 +11,9 @@
  * which key and version, which algorithm, the SHA-256 of the payload and the outcome. A
  * signature is answered only once its record is on disk; when the record cannot be written
  * the caller gets auditUnavailable instead of the signature.
+ *
+ * The caller's key allow-list is checked first, before the key is looked up (a denial is
+ * recorded by access control as such).
  */
 import { hash } from "node:crypto";
 import type { AuditRecorder } from "../../audit/audit-log";
@@ -18,6 +21,7 @@ import type { AuditEvent } from "../../audit/record";
 import { SignetError } from "../../errors";
 import { signatureAlgorithm } from "../../signer/algorithms";
 import type { Signer } from "../../signer/signer";
+import { requireKey } from "../access/key-grant";
 import { errorDetails, outcomeOf } from "../audit/outcome";
 import type { OperationContext } from "../context";
 import type { KeyService, ResolvedKey } from "../keys/key-service";
@@ -77,6 +81,7 @@ export class SigningService {
   ) {}
 
   async sign(input: SignInput, context: OperationContext): Promise<SignOutput> {
+    requireKey(context, input.label);
     // Taken before the payload's buffer is handed over to a Worker.
     const digest = this.audit.recordsOperations ? sha256Hex(input.payload) : null;
     let key: ResolvedKey | undefined;
@@ -94,6 +99,7 @@ export class SigningService {
   }
 
   async signBase64(input: SignBase64Input, context: OperationContext): Promise<SignBase64Output> {
+    requireKey(context, input.label);
     const audited = this.audit.recordsOperations;
     let key: ResolvedKey | undefined;
     let signed: { signature: string; payloadSha256: string | null };
@@ -114,6 +120,7 @@ export class SigningService {
   }
 
   async verify(input: VerifyInput, context: OperationContext): Promise<boolean> {
+    requireKey(context, input.label);
     const digest = this.audit.recordsOperations ? sha256Hex(input.payload) : null;
     let key: ResolvedKey | undefined;
     let valid: boolean;

@@ -23,7 +23,7 @@ export function auditRoutes(auth: ReturnType<typeof authPlugin>, audit: AuditSer
   return new Elysia({ name: "signet.routes.audit" })
     .use(auth)
     .get("/v1/audit", ({ query, context }) => audit.list(query, query.limit ?? 100, query.cursor, context), {
-      role: "auditor",
+      role: { role: "auditor", scope: "audit:read" },
       query: ListQuery,
       response: withErrors(RecordPageSchema, "A page of records in seq order."),
       detail: {
@@ -32,7 +32,7 @@ export function auditRoutes(auth: ReturnType<typeof authPlugin>, audit: AuditSer
       },
     })
     .get("/v1/audit/checkpoint", async ({ context }) => checkpointView(await audit.checkpoint(context)), {
-      role: "auditor",
+      role: { role: "auditor", scope: "audit:read" },
       response: withErrors(CheckpointSchema, "The latest signed checkpoint."),
       detail: {
         tags: TAGS, operationId: "auditCheckpoint", summary: "The latest signed checkpoint",
@@ -40,7 +40,7 @@ export function auditRoutes(auth: ReturnType<typeof authPlugin>, audit: AuditSer
       },
     })
     .get("/v1/audit/publicKey", () => audit.publicKey(), {
-      role: "auditor",
+      role: { role: "auditor", scope: "audit:read" },
       response: withErrors(PublicKeySchema, "The key that signs checkpoints."),
       detail: { tags: TAGS, operationId: "auditPublicKey", summary: "The audit public key (Ed25519, in the HSM)" },
     })
@@ -60,7 +60,7 @@ export function auditRoutes(auth: ReturnType<typeof authPlugin>, audit: AuditSer
         });
       },
       {
-        role: "auditor",
+        role: { role: "auditor", scope: "audit:read" },
         query: ExportQuery,
         detail: {
           tags: TAGS, operationId: "exportAudit", summary: "Export records as a verifiable bundle (JSON, CSV or XML)",
@@ -71,7 +71,7 @@ export function auditRoutes(auth: ReturnType<typeof authPlugin>, audit: AuditSer
       },
     )
     .get("/v1/audit/proof/:seq", ({ params, query, context }) => audit.proof(params.seq, query.treeSize, context), {
-      role: "auditor",
+      role: { role: "auditor", scope: "audit:read" },
       params: SeqParams,
       query: ProofQuery,
       response: withErrors(ProofSchema, "The inclusion proof."),
@@ -81,13 +81,13 @@ export function auditRoutes(auth: ReturnType<typeof authPlugin>, audit: AuditSer
       },
     })
     .get("/v1/audit/consistency", ({ query, context }) => audit.consistency(query.from, query.to, context), {
-      role: "auditor",
+      role: { role: "auditor", scope: "audit:read" },
       query: ConsistencyQuery,
       response: withErrors(ConsistencySchema, "The consistency proof."),
       detail: { tags: TAGS, operationId: "auditConsistencyProof", summary: "Consistency proof between two tree sizes" },
     })
     .post("/v1/audit/verify", ({ body, context }) => audit.verify(body, context), {
-      role: "auditor",
+      role: { role: "auditor", scope: "audit:read" },
       parse: "text",
       body: t.String({ description: "A bundle exactly as GET /v1/audit/export produced it (JSON, CSV or XML)." }),
       response: withErrors(VerifyResultSchema, "Whether the bundle is a true extract of the signed log."),
@@ -99,7 +99,7 @@ export function auditRoutes(auth: ReturnType<typeof authPlugin>, audit: AuditSer
       },
     })
     .post("/v1/audit/hash", async ({ body }) => ({ hash: await audit.hash(body.value) }), {
-      role: "auditor",
+      role: { role: "auditor", scope: "audit:read" },
       parse: "json",
       body: HashBody,
       response: withErrors(t.Object({ hash: t.String({ examples: ["hmac-sha256:3f2a..."] }) }), "The keyed hash."),
@@ -109,7 +109,7 @@ export function auditRoutes(auth: ReturnType<typeof authPlugin>, audit: AuditSer
       },
     })
     .get("/v1/audit/:seq", ({ params, context }) => audit.get(params.seq, context), {
-      role: "auditor",
+      role: { role: "auditor", scope: "audit:read" },
       params: SeqParams,
       response: withErrors(AuditRecordSchema, "The record."),
       detail: { tags: TAGS, operationId: "getAuditRecord", summary: "One audit record" },

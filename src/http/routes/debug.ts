@@ -19,7 +19,7 @@ export function debugRoutes(auth: ReturnType<typeof authPlugin>, signer: Signer)
       return { injected: body.fault };
     },
     {
-      role: "admin",
+      role: { role: "admin", scope: "admin:debug" },
       parse: "json",
       body: t.Object({
         fault: t.Union([t.Literal("killWorker"), t.Literal("crashWorker"), t.Literal("hangWorker"), t.Literal("closeAllSessions")]),

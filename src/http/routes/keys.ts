@@ -1,4 +1,4 @@
-/** Key management routes: create, list, read attributes, delete. Role: keyManagement. */
+/** Key management routes: create, list, read attributes, delete. Role keyManagement; scopes key:manage, key:read. */
 import { Elysia } from "elysia";
 import type { KeyService, KeyView } from "../../domain/keys/key-service";
 import type { authPlugin } from "../auth";
@@ -43,7 +43,7 @@ export function keyRoutes(auth: ReturnType<typeof authPlugin>, keys: KeyService)
   return new Elysia({ name: "signet.routes.keys" })
     .use(auth)
     .post("/v1/key", async ({ body, context }) => ({ json: keyJson(await keys.create(body, context)) }), {
-      role: "keyManagement",
+      role: { role: "keyManagement", scope: "key:manage" },
       parse: "json",
       body: CreateKeyBody,
       response: withErrors(KeyResponse, "The new key."),
@@ -57,7 +57,7 @@ export function keyRoutes(auth: ReturnType<typeof authPlugin>, keys: KeyService)
       },
     })
     .get("/v1/key", ({ context }) => keys.list(context), {
-      role: "keyManagement",
+      role: { role: "keyManagement", scope: "key:read" },
       response: withErrors(KeyLabels, "Labels of every key on the token."),
       detail: { tags: TAGS, operationId: "listKeys", summary: "List key labels", },
     })
@@ -65,7 +65,7 @@ export function keyRoutes(auth: ReturnType<typeof authPlugin>, keys: KeyService)
       "/v1/key/:label/attributes",
       async ({ params, context }) => ({ json: keyJson(await keys.describe(params.label, context)) }),
       {
-        role: "keyManagement",
+        role: { role: "keyManagement", scope: "key:read" },
         params: LabelParams,
         response: withErrors(KeyResponse, "The key's attributes, public key and versions."),
         detail: {
@@ -83,7 +83,7 @@ export function keyRoutes(auth: ReturnType<typeof authPlugin>, keys: KeyService)
         return null;
       },
       {
-        role: "keyManagement",
+        role: { role: "keyManagement", scope: "key:manage" },
         params: LabelParams,
         detail: {
           tags: TAGS,

@@ -10,7 +10,7 @@ export function serviceRoutes(auth: ReturnType<typeof authPlugin>, signer: Signe
   return new Elysia({ name: "signet.routes.service" })
     .use(auth)
     .get("/v1/versionInfo", () => ({ Version: SIGNET_VERSION, Vendor: "Signet" }), {
-      role: "service",
+      role: { role: "service", scope: "service:info" },
       response: withErrors(t.Object({ Version: t.String({ examples: [SIGNET_VERSION] }), Vendor: t.String({ examples: ["Signet"] }) }), "Version and vendor."),
       detail: { tags: ["Service Information"], operationId: "versionInfo", summary: "Version of the service", },
     })
@@ -32,6 +32,7 @@ export function serviceRoutes(auth: ReturnType<typeof authPlugin>, signer: Signe
           tags: ["Service Information"],
           operationId: "health",
           summary: "Liveness and the token's state (no authentication)",
+          security: [],
           description: "200 when the token is present and at least one signing worker is ready, 503 otherwise.",
         },
       },

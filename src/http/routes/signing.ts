@@ -25,7 +25,7 @@ export function signingRoutes(auth: ReturnType<typeof authPlugin>, signing: Sign
         );
       },
       {
-        role: "keyOperation",
+        role: { role: "keyOperation", scope: "key:sign" },
         parse: "json",
         body: SignBody,
         response: withErrors(SignResponse, "The signature."),
@@ -33,7 +33,7 @@ export function signingRoutes(auth: ReturnType<typeof authPlugin>, signing: Sign
           tags: ["Synchronous Key Operations"],
           operationId: "synchronousSign",
           summary: "Sign a payload with a key",
-          description: "Signs the base64 payload with the named key in the HSM and returns the signature. Role: keyOperation.",
+          description: "Signs the base64 payload with the named key in the HSM and returns the signature. Role keyOperation, scope key:sign.",
         },
       },
     )
@@ -53,7 +53,7 @@ export function signingRoutes(auth: ReturnType<typeof authPlugin>, signing: Sign
         return { signatureValid };
       },
       {
-        role: "keyOperation",
+        role: { role: "keyOperation", scope: "key:verify" },
         parse: "json",
         body: VerifyBody,
         response: withErrors(VerifyResponse, "Whether the signature is valid."),
@@ -61,7 +61,7 @@ export function signingRoutes(auth: ReturnType<typeof authPlugin>, signing: Sign
           tags: ["Synchronous Key Operations"],
           operationId: "verifySignature",
           summary: "Verify a signature with a key",
-          description: "Verifies the signature over the payload with the public key of the named key, in the HSM. Role: keyOperation.",
+          description: "Verifies the signature over the payload with the public key of the named key, in the HSM. Role keyOperation, scope key:verify.",
         },
       },
     );

@@ -1,0 +1,19 @@
+/**
+ * API groups ("modules") that configuration can switch off. A disabled group's routes are
+ * never mounted, so they answer 404 like any unknown path: a disabled module cannot be
+ * reached by any credential. The names match config.ts's API_MODULES (a test checks).
+ */
+export const HTTP_MODULES = [
+  "keyManagement",
+  "keyOperations",
+  "certificates",
+  "lifecycle",
+  "audit",
+  "management",
+  "token",
+  "auth",
+  "admin",
+  "docs",
+] as const;
+
+export type HttpModule = (typeof HTTP_MODULES)[number];
