@@ -19,6 +19,7 @@ import {
   type KeyObjectRef,
   type KeyPairSpec,
   type KeyUsageFlags,
+  type SecretKeySpec,
   type TokenDescription,
   type TokenKeyInfo,
 } from "./types";
@@ -38,6 +39,7 @@ export interface Signer {
   sign(key: string, algorithm: string, data: Uint8Array, der: boolean): Promise<Uint8Array>;
   verify(key: string, algorithm: string, data: Uint8Array, signature: Uint8Array): Promise<boolean>;
   generateKeyPair(ref: KeyObjectRef, spec: KeyPairSpec, flags: KeyUsageFlags): Promise<TokenKeyInfo>;
+  generateSecretKey(ref: KeyObjectRef, spec: SecretKeySpec, flags: KeyUsageFlags): Promise<TokenKeyInfo>;
   describeKey(ref: KeyObjectRef): Promise<TokenKeyInfo>;
   listKeys(): Promise<TokenKeyInfo[]>;
   destroyKey(ref: KeyObjectRef): Promise<void>;
@@ -109,6 +111,12 @@ export class Pkcs11Signer implements Signer {
   generateKeyPair(ref: KeyObjectRef, spec: KeyPairSpec, flags: KeyUsageFlags): Promise<TokenKeyInfo> {
     return this.mutate(async () => {
       return (await this.pool.submit({ op: "generateKeyPair", label: ref.label, id: ref.id, spec, flags })) as TokenKeyInfo;
+    });
+  }
+
+  generateSecretKey(ref: KeyObjectRef, spec: SecretKeySpec, flags: KeyUsageFlags): Promise<TokenKeyInfo> {
+    return this.mutate(async () => {
+      return (await this.pool.submit({ op: "generateSecretKey", label: ref.label, id: ref.id, spec, flags })) as TokenKeyInfo;
     });
   }
 

@@ -4,7 +4,24 @@
  * layer translates its requests into these types.
  */
 
-export type KeyType = "RSA" | "EC" | "ED";
+export type KeyType = "RSA" | "EC" | "ED" | "AES" | HmacAlgorithm;
+
+/** Generic secret keys bound (through CKA_ALLOWED_MECHANISMS) to one HMAC. */
+export type HmacAlgorithm = "HMACSHA256" | "HMACSHA384" | "HMACSHA512";
+
+export const HMAC_ALGORITHMS: readonly HmacAlgorithm[] = ["HMACSHA256", "HMACSHA384", "HMACSHA512"];
+
+/** Output (and minimum key) length of each HMAC, in bytes. */
+export const HMAC_BYTES: Record<HmacAlgorithm, number> = { HMACSHA256: 32, HMACSHA384: 48, HMACSHA512: 64 };
+
+export function isHmacAlgorithm(value: string): value is HmacAlgorithm {
+  return (HMAC_ALGORITHMS as readonly string[]).includes(value);
+}
+
+/** Key types whose single object is a CKO_SECRET_KEY (no public half). */
+export function isSecretKeyType(type: KeyType): type is "AES" | HmacAlgorithm {
+  return type === "AES" || isHmacAlgorithm(type);
+}
 
 export type CurveName = "P-256" | "P-384" | "P-521" | "secp256k1" | "Ed25519";
 
@@ -32,6 +49,10 @@ export type KeyPairSpec =
   | { type: "EC"; curve: Exclude<CurveName, "Ed25519"> }
   | { type: "ED"; curve: "Ed25519" };
 
+export type SecretKeySpec = { type: "AES"; bits: 128 | 192 | 256 } | { type: HmacAlgorithm; bytes: number };
+
+export type KeySpec = KeyPairSpec | SecretKeySpec;
+
 /**
  * How a key is found on the token. Several versions of one key share the label and differ
  * in CKA_ID; `id` is that CKA_ID in lowercase hex ("" when the object has none).
@@ -41,11 +62,11 @@ export interface KeyObjectRef {
   id: string;
 }
 
-/** What the token says about one key (private key object plus its public half, if any). */
+/** What the token says about one key (private key object plus its public half, if any, or a secret key). */
 export interface TokenKeyInfo {
   ref: KeyObjectRef;
   type: KeyType;
-  /** RSA modulus bits, or the curve's field size for EC and ED keys. */
+  /** RSA modulus bits, the curve's field size for EC and ED keys, the key length of secret keys. */
   bits: number;
   curve: CurveName | null;
   /** DER SubjectPublicKeyInfo, or null when the token holds no public part for the key. */
@@ -66,6 +87,7 @@ export type SignerOp =
   | { op: "sign"; key: string; algorithm: string; data: Uint8Array; der: boolean }
   | { op: "verify"; key: string; algorithm: string; data: Uint8Array; signature: Uint8Array }
   | { op: "generateKeyPair"; label: string; id: string; spec: KeyPairSpec; flags: KeyUsageFlags }
+  | { op: "generateSecretKey"; label: string; id: string; spec: SecretKeySpec; flags: KeyUsageFlags }
   | { op: "describeKey"; ref: KeyObjectRef }
   | { op: "listKeys" }
   | { op: "destroyKey"; ref: KeyObjectRef }

@@ -11,7 +11,15 @@ import { randomBytes } from "node:crypto";
 import { SignetError } from "../../errors";
 import { curveByName } from "../../signer/curves";
 import type { Signer } from "../../signer/signer";
-import { keyHandleId, type KeyType, type TokenKeyFlags, type TokenKeyInfo } from "../../signer/types";
+import {
+  isSecretKeyType,
+  keyHandleId,
+  type KeySpec,
+  type KeyType,
+  type SecretKeySpec,
+  type TokenKeyFlags,
+  type TokenKeyInfo,
+} from "../../signer/types";
 import type { KeyRepository, StoredKey } from "../../store/keys";
 import type { KeyRow, KeyVersionRow } from "../../store/schema";
 import type { OperationContext } from "../context";
@@ -21,6 +29,10 @@ const ALGORITHM_OID: Record<KeyType, string> = {
   RSA: "1.2.840.113549.1.1.1",
   EC: "1.2.840.10045.2.1",
   ED: "1.3.101.112",
+  AES: "2.16.840.1.101.3.4.1",
+  HMACSHA256: "1.2.840.113549.2.9",
+  HMACSHA384: "1.2.840.113549.2.10",
+  HMACSHA512: "1.2.840.113549.2.11",
 };
 
 export interface KeyVersionView {
@@ -51,6 +63,10 @@ export interface ResolvedKey {
   type: KeyType;
   flags: TokenKeyFlags;
   keyVersion: string;
+}
+
+function isSecretKeySpec(spec: KeySpec): spec is SecretKeySpec {
+  return isSecretKeyType(spec.type);
 }
 
 export function versionTag(version: number): string {
@@ -102,7 +118,10 @@ export class KeyService {
     try {
       if (this.repo.get(plan.label) || (await this.tokenKeysLabelled(plan.label)).length > 0) throw this.duplicate(plan.label);
       const ref = { label: plan.label, id: randomBytes(8).toString("hex") };
-      const info = await this.signer.generateKeyPair(ref, plan.spec, plan.flags);
+      const spec = plan.spec;
+      const info = isSecretKeySpec(spec)
+        ? await this.signer.generateSecretKey(ref, spec, plan.flags)
+        : await this.signer.generateKeyPair(ref, spec, plan.flags);
       const createdAt = isoSeconds();
       try {
         this.repo.insert(this.keyRow(info, createdAt, "generated", plan.policy), [this.versionRow(info, 1, createdAt)]);
@@ -215,7 +234,7 @@ export class KeyService {
     return {
       label: info.ref.label,
       algorithm: info.type,
-      keySize: info.type === "RSA" ? info.bits : null,
+      keySize: info.type === "RSA" || isSecretKeyType(info.type) ? info.bits : null,
       curveOid: info.curve ? curveByName(info.curve).oid : null,
       policy: policy === null || policy === undefined ? null : JSON.stringify(policy),
       currentVersion: 1,

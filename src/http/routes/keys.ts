@@ -50,10 +50,10 @@ export function keyRoutes(auth: ReturnType<typeof authPlugin>, keys: KeyService)
       detail: {
         tags: TAGS,
         operationId: "createKey",
-        summary: "Create a key pair in the HSM",
+        summary: "Create a key in the HSM",
         description:
-          "Generates an RSA, EC or Ed25519 key pair inside the token as token objects labelled with `label`. The private key is " +
-          "sensitive and not extractable unless asked. A label already in use is refused.",
+          "Generates an RSA, EC or Ed25519 key pair, an AES key, or an HMAC key inside the token as token objects labelled with " +
+          "`label`. The private or secret key is sensitive and not extractable unless asked. A label already in use is refused.",
       },
     })
     .get("/v1/key", ({ context }) => keys.list(context), {

@@ -12,7 +12,7 @@
  * the native thread pool, so that a network HSM's round trips overlap.
  */
 import type { PKCS11 } from "pkcs11js";
-import type { KeyObjectRef, OpFailure, OpResult, OpValue, SignerOp } from "../types";
+import type { KeyObjectRef, OpFailure, OpResult, OpValue, SignerOp, TokenKeyInfo } from "../types";
 import { keyHandleId, parseKeyHandleId } from "../types";
 import { ckrName, failureFromCkr, isSessionFault, isStaleHandle } from "./ckr";
 import {
@@ -22,8 +22,10 @@ import {
   findKeyObjects,
   generateKeyPair,
   listKeys,
+  type KeyObjects,
 } from "./keys";
 import { loadModule, loginUser, openSession, type Handle } from "./module";
+import { generateSecretKey } from "./secret-keys";
 import { loadSigningKey, prepareSignature, signInBackground, signNow, SignPlanner, verify, type SigningKey } from "./signing";
 
 export interface ExecutorOptions {
@@ -147,16 +149,12 @@ export class Pkcs11Executor {
       case "generateKeyPair": {
         const session = this.session(lane);
         const ref = { label: op.label, id: op.id };
-        const objects = generateKeyPair(this.p11, session, ref, op.spec, op.flags);
-        try {
-          const info = describeKeyObjects(this.p11, session, ref, objects);
-          if (!info) throw new Error("the generated key could not be read back");
-          return info;
-        } catch (error) {
-          // A refused request leaves nothing behind on the token.
-          destroyKeyObjects(this.p11, session, objects);
-          throw error;
-        }
+        return this.readBack(session, ref, generateKeyPair(this.p11, session, ref, op.spec, op.flags));
+      }
+      case "generateSecretKey": {
+        const session = this.session(lane);
+        const ref = { label: op.label, id: op.id };
+        return this.readBack(session, ref, generateSecretKey(this.p11, session, ref, op.spec, op.flags));
       }
       case "describeKey": {
         const session = this.session(lane);
@@ -177,6 +175,19 @@ export class Pkcs11Executor {
       case "ping":
         this.p11.C_GetSessionInfo(this.session(lane));
         return true;
+    }
+  }
+
+  /** Describes objects just made; a key that cannot be read back is destroyed again. */
+  private readBack(session: Handle, ref: KeyObjectRef, objects: KeyObjects): TokenKeyInfo {
+    try {
+      const info = describeKeyObjects(this.p11, session, ref, objects);
+      if (!info) throw new Error("the new key could not be read back");
+      return info;
+    } catch (error) {
+      // A refused request leaves nothing behind on the token.
+      destroyKeyObjects(this.p11, session, objects);
+      throw error;
     }
   }
 
