@@ -8,8 +8,8 @@
  * place where a kind becomes a status code.
  *
  * Codes below 700 that exist in the TSB keep the TSB's number and reason; codes Signet
- * adds live in 68x (input), 46x (access) and 71x (HSM availability) so they never collide
- * with a TSB code.
+ * adds live in 68x (input), 66x (key state), 46x (access) and 71x (HSM availability) so they
+ * never collide with a TSB code.
  */
 
 export const ERROR_CATALOGUE = {
@@ -25,11 +25,15 @@ export const ERROR_CATALOGUE = {
   algorithmNotSupportedByKey: { errorCode: 607, reason: "res.error.algorithm.not.supported.by.key" },
   mechanismNotSupported: { errorCode: 681, reason: "res.error.mechanism.not.supported" },
   resourceNotFound: { errorCode: 622, reason: "res.error.resource.not.found" },
+  invalidTagLength: { errorCode: 624, reason: "res.error.key.invalid.tagLength" },
+  /** The ciphertext does not decrypt under the key: a GCM tag that does not verify, bad padding. */
+  decryptionFailed: { errorCode: 410, reason: "res.error.decrypt.failed" },
 
   // State of a key.
   keyAlreadyExists: { errorCode: 608, reason: "res.error.key.already.existing" },
   keyNotFound: { errorCode: 650, reason: "res.error.key.not.existent" },
   operationForbiddenForKey: { errorCode: 614, reason: "res.error.operation.forbidden.for.key" },
+  keyVersionNotFound: { errorCode: 661, reason: "res.error.key.version.not.existent" },
 
   // Access.
   missingApiKey: { errorCode: 416, reason: "res.error.missing.api.key" },

@@ -8,6 +8,7 @@
 import { mkdirSync } from "node:fs";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { AccessService } from "./domain/access";
+import { CipherService } from "./domain/crypto/cipher-service";
 import { SYSTEM_CONTEXT } from "./domain/context";
 import { KeyService } from "./domain/keys/key-service";
 import { SigningService } from "./domain/signing/signing-service";
@@ -84,8 +85,9 @@ async function main(): Promise<void> {
   const reconciled = await keys.reconcile();
   if (reconciled.adopted.length + reconciled.dropped.length > 0) logger.info("reconciled keys with the token", reconciled);
   const signing = new SigningService(keys, signer, config.maxPayloadBytes);
+  const ciphers = new CipherService(keys, signer, config.maxPayloadBytes);
 
-  const app = createApp({ access, keys, signing, signer, logger, debugFaults: config.debugFaults, maxBodyBytes: config.maxBodyBytes });
+  const app = createApp({ access, keys, signing, ciphers, signer, logger, debugFaults: config.debugFaults, maxBodyBytes: config.maxBodyBytes });
   // Bun's own limit is a backstop for bodies sent without a length (it answers a bare 413);
   // a body that announces its length is refused by the app first, with the error body.
   const backstop = 2 * config.maxBodyBytes + (1 << 20);

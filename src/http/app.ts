@@ -6,6 +6,7 @@
  */
 import { Elysia } from "elysia";
 import type { AccessService } from "../domain/access";
+import type { CipherService } from "../domain/crypto/cipher-service";
 import type { KeyService } from "../domain/keys/key-service";
 import type { SigningService } from "../domain/signing/signing-service";
 import { SignetError } from "../errors";
@@ -15,6 +16,7 @@ import { authPlugin } from "./auth";
 import { docsPlugin } from "./docs";
 import { errorBody, errorHeaders, HTTP_STATUS } from "./error-status";
 import { assignRequestId, requestIdOf } from "./request-id";
+import { cryptoRoutes } from "./routes/crypto";
 import { debugRoutes } from "./routes/debug";
 import { keyRoutes } from "./routes/keys";
 import { serviceRoutes } from "./routes/service";
@@ -24,6 +26,7 @@ export interface AppServices {
   access: AccessService;
   keys: KeyService;
   signing: SigningService;
+  ciphers: CipherService;
   signer: Signer;
   logger: Logger;
   debugFaults: boolean;
@@ -92,7 +95,8 @@ export function createApp(services: AppServices) {
     .use(docsPlugin())
     .use(serviceRoutes(auth, services.signer))
     .use(keyRoutes(auth, services.keys))
-    .use(signingRoutes(auth, services.signing));
+    .use(signingRoutes(auth, services.signing))
+    .use(cryptoRoutes(auth, services.ciphers));
   return services.debugFaults ? app.use(debugRoutes(auth, services.signer)) : app;
 }
 

@@ -92,7 +92,7 @@ export function docsPlugin() {
           },
           tags: [
             { name: "Keys", description: "Key management (role keyManagement)" },
-            { name: "Synchronous Key Operations", description: "Signing and verification (role keyOperation)" },
+            { name: "Synchronous Key Operations", description: "Signing, verification, encryption, wrapping, HMAC and random (role keyOperation)" },
             { name: "Service Information", description: "Version and health" },
           ],
           components: {

@@ -10,7 +10,9 @@
  * Operations that change the token are serialised, and `afterTokenChange` runs inside that
  * serialisation, so that the embedded token's snapshot never sees a half-written object.
  */
+import { randomBytes } from "node:crypto";
 import type { PKCS11 } from "pkcs11js";
+import { cipherAlgorithm, type CipherParams, type Encrypted } from "./ciphers";
 import { SignetError } from "../errors";
 import { findTokenSlot, loadModule, loginUser, openSession, unpadLabel, type Handle } from "./pkcs11/module";
 import { SignerPool, type PoolOptions, type PoolStats } from "./pool/pool";
@@ -38,6 +40,12 @@ export interface Signer {
    */
   sign(key: string, algorithm: string, data: Uint8Array, der: boolean): Promise<Uint8Array>;
   verify(key: string, algorithm: string, data: Uint8Array, signature: Uint8Array): Promise<boolean>;
+  /**
+   * Encrypts with a fresh random IV for the modes that take one (drawn here from the OS
+   * CSPRNG, never supplied by the caller, so that no IV is ever reused on purpose).
+   */
+  encrypt(key: string, algorithm: string, data: Uint8Array, params: Omit<CipherParams, "iv">): Promise<Encrypted>;
+  decrypt(key: string, algorithm: string, data: Uint8Array, params: CipherParams): Promise<Uint8Array>;
   generateKeyPair(ref: KeyObjectRef, spec: KeyPairSpec, flags: KeyUsageFlags): Promise<TokenKeyInfo>;
   generateSecretKey(ref: KeyObjectRef, spec: SecretKeySpec, flags: KeyUsageFlags): Promise<TokenKeyInfo>;
   describeKey(ref: KeyObjectRef): Promise<TokenKeyInfo>;
@@ -106,6 +114,17 @@ export class Pkcs11Signer implements Signer {
 
   async verify(key: string, algorithm: string, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
     return (await this.pool.submit({ op: "verify", key, algorithm, data, signature })) as boolean;
+  }
+
+  async encrypt(key: string, algorithm: string, data: Uint8Array, params: Omit<CipherParams, "iv">): Promise<Encrypted> {
+    const ivBytes = cipherAlgorithm(algorithm)?.ivBytes ?? 0;
+    const iv = ivBytes > 0 ? new Uint8Array(randomBytes(ivBytes)) : null;
+    const ciphertext = (await this.pool.submit({ op: "encrypt", key, algorithm, data, iv, aad: params.aad, tagBits: params.tagBits })) as Uint8Array;
+    return { ciphertext, iv };
+  }
+
+  async decrypt(key: string, algorithm: string, data: Uint8Array, params: CipherParams): Promise<Uint8Array> {
+    return (await this.pool.submit({ op: "decrypt", key, algorithm, data, ...params })) as Uint8Array;
   }
 
   generateKeyPair(ref: KeyObjectRef, spec: KeyPairSpec, flags: KeyUsageFlags): Promise<TokenKeyInfo> {

@@ -88,6 +88,8 @@ export type SignerOp =
   | { op: "verify"; key: string; algorithm: string; data: Uint8Array; signature: Uint8Array }
   | { op: "generateKeyPair"; label: string; id: string; spec: KeyPairSpec; flags: KeyUsageFlags }
   | { op: "generateSecretKey"; label: string; id: string; spec: SecretKeySpec; flags: KeyUsageFlags }
+  | { op: "encrypt"; key: string; algorithm: string; data: Uint8Array; iv: Uint8Array | null; aad: Uint8Array | null; tagBits: number }
+  | { op: "decrypt"; key: string; algorithm: string; data: Uint8Array; iv: Uint8Array | null; aad: Uint8Array | null; tagBits: number }
   | { op: "describeKey"; ref: KeyObjectRef }
   | { op: "listKeys" }
   | { op: "destroyKey"; ref: KeyObjectRef }

@@ -59,10 +59,16 @@ export interface KeyView {
 /** What the signing path needs to know about a key, kept in memory. */
 export interface ResolvedKey {
   label: string;
+  /** keyHandleId of the current version. */
   handleId: string;
   type: KeyType;
+  /** Attributes of the current version. */
   flags: TokenKeyFlags;
+  /** The current version as the TSB names it ("v1"). */
   keyVersion: string;
+  version: number;
+  /** keyHandleId of every version, by number. */
+  handles: ReadonlyMap<number, string>;
 }
 
 function isSecretKeySpec(spec: KeySpec): spec is SecretKeySpec {
@@ -248,12 +254,15 @@ export class KeyService {
   }
 
   private remember(stored: StoredKey, info: TokenKeyInfo): ResolvedKey {
+    const label = stored.key.label;
     const entry: ResolvedKey = {
-      label: stored.key.label,
+      label,
       handleId: keyHandleId(info.ref),
       type: info.type,
       flags: info.flags,
       keyVersion: versionTag(stored.key.currentVersion),
+      version: stored.key.currentVersion,
+      handles: new Map(stored.versions.map((v) => [v.version, keyHandleId({ label, id: v.tokenId })])),
     };
     this.resolved.set(stored.key.label, entry);
     return entry;

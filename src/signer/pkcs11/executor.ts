@@ -14,6 +14,7 @@
 import type { PKCS11 } from "pkcs11js";
 import type { KeyObjectRef, OpFailure, OpResult, OpValue, SignerOp, TokenKeyInfo } from "../types";
 import { keyHandleId, parseKeyHandleId } from "../types";
+import { CipherPlanner, decrypt, encrypt } from "./ciphers";
 import { ckrName, failureFromCkr, isSessionFault, isStaleHandle } from "./ckr";
 import {
   AmbiguousKeyError,
@@ -36,7 +37,7 @@ export interface ExecutorOptions {
   mechanisms: number[];
 }
 
-const RETRIABLE = new Set<SignerOp["op"]>(["sign", "verify", "describeKey", "listKeys", "ping"]);
+const RETRIABLE = new Set<SignerOp["op"]>(["sign", "verify", "encrypt", "decrypt", "describeKey", "listKeys", "ping"]);
 
 function isFailure(value: unknown): value is OpFailure {
   return typeof value === "object" && value !== null && !(value instanceof Uint8Array) && !Array.isArray(value) && "kind" in value;
@@ -54,11 +55,13 @@ export class Pkcs11Executor {
   private readonly sessions: (Handle | null)[];
   private readonly keys = new Map<string, SigningKey>();
   private readonly planner: SignPlanner;
+  private readonly ciphers: CipherPlanner;
   private previous: Promise<unknown> = Promise.resolve();
 
   private constructor(private readonly p11: PKCS11, private readonly options: ExecutorOptions) {
     this.sessions = new Array<Handle | null>(Math.max(1, options.sessions)).fill(null);
     this.planner = new SignPlanner(new Set(options.mechanisms));
+    this.ciphers = new CipherPlanner(new Set(options.mechanisms));
   }
 
   static open(options: ExecutorOptions): Pkcs11Executor {
@@ -145,6 +148,13 @@ export class Pkcs11Executor {
         const key = this.signingKey(op.key, lane);
         if (isFailure(key)) return key;
         return verify(this.p11, this.session(lane), key, this.planner.plan(op.algorithm), op.data, op.signature);
+      }
+      case "encrypt":
+      case "decrypt": {
+        const key = this.signingKey(op.key, lane);
+        if (isFailure(key)) return key;
+        const run = op.op === "encrypt" ? encrypt : decrypt;
+        return run(this.p11, this.session(lane), key, this.ciphers, op);
       }
       case "generateKeyPair": {
         const session = this.session(lane);
