@@ -35,6 +35,8 @@ export interface Config {
   pool: PoolSettings;
   maxPayloadBytes: number;
   maxBodyBytes: number;
+  /** Largest generateRandom length. */
+  maxRandomBytes: number;
   bootstrapApiKey: string | null;
   debugFaults: boolean;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
@@ -129,6 +131,7 @@ export function loadConfig(env: Source = process.env): Config {
     maxPayloadBytes,
     // Base64 grows the payload by 4/3; the rest of a request is small.
     maxBodyBytes: Math.ceil((maxPayloadBytes * 4) / 3) + 64 * 1024,
+    maxRandomBytes: integer(source, "SIGNET_MAX_RANDOM_BYTES", 4096, 1, 1 << 20),
     bootstrapApiKey,
     debugFaults: flag(source, "SIGNET_DEBUG_FAULTS"),
     logLevel,

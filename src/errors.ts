@@ -26,6 +26,9 @@ export const ERROR_CATALOGUE = {
   mechanismNotSupported: { errorCode: 681, reason: "res.error.mechanism.not.supported" },
   resourceNotFound: { errorCode: 622, reason: "res.error.resource.not.found" },
   invalidTagLength: { errorCode: 624, reason: "res.error.key.invalid.tagLength" },
+  numberOutOfRange: { errorCode: 619, reason: "res.error.invalid.number.range" },
+  /** Key material (imported, unwrapped) that is not a key of the kind claimed. */
+  invalidKeyEncoding: { errorCode: 625, reason: "res.error.key.invalid.encoding" },
   /** The ciphertext does not decrypt under the key: a GCM tag that does not verify, bad padding. */
   decryptionFailed: { errorCode: 410, reason: "res.error.decrypt.failed" },
 

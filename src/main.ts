@@ -9,6 +9,8 @@ import { mkdirSync } from "node:fs";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { AccessService } from "./domain/access";
 import { CipherService } from "./domain/crypto/cipher-service";
+import { HmacService } from "./domain/crypto/hmac-service";
+import { WrapService } from "./domain/crypto/wrap-service";
 import { SYSTEM_CONTEXT } from "./domain/context";
 import { KeyService } from "./domain/keys/key-service";
 import { SigningService } from "./domain/signing/signing-service";
@@ -86,8 +88,10 @@ async function main(): Promise<void> {
   if (reconciled.adopted.length + reconciled.dropped.length > 0) logger.info("reconciled keys with the token", reconciled);
   const signing = new SigningService(keys, signer, config.maxPayloadBytes);
   const ciphers = new CipherService(keys, signer, config.maxPayloadBytes);
+  const wrapping = new WrapService(keys, signer);
+  const hmac = new HmacService(keys, signer, config.maxPayloadBytes, config.maxRandomBytes);
 
-  const app = createApp({ access, keys, signing, ciphers, signer, logger, debugFaults: config.debugFaults, maxBodyBytes: config.maxBodyBytes });
+  const app = createApp({ access, keys, signing, ciphers, wrapping, hmac, signer, logger, debugFaults: config.debugFaults, maxBodyBytes: config.maxBodyBytes });
   // Bun's own limit is a backstop for bodies sent without a length (it answers a bare 413);
   // a body that announces its length is refused by the app first, with the error body.
   const backstop = 2 * config.maxBodyBytes + (1 << 20);

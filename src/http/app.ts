@@ -7,6 +7,8 @@
 import { Elysia } from "elysia";
 import type { AccessService } from "../domain/access";
 import type { CipherService } from "../domain/crypto/cipher-service";
+import type { HmacService } from "../domain/crypto/hmac-service";
+import type { WrapService } from "../domain/crypto/wrap-service";
 import type { KeyService } from "../domain/keys/key-service";
 import type { SigningService } from "../domain/signing/signing-service";
 import { SignetError } from "../errors";
@@ -27,6 +29,8 @@ export interface AppServices {
   keys: KeyService;
   signing: SigningService;
   ciphers: CipherService;
+  wrapping: WrapService;
+  hmac: HmacService;
   signer: Signer;
   logger: Logger;
   debugFaults: boolean;
@@ -95,8 +99,8 @@ export function createApp(services: AppServices) {
     .use(docsPlugin())
     .use(serviceRoutes(auth, services.signer))
     .use(keyRoutes(auth, services.keys))
-    .use(signingRoutes(auth, services.signing))
-    .use(cryptoRoutes(auth, services.ciphers));
+    .use(signingRoutes(auth, services.signing, services.hmac))
+    .use(cryptoRoutes(auth, services.ciphers, services.wrapping, services.hmac));
   return services.debugFaults ? app.use(debugRoutes(auth, services.signer)) : app;
 }
 

@@ -23,6 +23,8 @@ export const HTTP_STATUS: Record<ErrorKind, number> = {
   mechanismNotSupported: 400,
   resourceNotFound: 404,
   invalidTagLength: 400,
+  numberOutOfRange: 400,
+  invalidKeyEncoding: 400,
   decryptionFailed: 400,
   keyAlreadyExists: 400,
   keyNotFound: 404,

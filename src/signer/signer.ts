@@ -19,7 +19,9 @@ import { SignerPool, type PoolOptions, type PoolStats } from "./pool/pool";
 import {
   keyHandleId,
   type KeyObjectRef,
+  type HmacAlgorithm,
   type KeyPairSpec,
+  type KeyType,
   type KeyUsageFlags,
   type SecretKeySpec,
   type TokenDescription,
@@ -46,6 +48,15 @@ export interface Signer {
    */
   encrypt(key: string, algorithm: string, data: Uint8Array, params: Omit<CipherParams, "iv">): Promise<Encrypted>;
   decrypt(key: string, algorithm: string, data: Uint8Array, params: CipherParams): Promise<Uint8Array>;
+  /** HMAC of `data` with the HMAC key `key` (keyHandleId); `algorithm` must be the key's own. `data` is handed over. */
+  hmac(key: string, algorithm: HmacAlgorithm, data: Uint8Array): Promise<Uint8Array>;
+  verifyHmac(key: string, algorithm: HmacAlgorithm, data: Uint8Array, mac: Uint8Array): Promise<boolean>;
+  /** `length` random bytes from the token's generator. */
+  generateRandom(length: number): Promise<Uint8Array>;
+  /** Wraps the key `key` under `wrappingKey` (both keyHandleIds); only extractable keys leave the token. */
+  wrapKey(wrappingKey: string, key: string, method: string): Promise<Uint8Array>;
+  /** Unwraps `wrapped` under `unwrappingKey` into a new token key `ref` of the given type. */
+  unwrapKey(ref: KeyObjectRef, unwrappingKey: string, method: string, wrapped: Uint8Array, type: KeyType, flags: KeyUsageFlags): Promise<TokenKeyInfo>;
   generateKeyPair(ref: KeyObjectRef, spec: KeyPairSpec, flags: KeyUsageFlags): Promise<TokenKeyInfo>;
   generateSecretKey(ref: KeyObjectRef, spec: SecretKeySpec, flags: KeyUsageFlags): Promise<TokenKeyInfo>;
   describeKey(ref: KeyObjectRef): Promise<TokenKeyInfo>;
@@ -125,6 +136,29 @@ export class Pkcs11Signer implements Signer {
 
   async decrypt(key: string, algorithm: string, data: Uint8Array, params: CipherParams): Promise<Uint8Array> {
     return (await this.pool.submit({ op: "decrypt", key, algorithm, data, ...params })) as Uint8Array;
+  }
+
+  async hmac(key: string, algorithm: HmacAlgorithm, data: Uint8Array): Promise<Uint8Array> {
+    return (await this.pool.submit({ op: "hmac", key, algorithm, data })) as Uint8Array;
+  }
+
+  async verifyHmac(key: string, algorithm: HmacAlgorithm, data: Uint8Array, mac: Uint8Array): Promise<boolean> {
+    return (await this.pool.submit({ op: "verifyHmac", key, algorithm, data, mac })) as boolean;
+  }
+
+  async generateRandom(length: number): Promise<Uint8Array> {
+    return (await this.pool.submit({ op: "generateRandom", length })) as Uint8Array;
+  }
+
+  async wrapKey(wrappingKey: string, key: string, method: string): Promise<Uint8Array> {
+    return (await this.pool.submit({ op: "wrapKey", wrappingKey, key, method })) as Uint8Array;
+  }
+
+  unwrapKey(ref: KeyObjectRef, unwrappingKey: string, method: string, wrapped: Uint8Array, type: KeyType, flags: KeyUsageFlags): Promise<TokenKeyInfo> {
+    return this.mutate(async () => {
+      const op = { op: "unwrapKey", unwrappingKey, method, wrapped, label: ref.label, id: ref.id, type, flags } as const;
+      return (await this.pool.submit(op)) as TokenKeyInfo;
+    });
   }
 
   generateKeyPair(ref: KeyObjectRef, spec: KeyPairSpec, flags: KeyUsageFlags): Promise<TokenKeyInfo> {

@@ -90,6 +90,11 @@ export type SignerOp =
   | { op: "generateSecretKey"; label: string; id: string; spec: SecretKeySpec; flags: KeyUsageFlags }
   | { op: "encrypt"; key: string; algorithm: string; data: Uint8Array; iv: Uint8Array | null; aad: Uint8Array | null; tagBits: number }
   | { op: "decrypt"; key: string; algorithm: string; data: Uint8Array; iv: Uint8Array | null; aad: Uint8Array | null; tagBits: number }
+  | { op: "wrapKey"; wrappingKey: string; key: string; method: string }
+  | { op: "unwrapKey"; unwrappingKey: string; method: string; wrapped: Uint8Array; label: string; id: string; type: KeyType; flags: KeyUsageFlags }
+  | { op: "hmac"; key: string /* keyHandleId */; algorithm: "HMACSHA256" | "HMACSHA384" | "HMACSHA512"; data: Uint8Array }
+  | { op: "verifyHmac"; key: string; algorithm: HmacAlgorithm; data: Uint8Array; mac: Uint8Array }
+  | { op: "generateRandom"; length: number }
   | { op: "describeKey"; ref: KeyObjectRef }
   | { op: "listKeys" }
   | { op: "destroyKey"; ref: KeyObjectRef }

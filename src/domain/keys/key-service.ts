@@ -14,6 +14,7 @@ import type { Signer } from "../../signer/signer";
 import {
   isSecretKeyType,
   keyHandleId,
+  type KeyObjectRef,
   type KeySpec,
   type KeyType,
   type SecretKeySpec,
@@ -23,7 +24,7 @@ import {
 import type { KeyRepository, StoredKey } from "../../store/keys";
 import type { KeyRow, KeyVersionRow } from "../../store/schema";
 import type { OperationContext } from "../context";
-import { checkLookupLabel, planKey, type CreateKeyInput } from "./key-spec";
+import { checkLookupLabel, checkNewLabel, planKey, type CreateKeyInput } from "./key-spec";
 
 const ALGORITHM_OID: Record<KeyType, string> = {
   RSA: "1.2.840.113549.1.1.1",
@@ -34,6 +35,9 @@ const ALGORITHM_OID: Record<KeyType, string> = {
   HMACSHA384: "1.2.840.113549.2.10",
   HMACSHA512: "1.2.840.113549.2.11",
 };
+
+/** How a key came to be: made by Signet, found on the token, imported as plain material, or unwrapped. */
+export type KeyOrigin = "generated" | "adopted" | "imported" | "unwrapped";
 
 export interface KeyVersionView {
   version: number;
@@ -119,27 +123,46 @@ export class KeyService {
 
   async create(input: CreateKeyInput, _context: OperationContext): Promise<KeyView> {
     const plan = planKey(input);
-    if (this.creating.has(plan.label)) throw this.duplicate(plan.label);
-    this.creating.add(plan.label);
+    const spec = plan.spec;
+    return this.land(plan.label, "generated", plan.policy, (ref) =>
+      isSecretKeySpec(spec) ? this.signer.generateSecretKey(ref, spec, plan.flags) : this.signer.generateKeyPair(ref, spec, plan.flags),
+    );
+  }
+
+  /**
+   * Puts a new key on the token under a label not in use (generated, imported or unwrapped by
+   * `make`, which receives the label and a fresh CKA_ID) and records it. A key that `accept`
+   * refuses, or that cannot be recorded, is destroyed again: a refused request leaves nothing.
+   */
+  async land(
+    label: string,
+    origin: KeyOrigin,
+    policy: unknown,
+    make: (ref: KeyObjectRef) => Promise<TokenKeyInfo>,
+    options: { accept?: (info: TokenKeyInfo) => void; keySize?: number | null } = {},
+  ): Promise<KeyView> {
+    checkNewLabel(label);
+    if (this.creating.has(label)) throw this.duplicate(label);
+    this.creating.add(label);
     try {
-      if (this.repo.get(plan.label) || (await this.tokenKeysLabelled(plan.label)).length > 0) throw this.duplicate(plan.label);
-      const ref = { label: plan.label, id: randomBytes(8).toString("hex") };
-      const spec = plan.spec;
-      const info = isSecretKeySpec(spec)
-        ? await this.signer.generateSecretKey(ref, spec, plan.flags)
-        : await this.signer.generateKeyPair(ref, spec, plan.flags);
+      if (this.repo.get(label) || (await this.tokenKeysLabelled(label)).length > 0) throw this.duplicate(label);
+      const ref = { label, id: randomBytes(8).toString("hex") };
+      const info = await make(ref);
       const createdAt = isoSeconds();
       try {
-        this.repo.insert(this.keyRow(info, createdAt, "generated", plan.policy), [this.versionRow(info, 1, createdAt)]);
+        options.accept?.(info);
+        const row = this.keyRow(info, createdAt, origin, policy);
+        if (!row.keySize && options.keySize) row.keySize = options.keySize;
+        this.repo.insert(row, [this.versionRow(info, 1, createdAt)]);
       } catch (error) {
         await this.signer.destroyKey(ref);
         throw error;
       }
-      const stored = this.repo.get(plan.label)!;
+      const stored = this.repo.get(label)!;
       this.remember(stored, info);
       return this.view(stored, info);
     } finally {
-      this.creating.delete(plan.label);
+      this.creating.delete(label);
     }
   }
 
@@ -275,7 +298,8 @@ export class KeyService {
       algorithm: info.type,
       algorithmOid: ALGORITHM_OID[info.type],
       curveOid: info.curve ? curveByName(info.curve).oid : null,
-      keySize: info.type === "RSA" ? info.bits : info.bits || null,
+      // A secret key unwrapped by SoftHSM reports no CKA_VALUE_LEN: the stored size stands in.
+      keySize: info.bits || key.keySize || null,
       createTime: key.createdAt,
       publicKey: base64(info.publicKeySpki),
       attributes: info.flags,

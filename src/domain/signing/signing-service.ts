@@ -10,6 +10,7 @@ import { signatureAlgorithm } from "../../signer/algorithms";
 import type { Signer } from "../../signer/signer";
 import type { OperationContext } from "../context";
 import type { KeyService, ResolvedKey } from "../keys/key-service";
+import { namedVersion } from "../keys/key-use";
 
 export type SignatureFormat = "DER" | "RAW";
 
@@ -31,6 +32,8 @@ export interface VerifyInput {
   algorithm: string;
   payload: Uint8Array;
   signature: Uint8Array;
+  /** The key version that signed (default: the current one). */
+  keyVersion?: string | null;
 }
 
 export class SigningService {
@@ -53,7 +56,7 @@ export class SigningService {
   async verify(input: VerifyInput, _context: OperationContext): Promise<boolean> {
     const key = this.keys.cached(input.label) ?? (await this.keys.resolve(input.label));
     this.check(key, input.algorithm, input.payload);
-    return this.signer.verify(key.handleId, input.algorithm, input.payload, input.signature);
+    return this.signer.verify(namedVersion(key, input.keyVersion).handleId, input.algorithm, input.payload, input.signature);
   }
 
   private check(key: ResolvedKey, algorithmName: string, payload: Uint8Array): void {

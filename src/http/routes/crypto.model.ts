@@ -1,6 +1,8 @@
 /** Request and response schemas of the encryption, wrapping, HMAC and random routes, in the Securosys TSB shape. */
 import { t } from "elysia";
 import { CIPHER_ALGORITHMS, GCM_TAG_BITS } from "../../signer/ciphers";
+import { WRAP_METHODS } from "../../signer/wrap-methods";
+import { KeyAttributesInput } from "./keys.model";
 import { KeyPassword } from "./signing.model";
 
 const keyName = (description: string) => t.String({ minLength: 1, maxLength: 255, description, examples: ["payments-aes"] });
@@ -60,3 +62,61 @@ export const DecryptBody = t.Object({
 });
 
 export const DecryptResponse = t.Object({ payload: t.String({ description: "The plaintext, base64." }) });
+
+const wrapMethod = t.String({
+  maxLength: 64,
+  enum: [...WRAP_METHODS.keys()],
+  description:
+    "AES_WRAP (RFC 3394) and AES_WRAP_PAD (RFC 5649) wrap secret keys under an AES key; AES_WRAP_PAD_RSA, AES_WRAP_PAD_EC and " +
+    "AES_WRAP_PAD_ED wrap private keys (PKCS#8) of that type under an AES key; RSA_WRAP_OAEP (OAEP with SHA-1 and MGF1-SHA-1) wraps secret " +
+    "keys under an RSA key.",
+  examples: ["AES_WRAP_PAD"],
+});
+
+export const WrapBody = t.Object({
+  wrapKeyRequest: t.Object({
+    keyToBeWrapped: keyName("Label of the key to wrap; it must be extractable."),
+    keyToBeWrappedPassword: KeyPassword,
+    wrapKeyName: keyName("Label of the wrapping key (AES, or RSA for RSA_WRAP_OAEP); it must have the wrap attribute (given as unwrap)."),
+    wrapKeyPassword: KeyPassword,
+    wrapMethod,
+  }),
+});
+
+export const WrapResponse = t.Object({
+  wrappedKey: t.String({ description: "The wrapped key, base64." }),
+  keyVersion: t.String({ description: "Version of the wrapping key; give it back to unwrap after a rotation.", examples: ["v1"] }),
+});
+
+export const UnwrapBody = t.Object({
+  unwrapKeyRequest: t.Object({
+    wrappedKey: t.String({ description: "The wrapped key, base64." }),
+    label: t.String({ minLength: 1, maxLength: 255, description: "Label of the new key; unique.", examples: ["imported-aes"] }),
+    unwrapKeyName: keyName("Label of the unwrapping key."),
+    unwrapKeyPassword: KeyPassword,
+    wrapMethod,
+    attributes: t.Optional(t.Union([KeyAttributesInput, t.Null()])),
+    policy: t.Optional(t.Unknown({ description: "TSB key policy of the new key; stored and returned as given." })),
+    keyVersion: KeyVersionField,
+    algorithm: t.Optional(
+      t.Union([t.String({ maxLength: 32, description: "Type of a wrapped secret key: AES (default), HMACSHA256, HMACSHA384 or HMACSHA512. Signet extension." }), t.Null()]),
+    ),
+  }),
+});
+
+export const HmacBody = t.Object({
+  hmacRequest: t.Object({
+    keyName: keyName("Label of the HMAC key (HMACSHA256, HMACSHA384 or HMACSHA512); the key's own HMAC is computed."),
+    payload: t.String({ description: "Data, base64.", examples: ["UGF5bG9hZA=="] }),
+    keyPassword: KeyPassword,
+  }),
+});
+
+export const HmacResponse = t.Object({
+  keyedHash: t.String({ description: "The HMAC, base64." }),
+  keyVersion: t.String({ description: "Version of the key (Signet extension).", examples: ["v1"] }),
+});
+
+export const RandomParams = t.Object({ length: t.Integer({ description: "Number of random bytes.", examples: [32] }) });
+
+export const RandomResponse = t.Object({ random: t.String({ description: "Random bytes from the token's generator, base64." }) });

@@ -26,7 +26,9 @@ import {
   type KeyObjects,
 } from "./keys";
 import { loadModule, loginUser, openSession, type Handle } from "./module";
+import { hmac, verifyHmac } from "./hmac";
 import { generateSecretKey } from "./secret-keys";
+import { unwrapKey, wrapKey } from "./wrapping";
 import { loadSigningKey, prepareSignature, signInBackground, signNow, SignPlanner, verify, type SigningKey } from "./signing";
 
 export interface ExecutorOptions {
@@ -37,7 +39,19 @@ export interface ExecutorOptions {
   mechanisms: number[];
 }
 
-const RETRIABLE = new Set<SignerOp["op"]>(["sign", "verify", "encrypt", "decrypt", "describeKey", "listKeys", "ping"]);
+const RETRIABLE = new Set<SignerOp["op"]>([
+  "sign",
+  "verify",
+  "encrypt",
+  "decrypt",
+  "hmac",
+  "verifyHmac",
+  "generateRandom",
+  "wrapKey",
+  "describeKey",
+  "listKeys",
+  "ping",
+]);
 
 function isFailure(value: unknown): value is OpFailure {
   return typeof value === "object" && value !== null && !(value instanceof Uint8Array) && !Array.isArray(value) && "kind" in value;
@@ -156,6 +170,31 @@ export class Pkcs11Executor {
         const run = op.op === "encrypt" ? encrypt : decrypt;
         return run(this.p11, this.session(lane), key, this.ciphers, op);
       }
+      case "hmac":
+      case "verifyHmac": {
+        const key = this.signingKey(op.key, lane);
+        if (isFailure(key)) return key;
+        const session = this.session(lane);
+        return op.op === "hmac"
+          ? hmac(this.p11, session, key, op.algorithm, op.data, this.ciphers.mechanisms)
+          : verifyHmac(this.p11, session, key, op.algorithm, op.data, op.mac, this.ciphers.mechanisms);
+      }
+      case "generateRandom":
+        return this.p11.C_GenerateRandom(this.session(lane), Buffer.from(new ArrayBuffer(op.length)));
+      case "wrapKey": {
+        const wrapping = this.signingKey(op.wrappingKey, lane);
+        if (isFailure(wrapping)) return wrapping;
+        const key = this.signingKey(op.key, lane);
+        if (isFailure(key)) return key;
+        return wrapKey(this.p11, this.session(lane), wrapping, key, op.method, this.ciphers.mechanisms);
+      }
+      case "unwrapKey": {
+        const unwrapping = this.signingKey(op.unwrappingKey, lane);
+        if (isFailure(unwrapping)) return unwrapping;
+        const session = this.session(lane);
+        const objects = unwrapKey(this.p11, session, unwrapping, op, this.ciphers.mechanisms);
+        return isFailure(objects) ? objects : this.readBack(session, { label: op.label, id: op.id }, objects);
+      }
       case "generateKeyPair": {
         const session = this.session(lane);
         const ref = { label: op.label, id: op.id };
@@ -188,17 +227,22 @@ export class Pkcs11Executor {
     }
   }
 
-  /** Describes objects just made; a key that cannot be read back is destroyed again. */
-  private readBack(session: Handle, ref: KeyObjectRef, objects: KeyObjects): TokenKeyInfo {
+  /**
+   * Describes objects just made. A key that cannot be read back, or is of a type or curve
+   * Signet does not handle (an unwrapped or imported key can be), is destroyed again: a refused
+   * request leaves nothing behind on the token.
+   */
+  private readBack(session: Handle, ref: KeyObjectRef, objects: KeyObjects): TokenKeyInfo | OpFailure {
+    let info: TokenKeyInfo | null;
     try {
-      const info = describeKeyObjects(this.p11, session, ref, objects);
-      if (!info) throw new Error("the new key could not be read back");
-      return info;
+      info = describeKeyObjects(this.p11, session, ref, objects);
     } catch (error) {
-      // A refused request leaves nothing behind on the token.
       destroyKeyObjects(this.p11, session, objects);
       throw error;
     }
+    if (info) return info;
+    destroyKeyObjects(this.p11, session, objects);
+    return { kind: "invalidKeyEncoding", message: "the new key is of a type or curve Signet does not handle" };
   }
 
   private signingKey(key: string, lane: number): SigningKey | OpFailure {
