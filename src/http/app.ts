@@ -10,6 +10,7 @@ import type { CipherService } from "../domain/crypto/cipher-service";
 import type { HmacService } from "../domain/crypto/hmac-service";
 import type { WrapService } from "../domain/crypto/wrap-service";
 import type { KeyService } from "../domain/keys/key-service";
+import type { KeyTransferService } from "../domain/keys/key-transfer";
 import type { SigningService } from "../domain/signing/signing-service";
 import { SignetError } from "../errors";
 import type { Logger } from "../logger";
@@ -27,6 +28,7 @@ import { signingRoutes } from "./routes/signing";
 export interface AppServices {
   access: AccessService;
   keys: KeyService;
+  transfer: KeyTransferService;
   signing: SigningService;
   ciphers: CipherService;
   wrapping: WrapService;
@@ -98,7 +100,7 @@ export function createApp(services: AppServices) {
     })
     .use(docsPlugin())
     .use(serviceRoutes(auth, services.signer))
-    .use(keyRoutes(auth, services.keys))
+    .use(keyRoutes(auth, services.keys, services.transfer))
     .use(signingRoutes(auth, services.signing, services.hmac))
     .use(cryptoRoutes(auth, services.ciphers, services.wrapping, services.hmac));
   return services.debugFaults ? app.use(debugRoutes(auth, services.signer)) : app;

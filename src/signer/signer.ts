@@ -13,6 +13,7 @@
 import { randomBytes } from "node:crypto";
 import type { PKCS11 } from "pkcs11js";
 import { cipherAlgorithm, type CipherParams, type Encrypted } from "./ciphers";
+import type { KeyMaterial } from "./key-material";
 import { SignetError } from "../errors";
 import { findTokenSlot, loadModule, loginUser, openSession, unpadLabel, type Handle } from "./pkcs11/module";
 import { SignerPool, type PoolOptions, type PoolStats } from "./pool/pool";
@@ -53,6 +54,10 @@ export interface Signer {
   verifyHmac(key: string, algorithm: HmacAlgorithm, data: Uint8Array, mac: Uint8Array): Promise<boolean>;
   /** `length` random bytes from the token's generator. */
   generateRandom(length: number): Promise<Uint8Array>;
+  /** Creates a key from plain material under `ref` (checked by key-material.ts first). */
+  importKey(ref: KeyObjectRef, material: KeyMaterial, flags: KeyUsageFlags): Promise<TokenKeyInfo>;
+  /** The plain material of a key that is not sensitive (an EC point may come back empty). */
+  exportKey(key: string): Promise<KeyMaterial>;
   /** Wraps the key `key` under `wrappingKey` (both keyHandleIds); only extractable keys leave the token. */
   wrapKey(wrappingKey: string, key: string, method: string): Promise<Uint8Array>;
   /** Unwraps `wrapped` under `unwrappingKey` into a new token key `ref` of the given type. */
@@ -148,6 +153,16 @@ export class Pkcs11Signer implements Signer {
 
   async generateRandom(length: number): Promise<Uint8Array> {
     return (await this.pool.submit({ op: "generateRandom", length })) as Uint8Array;
+  }
+
+  importKey(ref: KeyObjectRef, material: KeyMaterial, flags: KeyUsageFlags): Promise<TokenKeyInfo> {
+    return this.mutate(async () => {
+      return (await this.pool.submit({ op: "importKey", label: ref.label, id: ref.id, material, flags })) as TokenKeyInfo;
+    });
+  }
+
+  async exportKey(key: string): Promise<KeyMaterial> {
+    return (await this.pool.submit({ op: "exportKey", key })) as KeyMaterial;
   }
 
   async wrapKey(wrappingKey: string, key: string, method: string): Promise<Uint8Array> {

@@ -1,3 +1,5 @@
+import type { KeyMaterial } from "./key-material";
+
 /**
  * The vocabulary of the signer layer: what a key is on the token, and the operations the
  * worker pool runs. Nothing here knows of HTTP, the database or API field names; the domain
@@ -95,12 +97,14 @@ export type SignerOp =
   | { op: "hmac"; key: string /* keyHandleId */; algorithm: "HMACSHA256" | "HMACSHA384" | "HMACSHA512"; data: Uint8Array }
   | { op: "verifyHmac"; key: string; algorithm: HmacAlgorithm; data: Uint8Array; mac: Uint8Array }
   | { op: "generateRandom"; length: number }
+  | { op: "importKey"; label: string; id: string; material: KeyMaterial; flags: KeyUsageFlags }
+  | { op: "exportKey"; key: string }
   | { op: "describeKey"; ref: KeyObjectRef }
   | { op: "listKeys" }
   | { op: "destroyKey"; ref: KeyObjectRef }
   | { op: "ping" };
 
-export type OpValue = Uint8Array | boolean | TokenKeyInfo | TokenKeyInfo[] | null;
+export type OpValue = Uint8Array | boolean | TokenKeyInfo | TokenKeyInfo[] | KeyMaterial | null;
 
 export interface OpFailure {
   /** A SignetError kind (see src/errors.ts). */

@@ -7,7 +7,18 @@
 //   {op: "hmac", hash ("sha256"...), key, data}
 //   {op: "privateKeyMatches", pkcs8, spki}: does the private key belong to the public key?
 //   {op: "rsaOaepDecrypt", pkcs8, data, oaepHash}: decrypt with a private key the test made itself
-import { constants, createCipheriv, createDecipheriv, createHmac, createPrivateKey, createPublicKey, privateDecrypt, publicEncrypt } from "node:crypto";
+//   {op: "generate", type ("rsa" | "ec" | "ed25519"), modulusLength?, namedCurve?}: a key pair → {pkcs8, spki}
+import {
+  constants,
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  privateDecrypt,
+  publicEncrypt,
+} from "node:crypto";
 import { createInterface } from "node:readline";
 
 const b = (s) => Buffer.from(s ?? "", "base64");
@@ -29,7 +40,7 @@ function run(job) {
       if (job.decrypt) {
         const data = b(job.data);
         const body = gcm ? data.subarray(0, data.length - job.tagBytes) : data;
-        const decipher = createDecipheriv(job.algorithm, b(job.key), b(job.iv), options);
+        const decipher = createDecipheriv(job.algorithm, b(job.key), job.iv === null ? null : b(job.iv), options);
         if (job.noPadding) decipher.setAutoPadding(false);
         if (gcm) {
           if (job.aad) decipher.setAAD(b(job.aad));
@@ -37,7 +48,7 @@ function run(job) {
         }
         return Buffer.concat([decipher.update(body), decipher.final()]).toString("base64");
       }
-      const cipher = createCipheriv(job.algorithm, b(job.key), b(job.iv), options);
+      const cipher = createCipheriv(job.algorithm, b(job.key), job.iv === null ? null : b(job.iv), options);
       if (job.noPadding) cipher.setAutoPadding(false);
       if (gcm && job.aad) cipher.setAAD(b(job.aad));
       const out = Buffer.concat([cipher.update(b(job.data)), cipher.final()]);
@@ -48,6 +59,13 @@ function run(job) {
     case "privateKeyMatches": {
       const fromPrivate = createPublicKey(createPrivateKey({ key: b(job.pkcs8), format: "der", type: "pkcs8" }));
       return fromPrivate.export({ format: "der", type: "spki" }).equals(b(job.spki));
+    }
+    case "generate": {
+      const { privateKey, publicKey } = generateKeyPairSync(job.type, { modulusLength: job.modulusLength, namedCurve: job.namedCurve });
+      return {
+        pkcs8: privateKey.export({ format: "der", type: "pkcs8" }).toString("base64"),
+        spki: publicKey.export({ format: "der", type: "spki" }).toString("base64"),
+      };
     }
     default:
       throw new Error(`unknown op ${job.op}`);

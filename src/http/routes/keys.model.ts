@@ -96,3 +96,30 @@ export const KeyResponse = t.Object({ json: KeyJson });
 export const KeyLabels = t.Array(t.String(), { examples: [["payments-ec", "invoices-rsa"]] });
 
 export const LabelParams = t.Object({ label: t.String({ minLength: 1, maxLength: 255 }) });
+
+const base64Field = (description: string) => t.Optional(t.Union([t.String({ description }), t.Null()]));
+
+export const ImportKeyBody = t.Object({
+  label: t.String({ minLength: 1, maxLength: 255, description: "Label of the new key; unique.", examples: ["imported-aes"] }),
+  algorithm: t.String({ maxLength: 32, enum: KEY_ALGORITHMS, description: "Key type, as for POST /v1/key.", examples: ["AES"] }),
+  privateKey: base64Field("RSA, EC or ED keys: the private key as DER PKCS#8 PrivateKeyInfo, base64."),
+  publicKey: base64Field("Optional beside privateKey: its DER SubjectPublicKeyInfo, base64; refused when it is not the private key's."),
+  secretKey: base64Field("AES keys (16, 24 or 32 bytes) and HMAC keys (the hash's length to 128 bytes): the raw key, base64."),
+  attributes: t.Optional(t.Union([KeyAttributesInput, t.Null()])),
+  policy: t.Optional(t.Unknown({ description: "TSB key policy; stored and returned as given." })),
+});
+
+export const ExportKeyBody = t.Object({
+  label: t.String({ minLength: 1, maxLength: 255, description: "Label of the key.", examples: ["imported-aes"] }),
+  password: KeyPassword,
+  keyVersion: t.Optional(t.Union([t.String({ maxLength: 16, description: "Version to export (default: current). Signet extension.", examples: ["v1"] }), t.Null()])),
+});
+
+export const ExportKeyResponse = t.Object({
+  label: t.String(),
+  algorithm: t.String({ examples: ["AES"] }),
+  keyVersion: t.String({ examples: ["v1"] }),
+  privateKey: t.Union([t.String({ description: "DER PKCS#8, base64." }), t.Null()]),
+  publicKey: t.Union([t.String({ description: "DER SubjectPublicKeyInfo, base64." }), t.Null()]),
+  secretKey: t.Union([t.String({ description: "The raw secret key, base64." }), t.Null()]),
+});

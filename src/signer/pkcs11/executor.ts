@@ -27,6 +27,7 @@ import {
 } from "./keys";
 import { loadModule, loginUser, openSession, type Handle } from "./module";
 import { hmac, verifyHmac } from "./hmac";
+import { exportKey, importKey } from "./key-import";
 import { generateSecretKey } from "./secret-keys";
 import { unwrapKey, wrapKey } from "./wrapping";
 import { loadSigningKey, prepareSignature, signInBackground, signNow, SignPlanner, verify, type SigningKey } from "./signing";
@@ -48,6 +49,7 @@ const RETRIABLE = new Set<SignerOp["op"]>([
   "verifyHmac",
   "generateRandom",
   "wrapKey",
+  "exportKey",
   "describeKey",
   "listKeys",
   "ping",
@@ -194,6 +196,16 @@ export class Pkcs11Executor {
         const session = this.session(lane);
         const objects = unwrapKey(this.p11, session, unwrapping, op, this.ciphers.mechanisms);
         return isFailure(objects) ? objects : this.readBack(session, { label: op.label, id: op.id }, objects);
+      }
+      case "importKey": {
+        const session = this.session(lane);
+        const ref = { label: op.label, id: op.id };
+        const objects = importKey(this.p11, session, ref, op.material, op.flags);
+        return isFailure(objects) ? objects : this.readBack(session, ref, objects);
+      }
+      case "exportKey": {
+        const key = this.signingKey(op.key, lane);
+        return isFailure(key) ? key : exportKey(this.p11, this.session(lane), key);
       }
       case "generateKeyPair": {
         const session = this.session(lane);

@@ -89,7 +89,11 @@ function unwrapRefused(ckr: string | undefined, method: WrapMethod): OpFailure |
       return { kind: "invalidPayload", message: `the wrappedKey has a length ${method.name} cannot have`, ckr };
     case "CKR_FUNCTION_FAILED":
     case "CKR_TEMPLATE_INCONSISTENT":
-      return { kind: "invalidKeyEncoding", message: `the wrappedKey does not hold ${method.wrapped === "secret" ? "a secret" : `an ${method.wrapped}`} key`, ckr };
+      return {
+        kind: "invalidKeyEncoding",
+        message: `the token made no ${method.wrapped === "secret" ? "secret" : method.wrapped} key of the wrappedKey: it holds another kind of key, or the token cannot unwrap this kind (SoftHSM 2.6 cannot for Ed25519)`,
+        ckr,
+      };
     default:
       return null;
   }
