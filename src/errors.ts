@@ -36,7 +36,9 @@ export const ERROR_CATALOGUE = {
   keyAlreadyExists: { errorCode: 608, reason: "res.error.key.already.existing" },
   keyNotFound: { errorCode: 650, reason: "res.error.key.not.existent" },
   operationForbiddenForKey: { errorCode: 614, reason: "res.error.operation.forbidden.for.key" },
+  keyBlocked: { errorCode: 660, reason: "res.error.key.blocked" },
   keyVersionNotFound: { errorCode: 661, reason: "res.error.key.version.not.existent" },
+  keyVersionRetired: { errorCode: 662, reason: "res.error.key.version.below.minimum" },
 
   // Access.
   missingApiKey: { errorCode: 416, reason: "res.error.missing.api.key" },

@@ -12,6 +12,7 @@ import { CipherService } from "./domain/crypto/cipher-service";
 import { HmacService } from "./domain/crypto/hmac-service";
 import { WrapService } from "./domain/crypto/wrap-service";
 import { SYSTEM_CONTEXT } from "./domain/context";
+import { KeyLifecycleService } from "./domain/keys/key-lifecycle";
 import { KeyService } from "./domain/keys/key-service";
 import { KeyTransferService } from "./domain/keys/key-transfer";
 import { SigningService } from "./domain/signing/signing-service";
@@ -91,9 +92,10 @@ async function main(): Promise<void> {
   const ciphers = new CipherService(keys, signer, config.maxPayloadBytes);
   const wrapping = new WrapService(keys, signer);
   const transfer = new KeyTransferService(keys, signer);
+  const lifecycle = new KeyLifecycleService(keys, store.keys, signer);
   const hmac = new HmacService(keys, signer, config.maxPayloadBytes, config.maxRandomBytes);
 
-  const app = createApp({ access, keys, transfer, signing, ciphers, wrapping, hmac, signer, logger, debugFaults: config.debugFaults, maxBodyBytes: config.maxBodyBytes });
+  const app = createApp({ access, keys, transfer, lifecycle, signing, ciphers, wrapping, hmac, signer, logger, debugFaults: config.debugFaults, maxBodyBytes: config.maxBodyBytes });
   // Bun's own limit is a backstop for bodies sent without a length (it answers a bare 413);
   // a body that announces its length is refused by the app first, with the error body.
   const backstop = 2 * config.maxBodyBytes + (1 << 20);

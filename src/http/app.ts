@@ -9,6 +9,7 @@ import type { AccessService } from "../domain/access";
 import type { CipherService } from "../domain/crypto/cipher-service";
 import type { HmacService } from "../domain/crypto/hmac-service";
 import type { WrapService } from "../domain/crypto/wrap-service";
+import type { KeyLifecycleService } from "../domain/keys/key-lifecycle";
 import type { KeyService } from "../domain/keys/key-service";
 import type { KeyTransferService } from "../domain/keys/key-transfer";
 import type { SigningService } from "../domain/signing/signing-service";
@@ -21,6 +22,7 @@ import { errorBody, errorHeaders, HTTP_STATUS } from "./error-status";
 import { assignRequestId, requestIdOf } from "./request-id";
 import { cryptoRoutes } from "./routes/crypto";
 import { debugRoutes } from "./routes/debug";
+import { keyStateRoutes } from "./routes/key-state";
 import { keyRoutes } from "./routes/keys";
 import { serviceRoutes } from "./routes/service";
 import { signingRoutes } from "./routes/signing";
@@ -29,6 +31,7 @@ export interface AppServices {
   access: AccessService;
   keys: KeyService;
   transfer: KeyTransferService;
+  lifecycle: KeyLifecycleService;
   signing: SigningService;
   ciphers: CipherService;
   wrapping: WrapService;
@@ -101,6 +104,7 @@ export function createApp(services: AppServices) {
     .use(docsPlugin())
     .use(serviceRoutes(auth, services.signer))
     .use(keyRoutes(auth, services.keys, services.transfer))
+    .use(keyStateRoutes(auth, services.keys, services.lifecycle))
     .use(signingRoutes(auth, services.signing, services.hmac))
     .use(cryptoRoutes(auth, services.ciphers, services.wrapping, services.hmac));
   return services.debugFaults ? app.use(debugRoutes(auth, services.signer)) : app;

@@ -54,6 +54,8 @@ export interface Signer {
   verifyHmac(key: string, algorithm: HmacAlgorithm, data: Uint8Array, mac: Uint8Array): Promise<boolean>;
   /** `length` random bytes from the token's generator. */
   generateRandom(length: number): Promise<Uint8Array>;
+  /** Changes usage attributes of a key's objects on the token (only what the token lets change). */
+  setKeyAttributes(ref: KeyObjectRef, changes: Partial<KeyUsageFlags>): Promise<TokenKeyInfo>;
   /** Creates a key from plain material under `ref` (checked by key-material.ts first). */
   importKey(ref: KeyObjectRef, material: KeyMaterial, flags: KeyUsageFlags): Promise<TokenKeyInfo>;
   /** The plain material of a key that is not sensitive (an EC point may come back empty). */
@@ -153,6 +155,12 @@ export class Pkcs11Signer implements Signer {
 
   async generateRandom(length: number): Promise<Uint8Array> {
     return (await this.pool.submit({ op: "generateRandom", length })) as Uint8Array;
+  }
+
+  setKeyAttributes(ref: KeyObjectRef, changes: Partial<KeyUsageFlags>): Promise<TokenKeyInfo> {
+    return this.mutate(async () => {
+      return (await this.pool.submit({ op: "setKeyAttributes", ref, changes })) as TokenKeyInfo;
+    });
   }
 
   importKey(ref: KeyObjectRef, material: KeyMaterial, flags: KeyUsageFlags): Promise<TokenKeyInfo> {

@@ -99,6 +99,7 @@ export type SignerOp =
   | { op: "generateRandom"; length: number }
   | { op: "importKey"; label: string; id: string; material: KeyMaterial; flags: KeyUsageFlags }
   | { op: "exportKey"; key: string }
+  | { op: "setKeyAttributes"; ref: KeyObjectRef; changes: Partial<KeyUsageFlags> }
   | { op: "describeKey"; ref: KeyObjectRef }
   | { op: "listKeys" }
   | { op: "destroyKey"; ref: KeyObjectRef }

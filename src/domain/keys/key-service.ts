@@ -15,16 +15,14 @@ import {
   isSecretKeyType,
   keyHandleId,
   type KeyObjectRef,
-  type KeySpec,
   type KeyType,
-  type SecretKeySpec,
   type TokenKeyFlags,
   type TokenKeyInfo,
 } from "../../signer/types";
 import type { KeyRepository, StoredKey } from "../../store/keys";
 import type { KeyRow, KeyVersionRow } from "../../store/schema";
 import type { OperationContext } from "../context";
-import { checkLookupLabel, checkNewLabel, planKey, type CreateKeyInput } from "./key-spec";
+import { checkLookupLabel, checkNewLabel, isSecretKeySpec, planKey, specOf, usageOf, type CreateKeyInput } from "./key-spec";
 
 const ALGORITHM_OID: Record<KeyType, string> = {
   RSA: "1.2.840.113549.1.1.1",
@@ -58,6 +56,8 @@ export interface KeyView {
   policy: unknown;
   keyVersion: string;
   versions: KeyVersionView[];
+  minimumVersion: string;
+  blocked: boolean;
 }
 
 /** What the signing path needs to know about a key, kept in memory. */
@@ -73,10 +73,23 @@ export interface ResolvedKey {
   version: number;
   /** keyHandleId of every version, by number. */
   handles: ReadonlyMap<number, string>;
+  /** Versions below this one are refused. */
+  minVersion: number;
+  /** A blocked key refuses every operation. */
+  blocked: boolean;
 }
 
-function isSecretKeySpec(spec: KeySpec): spec is SecretKeySpec {
-  return isSecretKeyType(spec.type);
+/**
+ * The stored policy, with its keyStatus.blocked (the TSB's place for the block state) made to
+ * tell the truth when the policy has one.
+ */
+function policyView(key: KeyRow): unknown {
+  const policy: unknown = key.policy ? JSON.parse(key.policy) : null;
+  if (policy && typeof policy === "object" && !Array.isArray(policy) && "keyStatus" in policy) {
+    const status = (policy as { keyStatus: unknown }).keyStatus;
+    (policy as { keyStatus: unknown }).keyStatus = { ...(status && typeof status === "object" ? status : {}), blocked: key.blocked };
+  }
+  return policy;
 }
 
 export function versionTag(version: number): string {
@@ -95,6 +108,7 @@ export class KeyService {
   private readonly resolved = new Map<string, ResolvedKey>();
   private readonly loading = new Map<string, Promise<ResolvedKey>>();
   private readonly creating = new Set<string>();
+  private readonly rotations = new Map<string, Promise<unknown>>();
 
   constructor(private readonly signer: Signer, private readonly repo: KeyRepository) {}
 
@@ -166,6 +180,39 @@ export class KeyService {
     }
   }
 
+  /**
+   * Makes a new version of a key in the token: same type, size or curve and attributes, the same
+   * label, a new CKA_ID. It becomes the current version (signing and encryption use it from now
+   * on); older versions stay for verification and decryption down to the minimum version.
+   */
+  async rotate(label: string, _context: OperationContext): Promise<KeyView> {
+    const previous = this.rotations.get(label) ?? Promise.resolve();
+    const run = previous.then(() => this.rotateNow(label));
+    this.rotations.set(label, run.catch(() => undefined));
+    return run;
+  }
+
+  private async rotateNow(label: string): Promise<KeyView> {
+    const stored = await this.stored(label);
+    if (stored.key.blocked) throw new SignetError("keyBlocked", `key "${label}" is blocked; unblock it to rotate it`);
+    const current = await this.currentInfo(stored);
+    const flags = usageOf(current.flags);
+    const ref = { label, id: randomBytes(8).toString("hex") };
+    const spec = specOf(current, stored.key.keySize);
+    const made = isSecretKeySpec(spec) ? await this.signer.generateSecretKey(ref, spec, flags) : await this.signer.generateKeyPair(ref, spec, flags);
+    const version = Math.max(...stored.versions.map((v) => v.version)) + 1;
+    try {
+      this.repo.addVersion(this.versionRow(made, version, isoSeconds()));
+    } catch (error) {
+      await this.signer.destroyKey(ref);
+      throw error;
+    }
+    this.resolved.delete(label);
+    const updated = this.repo.get(label)!;
+    this.remember(updated, made);
+    return this.view(updated, made);
+  }
+
   async list(_context: OperationContext): Promise<string[]> {
     const labels = new Set(this.repo.labels());
     for (const info of await this.signer.listKeys()) labels.add(info.ref.label);
@@ -221,8 +268,13 @@ export class KeyService {
     return new SignetError("keyAlreadyExists", `a key labelled "${label}" already exists`);
   }
 
+  /** Forgets what is cached about a key (after a change to it); the next use reloads it. */
+  forget(label: string): void {
+    this.resolved.delete(label);
+  }
+
   /** The stored key, adopting it from the token when another process created it there. */
-  private async stored(label: string): Promise<StoredKey> {
+  async stored(label: string): Promise<StoredKey> {
     checkLookupLabel(label);
     const stored = this.repo.get(label);
     if (stored) return stored;
@@ -232,7 +284,8 @@ export class KeyService {
     return this.repo.get(label)!;
   }
 
-  private async currentInfo(stored: StoredKey): Promise<TokenKeyInfo> {
+  /** What the token says about the current version of a stored key. */
+  async currentInfo(stored: StoredKey): Promise<TokenKeyInfo> {
     const current = stored.versions.find((v) => v.version === stored.key.currentVersion);
     if (!current) throw this.notFound(stored.key.label);
     try {
@@ -267,6 +320,8 @@ export class KeyService {
       curveOid: info.curve ? curveByName(info.curve).oid : null,
       policy: policy === null || policy === undefined ? null : JSON.stringify(policy),
       currentVersion: 1,
+      minVersion: 1,
+      blocked: false,
       origin,
       createdAt,
     };
@@ -286,6 +341,8 @@ export class KeyService {
       keyVersion: versionTag(stored.key.currentVersion),
       version: stored.key.currentVersion,
       handles: new Map(stored.versions.map((v) => [v.version, keyHandleId({ label, id: v.tokenId })])),
+      minVersion: stored.key.minVersion,
+      blocked: stored.key.blocked,
     };
     this.resolved.set(stored.key.label, entry);
     return entry;
@@ -303,8 +360,10 @@ export class KeyService {
       createTime: key.createdAt,
       publicKey: base64(info.publicKeySpki),
       attributes: info.flags,
-      policy: key.policy ? JSON.parse(key.policy) : null,
+      policy: policyView(key),
       keyVersion: versionTag(key.currentVersion),
+      minimumVersion: versionTag(key.minVersion),
+      blocked: key.blocked,
       versions: stored.versions.map((v) => ({
         version: v.version,
         keyVersion: versionTag(v.version),

@@ -4,7 +4,18 @@
  */
 import { SignetError } from "../../errors";
 import { CURVES, curveByOid } from "../../signer/curves";
-import { HMAC_BYTES, isHmacAlgorithm, type KeySpec, type KeyType, type KeyUsageFlags } from "../../signer/types";
+import {
+  HMAC_BYTES,
+  isHmacAlgorithm,
+  isSecretKeyType,
+  type CurveName,
+  type KeySpec,
+  type KeyType,
+  type KeyUsageFlags,
+  type SecretKeySpec,
+  type TokenKeyFlags,
+  type TokenKeyInfo,
+} from "../../signer/types";
 
 export interface CreateKeyInput {
   label: string;
@@ -140,4 +151,32 @@ export function planKey(input: CreateKeyInput): KeyPlan {
   checkNewLabel(input.label);
   const spec = keySpec(input);
   return { label: input.label, spec, flags: usageFlags(spec.type, input.attributes), policy: input.policy ?? null };
+}
+
+export function isSecretKeySpec(spec: KeySpec): spec is SecretKeySpec {
+  return isSecretKeyType(spec.type);
+}
+
+/** The spec a new version of a key is made with: the current version's type and size or curve. */
+export function specOf(info: TokenKeyInfo, storedBits: number | null): KeySpec {
+  switch (info.type) {
+    case "RSA":
+      return { type: "RSA", bits: info.bits as 2048 | 3072 | 4096 };
+    case "EC":
+      return { type: "EC", curve: info.curve as Exclude<CurveName, "Ed25519"> };
+    case "ED":
+      return { type: "ED", curve: "Ed25519" };
+    case "AES": {
+      // A key SoftHSM unwrapped reports no length; the stored one (or AES-256) stands in.
+      const bits = info.bits || storedBits || 256;
+      return { type: "AES", bits: bits as 128 | 192 | 256 };
+    }
+    default:
+      return { type: info.type, bytes: HMAC_BYTES[info.type] };
+  }
+}
+
+export function usageOf(flags: TokenKeyFlags): KeyUsageFlags {
+  const { sign, decrypt, unwrap, derive, extractable, modifiable, destroyable, sensitive, copyable } = flags;
+  return { sign, decrypt, unwrap, derive, extractable, modifiable, destroyable, sensitive, copyable };
 }

@@ -19,17 +19,27 @@ export function parseKeyVersion(value: string): number {
   return Number(match[1]);
 }
 
+/** Every operation on a key passes here first: a blocked key refuses them all. */
+export function checkNotBlocked(key: Pick<ResolvedKey, "label" | "blocked">): void {
+  if (key.blocked) throw new SignetError("keyBlocked", `key "${key.label}" is blocked; unblock it to use it`);
+}
+
 /** The current version, for operations that make something new. */
 export function currentVersion(key: ResolvedKey): KeyUse {
+  checkNotBlocked(key);
   return { handleId: key.handleId, keyVersion: key.keyVersion };
 }
 
-/** The version a request names (the current one when it names none). */
+/** The version a request names (the current one when it names none); versions below the minimum are refused. */
 export function namedVersion(key: ResolvedKey, keyVersion: string | null | undefined): KeyUse {
   if (keyVersion === null || keyVersion === undefined || keyVersion === key.keyVersion) return currentVersion(key);
+  checkNotBlocked(key);
   const version = parseKeyVersion(keyVersion);
   const handleId = key.handles.get(version);
   if (!handleId) throw new SignetError("keyVersionNotFound", `key "${key.label}" has no version ${keyVersion}`);
+  if (version < key.minVersion) {
+    throw new SignetError("keyVersionRetired", `version ${keyVersion} of key "${key.label}" is below its minimum version ${versionTag(key.minVersion)}`);
+  }
   return { handleId, keyVersion: versionTag(version) };
 }
 

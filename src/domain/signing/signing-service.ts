@@ -10,7 +10,7 @@ import { signatureAlgorithm } from "../../signer/algorithms";
 import type { Signer } from "../../signer/signer";
 import type { OperationContext } from "../context";
 import type { KeyService, ResolvedKey } from "../keys/key-service";
-import { namedVersion } from "../keys/key-use";
+import { currentVersion, namedVersion } from "../keys/key-use";
 
 export type SignatureFormat = "DER" | "RAW";
 
@@ -49,8 +49,9 @@ export class SigningService {
     if (!key.flags.sign) {
       throw new SignetError("operationForbiddenForKey", `key "${key.label}" does not have the sign attribute`);
     }
-    const signature = await this.signer.sign(key.handleId, input.algorithm, input.payload, input.format === "DER");
-    return { signature, keyVersion: key.keyVersion };
+    const use = currentVersion(key);
+    const signature = await this.signer.sign(use.handleId, input.algorithm, input.payload, input.format === "DER");
+    return { signature, keyVersion: use.keyVersion };
   }
 
   async verify(input: VerifyInput, _context: OperationContext): Promise<boolean> {

@@ -89,6 +89,8 @@ export const KeyJson = t.Object({
   policy: t.Unknown(),
   keyVersion: t.String({ description: "Current version (Signet extension).", examples: ["v1"] }),
   versions: t.Array(KeyVersionOutput, { description: "All versions (Signet extension)." }),
+  minimumVersion: t.String({ description: "Versions below this one are refused (Signet extension).", examples: ["v1"] }),
+  blocked: t.Boolean({ description: "A blocked key refuses every operation until unblocked (Signet extension; also in policy.keyStatus.blocked when the policy has a keyStatus)." }),
 });
 
 export const KeyResponse = t.Object({ json: KeyJson });

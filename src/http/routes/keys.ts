@@ -36,6 +36,8 @@ export function keyJson(view: KeyView) {
     policy: view.policy,
     keyVersion: view.keyVersion,
     versions: view.versions,
+    minimumVersion: view.minimumVersion,
+    blocked: view.blocked,
   };
 }
 

@@ -26,6 +26,7 @@ import {
   type KeyObjects,
 } from "./keys";
 import { loadModule, loginUser, openSession, type Handle } from "./module";
+import { setKeyAttributes } from "./attributes";
 import { hmac, verifyHmac } from "./hmac";
 import { exportKey, importKey } from "./key-import";
 import { generateSecretKey } from "./secret-keys";
@@ -196,6 +197,14 @@ export class Pkcs11Executor {
         const session = this.session(lane);
         const objects = unwrapKey(this.p11, session, unwrapping, op, this.ciphers.mechanisms);
         return isFailure(objects) ? objects : this.readBack(session, { label: op.label, id: op.id }, objects);
+      }
+      case "setKeyAttributes": {
+        const session = this.session(lane);
+        const refused = setKeyAttributes(this.p11, session, op.ref, op.changes);
+        // Cached handles stay valid; the attributes are the token's to enforce.
+        if (refused) return refused;
+        const objects = findKeyObjects(this.p11, session, op.ref);
+        return (objects && describeKeyObjects(this.p11, session, op.ref, objects)) || keyNotFound(op.ref);
       }
       case "importKey": {
         const session = this.session(lane);
