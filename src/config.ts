@@ -37,6 +37,8 @@ export interface Config {
   maxBodyBytes: number;
   /** Largest generateRandom length. */
   maxRandomBytes: number;
+  /** Most items, and most payload bytes in all, one POST /v1/batchSign takes. */
+  batch: { maxItems: number; maxBytes: number };
   bootstrapApiKey: string | null;
   debugFaults: boolean;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
@@ -113,6 +115,8 @@ export function loadConfig(env: Source = process.env): Config {
   const logLevel = (source.SIGNET_LOG_LEVEL || "info") as Config["logLevel"];
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError("SIGNET_LOG_LEVEL", `must be one of ${LOG_LEVELS.join(", ")}`);
   const maxPayloadBytes = integer(source, "SIGNET_MAX_PAYLOAD_BYTES", 1 << 20, 1, 64 << 20);
+  const batchMaxItems = integer(source, "SIGNET_BATCH_MAX_ITEMS", 256, 1, 10_000);
+  const batchMaxBytes = integer(source, "SIGNET_BATCH_MAX_BYTES", 1 << 20, 1, 64 << 20);
   return {
     host,
     port,
@@ -129,9 +133,10 @@ export function loadConfig(env: Source = process.env): Config {
       keygenTimeoutMs: integer(source, "SIGNET_KEYGEN_TIMEOUT_MS", 120_000, 1_000, 3_600_000),
     },
     maxPayloadBytes,
-    // Base64 grows the payload by 4/3; the rest of a request is small.
-    maxBodyBytes: Math.ceil((maxPayloadBytes * 4) / 3) + 64 * 1024,
+    // Base64 grows the payload by 4/3; the rest of a request is small (a batch's items add a little each).
+    maxBodyBytes: Math.ceil((Math.max(maxPayloadBytes, batchMaxBytes) * 4) / 3) + 64 * 1024 + batchMaxItems * 512,
     maxRandomBytes: integer(source, "SIGNET_MAX_RANDOM_BYTES", 4096, 1, 1 << 20),
+    batch: { maxItems: batchMaxItems, maxBytes: batchMaxBytes },
     bootstrapApiKey,
     debugFaults: flag(source, "SIGNET_DEBUG_FAULTS"),
     logLevel,

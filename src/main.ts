@@ -95,7 +95,7 @@ async function main(): Promise<void> {
   const lifecycle = new KeyLifecycleService(keys, store.keys, signer);
   const hmac = new HmacService(keys, signer, config.maxPayloadBytes, config.maxRandomBytes);
 
-  const app = createApp({ access, keys, transfer, lifecycle, signing, ciphers, wrapping, hmac, signer, logger, debugFaults: config.debugFaults, maxBodyBytes: config.maxBodyBytes });
+  const app = createApp({ access, keys, transfer, lifecycle, signing, ciphers, wrapping, hmac, signer, logger, debugFaults: config.debugFaults, maxBodyBytes: config.maxBodyBytes, batchLimits: config.batch });
   // Bun's own limit is a backstop for bodies sent without a length (it answers a bare 413);
   // a body that announces its length is refused by the app first, with the error body.
   const backstop = 2 * config.maxBodyBytes + (1 << 20);

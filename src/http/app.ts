@@ -12,6 +12,7 @@ import type { WrapService } from "../domain/crypto/wrap-service";
 import type { KeyLifecycleService } from "../domain/keys/key-lifecycle";
 import type { KeyService } from "../domain/keys/key-service";
 import type { KeyTransferService } from "../domain/keys/key-transfer";
+import type { BatchLimits } from "../domain/signing/batch-sign";
 import type { SigningService } from "../domain/signing/signing-service";
 import { SignetError } from "../errors";
 import type { Logger } from "../logger";
@@ -20,6 +21,7 @@ import { authPlugin } from "./auth";
 import { docsPlugin } from "./docs";
 import { errorBody, errorHeaders, HTTP_STATUS } from "./error-status";
 import { assignRequestId, requestIdOf } from "./request-id";
+import { batchRoutes } from "./routes/batch";
 import { cryptoRoutes } from "./routes/crypto";
 import { debugRoutes } from "./routes/debug";
 import { keyStateRoutes } from "./routes/key-state";
@@ -39,6 +41,7 @@ export interface AppServices {
   signer: Signer;
   logger: Logger;
   debugFaults: boolean;
+  batchLimits: BatchLimits;
   /** Requests announcing a longer body are refused with the TSB error body before it is read. */
   maxBodyBytes: number;
 }
@@ -106,7 +109,8 @@ export function createApp(services: AppServices) {
     .use(keyRoutes(auth, services.keys, services.transfer))
     .use(keyStateRoutes(auth, services.keys, services.lifecycle))
     .use(signingRoutes(auth, services.signing, services.hmac))
-    .use(cryptoRoutes(auth, services.ciphers, services.wrapping, services.hmac));
+    .use(cryptoRoutes(auth, services.ciphers, services.wrapping, services.hmac))
+    .use(batchRoutes(auth, services.signing, services.batchLimits));
   return services.debugFaults ? app.use(debugRoutes(auth, services.signer)) : app;
 }
 

@@ -43,15 +43,31 @@ export class SigningService {
     private readonly maxPayloadBytes: number,
   ) {}
 
-  async sign(input: SignInput, _context: OperationContext): Promise<SignOutput> {
+  async sign(input: SignInput, context: OperationContext): Promise<SignOutput> {
     const key = this.keys.cached(input.label) ?? (await this.keys.resolve(input.label));
+    return this.signWith(key, input, context);
+  }
+
+  /** The key, from memory when it is loaded. */
+  resolveKey(label: string): Promise<ResolvedKey> {
+    const cached = this.keys.cached(label);
+    return cached ? Promise.resolve(cached) : this.keys.resolve(label);
+  }
+
+  /**
+   * Signs with a key already resolved. The checks throw synchronously and the signer is asked
+   * before the first await, so that a caller signing many items in one loop (batch signing)
+   * queues them all in the same tick.
+   */
+  signWith(key: ResolvedKey, input: SignInput, _context: OperationContext): Promise<SignOutput> {
     this.check(key, input.algorithm, input.payload);
     if (!key.flags.sign) {
       throw new SignetError("operationForbiddenForKey", `key "${key.label}" does not have the sign attribute`);
     }
     const use = currentVersion(key);
-    const signature = await this.signer.sign(use.handleId, input.algorithm, input.payload, input.format === "DER");
-    return { signature, keyVersion: use.keyVersion };
+    return this.signer
+      .sign(use.handleId, input.algorithm, input.payload, input.format === "DER")
+      .then((signature) => ({ signature, keyVersion: use.keyVersion }));
   }
 
   async verify(input: VerifyInput, _context: OperationContext): Promise<boolean> {
