@@ -27,6 +27,10 @@ export const ERROR_CATALOGUE = {
   resourceNotFound: { errorCode: 622, reason: "res.error.resource.not.found" },
   invalidTagLength: { errorCode: 624, reason: "res.error.key.invalid.tagLength" },
   numberOutOfRange: { errorCode: 619, reason: "res.error.invalid.number.range" },
+  invalidCertificateEncoding: { errorCode: 626, reason: "res.error.certificate.invalid.encoding" },
+  invalidCsr: { errorCode: 628, reason: "res.error.csr.invalid.format" },
+  /** A certificate that does not fit its use: not the key's, not a CA certificate, expired. */
+  invalidCertificate: { errorCode: 402, reason: "res.error.invalid.certificate" },
   /** Key material (imported, unwrapped) that is not a key of the kind claimed. */
   invalidKeyEncoding: { errorCode: 625, reason: "res.error.key.invalid.encoding" },
   /** The ciphertext does not decrypt under the key: a GCM tag that does not verify, bad padding. */
@@ -39,6 +43,7 @@ export const ERROR_CATALOGUE = {
   keyBlocked: { errorCode: 660, reason: "res.error.key.blocked" },
   keyVersionNotFound: { errorCode: 661, reason: "res.error.key.version.not.existent" },
   keyVersionRetired: { errorCode: 662, reason: "res.error.key.version.below.minimum" },
+  certificateNotFound: { errorCode: 663, reason: "res.error.certificate.not.existent" },
 
   // Access.
   missingApiKey: { errorCode: 416, reason: "res.error.missing.api.key" },

@@ -8,6 +8,7 @@
 import { mkdirSync } from "node:fs";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { AccessService } from "./domain/access";
+import { CertificateService } from "./domain/certificates/certificate-service";
 import { CipherService } from "./domain/crypto/cipher-service";
 import { HmacService } from "./domain/crypto/hmac-service";
 import { WrapService } from "./domain/crypto/wrap-service";
@@ -91,11 +92,27 @@ async function main(): Promise<void> {
   const signing = new SigningService(keys, signer, config.maxPayloadBytes);
   const ciphers = new CipherService(keys, signer, config.maxPayloadBytes);
   const wrapping = new WrapService(keys, signer);
-  const transfer = new KeyTransferService(keys, signer);
+  const certificates = new CertificateService(keys, signer);
+  const transfer = new KeyTransferService(keys, signer, certificates);
   const lifecycle = new KeyLifecycleService(keys, store.keys, signer);
   const hmac = new HmacService(keys, signer, config.maxPayloadBytes, config.maxRandomBytes);
 
-  const app = createApp({ access, keys, transfer, lifecycle, signing, ciphers, wrapping, hmac, signer, logger, debugFaults: config.debugFaults, maxBodyBytes: config.maxBodyBytes, batchLimits: config.batch });
+  const app = createApp({
+    access,
+    keys,
+    transfer,
+    lifecycle,
+    signing,
+    ciphers,
+    wrapping,
+    hmac,
+    certificates,
+    signer,
+    logger,
+    debugFaults: config.debugFaults,
+    maxBodyBytes: config.maxBodyBytes,
+    batchLimits: config.batch,
+  });
   // Bun's own limit is a backstop for bodies sent without a length (it answers a bare 413);
   // a body that announces its length is refused by the app first, with the error body.
   const backstop = 2 * config.maxBodyBytes + (1 << 20);

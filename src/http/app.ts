@@ -6,6 +6,7 @@
  */
 import { Elysia } from "elysia";
 import type { AccessService } from "../domain/access";
+import type { CertificateService } from "../domain/certificates/certificate-service";
 import type { CipherService } from "../domain/crypto/cipher-service";
 import type { HmacService } from "../domain/crypto/hmac-service";
 import type { WrapService } from "../domain/crypto/wrap-service";
@@ -22,6 +23,7 @@ import { docsPlugin } from "./docs";
 import { errorBody, errorHeaders, HTTP_STATUS } from "./error-status";
 import { assignRequestId, requestIdOf } from "./request-id";
 import { batchRoutes } from "./routes/batch";
+import { certificateRoutes } from "./routes/certificates";
 import { cryptoRoutes } from "./routes/crypto";
 import { debugRoutes } from "./routes/debug";
 import { keyStateRoutes } from "./routes/key-state";
@@ -38,6 +40,7 @@ export interface AppServices {
   ciphers: CipherService;
   wrapping: WrapService;
   hmac: HmacService;
+  certificates: CertificateService;
   signer: Signer;
   logger: Logger;
   debugFaults: boolean;
@@ -110,7 +113,8 @@ export function createApp(services: AppServices) {
     .use(keyStateRoutes(auth, services.keys, services.lifecycle))
     .use(signingRoutes(auth, services.signing, services.hmac))
     .use(cryptoRoutes(auth, services.ciphers, services.wrapping, services.hmac))
-    .use(batchRoutes(auth, services.signing, services.batchLimits));
+    .use(batchRoutes(auth, services.signing, services.batchLimits))
+    .use(certificateRoutes(auth, services.certificates));
   return services.debugFaults ? app.use(debugRoutes(auth, services.signer)) : app;
 }
 

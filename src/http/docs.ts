@@ -93,6 +93,7 @@ export function docsPlugin() {
           tags: [
             { name: "Keys", description: "Key management (role keyManagement)" },
             { name: "Synchronous Key Operations", description: "Signing, verification, encryption, wrapping, HMAC and random (role keyOperation)" },
+            { name: "Certificate", description: "CSRs, self-signed and issued certificates, and certificates stored beside keys (role keyOperation)" },
             { name: "Service Information", description: "Version and health" },
           ],
           components: {

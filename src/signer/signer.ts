@@ -14,6 +14,7 @@ import { randomBytes } from "node:crypto";
 import type { PKCS11 } from "pkcs11js";
 import { cipherAlgorithm, type CipherParams, type Encrypted } from "./ciphers";
 import type { KeyMaterial } from "./key-material";
+import type { CertificateFields, StoredCertificate } from "./pkcs11/certificates";
 import { SignetError } from "../errors";
 import { findTokenSlot, loadModule, loginUser, openSession, unpadLabel, type Handle } from "./pkcs11/module";
 import { SignerPool, type PoolOptions, type PoolStats } from "./pool/pool";
@@ -56,6 +57,12 @@ export interface Signer {
   generateRandom(length: number): Promise<Uint8Array>;
   /** Changes usage attributes of a key's objects on the token (only what the token lets change). */
   setKeyAttributes(ref: KeyObjectRef, changes: Partial<KeyUsageFlags>): Promise<TokenKeyInfo>;
+  /** Stores a certificate beside the key version `ref` (same label and CKA_ID), replacing the one it had. */
+  storeCertificate(ref: KeyObjectRef, fields: CertificateFields): Promise<void>;
+  /** Every certificate labelled `label`, with the CKA_ID of the version it belongs to. */
+  listCertificates(label: string): Promise<StoredCertificate[]>;
+  /** Destroys every certificate labelled `label`; answers how many there were. */
+  destroyCertificates(label: string): Promise<number>;
   /** Creates a key from plain material under `ref` (checked by key-material.ts first). */
   importKey(ref: KeyObjectRef, material: KeyMaterial, flags: KeyUsageFlags): Promise<TokenKeyInfo>;
   /** The plain material of a key that is not sensitive (an EC point may come back empty). */
@@ -155,6 +162,20 @@ export class Pkcs11Signer implements Signer {
 
   async generateRandom(length: number): Promise<Uint8Array> {
     return (await this.pool.submit({ op: "generateRandom", length })) as Uint8Array;
+  }
+
+  storeCertificate(ref: KeyObjectRef, fields: CertificateFields): Promise<void> {
+    return this.mutate(async () => {
+      await this.pool.submit({ op: "storeCertificate", ref, fields });
+    });
+  }
+
+  async listCertificates(label: string): Promise<StoredCertificate[]> {
+    return (await this.pool.submit({ op: "listCertificates", label })) as StoredCertificate[];
+  }
+
+  destroyCertificates(label: string): Promise<number> {
+    return this.mutate(async () => (await this.pool.submit({ op: "destroyCertificates", label })) as number);
   }
 
   setKeyAttributes(ref: KeyObjectRef, changes: Partial<KeyUsageFlags>): Promise<TokenKeyInfo> {

@@ -1,4 +1,5 @@
 import type { KeyMaterial } from "./key-material";
+import type { CertificateFields, StoredCertificate } from "./pkcs11/certificates";
 
 /**
  * The vocabulary of the signer layer: what a key is on the token, and the operations the
@@ -100,12 +101,15 @@ export type SignerOp =
   | { op: "importKey"; label: string; id: string; material: KeyMaterial; flags: KeyUsageFlags }
   | { op: "exportKey"; key: string }
   | { op: "setKeyAttributes"; ref: KeyObjectRef; changes: Partial<KeyUsageFlags> }
+  | { op: "storeCertificate"; ref: KeyObjectRef; fields: CertificateFields }
+  | { op: "listCertificates"; label: string }
+  | { op: "destroyCertificates"; label: string }
   | { op: "describeKey"; ref: KeyObjectRef }
   | { op: "listKeys" }
   | { op: "destroyKey"; ref: KeyObjectRef }
   | { op: "ping" };
 
-export type OpValue = Uint8Array | boolean | TokenKeyInfo | TokenKeyInfo[] | KeyMaterial | null;
+export type OpValue = Uint8Array | boolean | number | TokenKeyInfo | TokenKeyInfo[] | KeyMaterial | StoredCertificate[] | null;
 
 export interface OpFailure {
   /** A SignetError kind (see src/errors.ts). */

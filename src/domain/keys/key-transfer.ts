@@ -23,6 +23,7 @@ import { curveByName } from "../../signer/curves";
 import { unwrapEcPoint } from "../../signer/encoding";
 import type { Signer } from "../../signer/signer";
 import { HMAC_BYTES, isHmacAlgorithm, isSecretKeyType, type KeyType } from "../../signer/types";
+import type { CertificateService } from "../certificates/certificate-service";
 import type { OperationContext } from "../context";
 import type { KeyService, KeyView } from "./key-service";
 import { AES_KEY_SIZES, RSA_KEY_SIZES, usageFlags, type CreateKeyInput } from "./key-spec";
@@ -37,6 +38,8 @@ export interface ImportInput {
   publicKey?: Uint8Array | null;
   /** Raw secret key bytes (AES, HMAC). */
   secretKey?: Uint8Array | null;
+  /** An X.509 certificate for the key (PEM or DER bytes), stored beside it. */
+  certificate?: Uint8Array | null;
   attributes?: CreateKeyInput["attributes"];
   policy?: unknown;
 }
@@ -58,14 +61,35 @@ function present(value: Uint8Array | null | undefined): value is Uint8Array {
 }
 
 export class KeyTransferService {
-  constructor(private readonly keys: KeyService, private readonly signer: Signer) {}
+  constructor(
+    private readonly keys: KeyService,
+    private readonly signer: Signer,
+    private readonly certificates: CertificateService,
+  ) {}
 
-  async import(input: ImportInput, _context: OperationContext): Promise<KeyView> {
+  async import(input: ImportInput, context: OperationContext): Promise<KeyView> {
     const type = this.type(input.algorithm);
     const flags = usageFlags(type, input.attributes);
     const material = isSecretKeyType(type) ? this.secretMaterial(type, input) : this.privateMaterial(type, input);
     try {
-      return await this.keys.land(input.label, "imported", input.policy ?? null, (ref) => this.signer.importKey(ref, material, flags));
+      // A certificate comes with a private key only, and must be its: checked before anything lands.
+      let certificate: ReturnType<CertificateService["checkCertificateFor"]> | null = null;
+      if (present(input.certificate)) {
+        if (material.type !== "RSA" && material.type !== "EC" && material.type !== "ED") {
+          throw new SignetError("inputValidation", `${material.type} keys have no certificate`);
+        }
+        certificate = this.certificates.checkCertificateFor(input.certificate, publicKeySpki(material));
+      }
+      const view = await this.keys.land(input.label, "imported", input.policy ?? null, (ref) => this.signer.importKey(ref, material, flags));
+      if (certificate) {
+        try {
+          await this.certificates.storeFor(view, certificate);
+        } catch (error) {
+          await this.keys.delete(view.label, context);
+          throw error;
+        }
+      }
+      return view;
     } finally {
       wipe(material);
     }

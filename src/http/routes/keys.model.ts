@@ -107,6 +107,7 @@ export const ImportKeyBody = t.Object({
   privateKey: base64Field("RSA, EC or ED keys: the private key as DER PKCS#8 PrivateKeyInfo, base64."),
   publicKey: base64Field("Optional beside privateKey: its DER SubjectPublicKeyInfo, base64; refused when it is not the private key's."),
   secretKey: base64Field("AES keys (16, 24 or 32 bytes) and HMAC keys (the hash's length to 128 bytes): the raw key, base64."),
+  certificate: base64Field("Beside privateKey: an X.509 certificate for it (PEM, or base64 DER), stored beside the key; refused when it is not the key's."),
   attributes: t.Optional(t.Union([KeyAttributesInput, t.Null()])),
   policy: t.Optional(t.Unknown({ description: "TSB key policy; stored and returned as given." })),
 });

@@ -5,6 +5,7 @@ import type { KeyTransferService } from "../../domain/keys/key-transfer";
 import type { authPlugin } from "../auth";
 import { withErrors } from "../docs";
 import { decodeBase64, encodeBase64 } from "../encoding";
+import { pemOrBase64 } from "./certificates";
 import { CreateKeyBody, ExportKeyBody, ExportKeyResponse, ImportKeyBody, KeyLabels, KeyResponse, LabelParams } from "./keys.model";
 
 /** The TSB's `json` object for a key. */
@@ -74,6 +75,7 @@ export function keyRoutes(auth: ReturnType<typeof authPlugin>, keys: KeyService,
             privateKey: optionalBase64(body.privateKey, "privateKey"),
             publicKey: optionalBase64(body.publicKey, "publicKey"),
             secretKey: optionalBase64(body.secretKey, "secretKey"),
+            certificate: body.certificate ? pemOrBase64(body.certificate, "certificate") : null,
             attributes: body.attributes,
             policy: body.policy,
           },

@@ -21,12 +21,15 @@ import {
   describeKeyObjects,
   destroyKeyObjects,
   findKeyObjects,
+  findObjectsOf,
   generateKeyPair,
   listKeys,
   type KeyObjects,
 } from "./keys";
 import { loadModule, loginUser, openSession, type Handle } from "./module";
 import { setKeyAttributes } from "./attributes";
+import { destroyCertificates, listCertificates, storeCertificate } from "./certificates";
+import { CKO } from "./constants";
 import { hmac, verifyHmac } from "./hmac";
 import { exportKey, importKey } from "./key-import";
 import { generateSecretKey } from "./secret-keys";
@@ -51,6 +54,7 @@ const RETRIABLE = new Set<SignerOp["op"]>([
   "generateRandom",
   "wrapKey",
   "exportKey",
+  "listCertificates",
   "describeKey",
   "listKeys",
   "ping",
@@ -198,6 +202,12 @@ export class Pkcs11Executor {
         const objects = unwrapKey(this.p11, session, unwrapping, op, this.ciphers.mechanisms);
         return isFailure(objects) ? objects : this.readBack(session, { label: op.label, id: op.id }, objects);
       }
+      case "storeCertificate":
+        return storeCertificate(this.p11, this.session(lane), op.ref, op.fields);
+      case "listCertificates":
+        return listCertificates(this.p11, this.session(lane), op.label);
+      case "destroyCertificates":
+        return destroyCertificates(this.p11, this.session(lane), op.label);
       case "setKeyAttributes": {
         const session = this.session(lane);
         const refused = setKeyAttributes(this.p11, session, op.ref, op.changes);
@@ -240,6 +250,8 @@ export class Pkcs11Executor {
         if (!objects) return keyNotFound(op.ref);
         this.keys.delete(keyHandleId(op.ref));
         destroyKeyObjects(this.p11, session, objects);
+        // The key's certificates are its objects too.
+        for (const certificate of findObjectsOf(this.p11, session, CKO.CERTIFICATE, op.ref)) this.p11.C_DestroyObject(session, certificate);
         return null;
       }
       case "ping":
