@@ -29,6 +29,9 @@ function everyOperation(signet: RunningSignet, label: string, kind: "ec" | "aes"
     ops.push(["sign", () => signet.json("POST", "/v1/synchronousSign", { signRequest: { payload: b64("x"), signKeyName: label, signatureAlgorithm: "SHA256_WITH_ECDSA" } })]);
     ops.push(["verify", () => signet.json("POST", "/v1/verify", { verifySignatureRequest: { payload: b64("x"), signKeyName: label, signatureAlgorithm: "SHA256_WITH_ECDSA", signature: b64("sig") } })]);
     ops.push(["rotate", () => signet.json("POST", `/v1/key/${label}/rotate`)]);
+    ops.push(["certificate request", () => signet.json("POST", "/v1/certificate/synchronous/request", { signKeyName: label, signatureAlgorithm: "SHA256_WITH_ECDSA", standardCertificateAttributes: { commonName: "x" } })]);
+    ops.push(["self-signed certificate", () => signet.json("POST", "/v1/certificate/synchronous/selfsign", { signKeyName: label, signatureAlgorithm: "SHA256_WITH_ECDSA", commonName: "x" })]);
+    ops.push(["delete certificate", () => signet.json("DELETE", `/v1/certificate/${label}`)]);
   }
   if (kind === "aes") {
     ops.push(["encrypt", () => signet.json("POST", "/v1/encrypt", { encryptRequest: { payload: b64("x"), encryptKeyName: label, cipherAlgorithm: "AES_GCM" } })]);

@@ -20,7 +20,7 @@ import type { Signer } from "../../signer/signer";
 import { parseKeyHandleId } from "../../signer/types";
 import type { OperationContext } from "../context";
 import type { KeyService, KeyView, ResolvedKey } from "../keys/key-service";
-import { currentVersion, type KeyUse } from "../keys/key-use";
+import { checkNotBlocked, currentVersion, type KeyUse } from "../keys/key-use";
 import { hsmCrypto, hsmKeyPair } from "./hsm-crypto";
 import {
   certificateSignature,
@@ -160,9 +160,10 @@ export class CertificateService {
   }
 
   /** Stores a given certificate beside the key version whose public key it certifies. */
-  async importCertificate(label: string, bytes: Uint8Array, _context: OperationContext): Promise<{ label: string; pem: string }> {
+  async importCertificate(label: string, bytes: Uint8Array, context: OperationContext): Promise<{ label: string; pem: string }> {
     const certificate = parseCertificate(bytes);
-    const view = await this.keys.describe(label, _context);
+    checkNotBlocked(this.keys.cached(label) ?? (await this.keys.resolve(label)));
+    const view = await this.keys.describe(label, context);
     const spki = Buffer.from(certificate.publicKey.rawData).toString("base64");
     const version = [...view.versions].reverse().find((v) => v.publicKey === spki);
     if (!version) throw new SignetError("invalidCertificate", `the certificate's public key is not that of any version of key "${label}"`);
@@ -184,7 +185,7 @@ export class CertificateService {
   }
 
   async delete(label: string, _context: OperationContext): Promise<void> {
-    await this.keys.stored(label);
+    checkNotBlocked(this.keys.cached(label) ?? (await this.keys.resolve(label)));
     if ((await this.signer.destroyCertificates(label)) === 0) throw new SignetError("certificateNotFound", `key "${label}" has no certificate`);
   }
 
@@ -231,9 +232,9 @@ export class CertificateService {
   /** The CSR's subject, with its common name replaced when the request gives one (the TSB's commonName). */
   private subjectFor(csr: x509.Pkcs10CertificateRequest, commonName: string | null | undefined): x509.Name {
     if (!commonName) return csr.subjectName;
-    subjectName({ commonName });
+    const replacement = subjectName({ commonName }).toJSON();
     const others = csr.subjectName.toJSON().filter((entry) => !("CN" in entry) && !(NAME_ATTRIBUTES.commonName in entry));
-    return new x509.Name([...others, { [NAME_ATTRIBUTES.commonName]: [commonName] }]);
+    return new x509.Name([...others, ...replacement]);
   }
 
   private parseCsr(bytes: Uint8Array): x509.Pkcs10CertificateRequest {
