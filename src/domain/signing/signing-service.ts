@@ -10,7 +10,7 @@ import { signatureAlgorithm } from "../../signer/algorithms";
 import type { Signer } from "../../signer/signer";
 import type { OperationContext } from "../context";
 import type { KeyService, ResolvedKey } from "../keys/key-service";
-import { currentVersion, namedVersion } from "../keys/key-use";
+import { checkNotBlocked, namedVersion } from "../keys/key-use";
 
 export type SignatureFormat = "DER" | "RAW";
 
@@ -43,9 +43,11 @@ export class SigningService {
     private readonly maxPayloadBytes: number,
   ) {}
 
-  async sign(input: SignInput, context: OperationContext): Promise<SignOutput> {
+  async sign(input: SignInput, _context: OperationContext): Promise<SignOutput> {
     const key = this.keys.cached(input.label) ?? (await this.keys.resolve(input.label));
-    return this.signWith(key, input, context);
+    this.checkSign(key, input);
+    const signature = await this.signer.sign(key.handleId, input.algorithm, input.payload, input.format === "DER");
+    return { signature, keyVersion: key.keyVersion };
   }
 
   /** The key, from memory when it is loaded. */
@@ -56,24 +58,29 @@ export class SigningService {
 
   /**
    * Signs with a key already resolved. The checks throw synchronously and the signer is asked
-   * before the first await, so that a caller signing many items in one loop (batch signing)
+   * before anything is awaited, so that a caller signing many items in one loop (batch signing)
    * queues them all in the same tick.
    */
   signWith(key: ResolvedKey, input: SignInput, _context: OperationContext): Promise<SignOutput> {
-    this.check(key, input.algorithm, input.payload);
-    if (!key.flags.sign) {
-      throw new SignetError("operationForbiddenForKey", `key "${key.label}" does not have the sign attribute`);
-    }
-    const use = currentVersion(key);
+    this.checkSign(key, input);
     return this.signer
-      .sign(use.handleId, input.algorithm, input.payload, input.format === "DER")
-      .then((signature) => ({ signature, keyVersion: use.keyVersion }));
+      .sign(key.handleId, input.algorithm, input.payload, input.format === "DER")
+      .then((signature) => ({ signature, keyVersion: key.keyVersion }));
   }
 
   async verify(input: VerifyInput, _context: OperationContext): Promise<boolean> {
     const key = this.keys.cached(input.label) ?? (await this.keys.resolve(input.label));
     this.check(key, input.algorithm, input.payload);
     return this.signer.verify(namedVersion(key, input.keyVersion).handleId, input.algorithm, input.payload, input.signature);
+  }
+
+  /** Signing uses the current version (key.handleId), so the block check is all key-use.ts adds. */
+  private checkSign(key: ResolvedKey, input: SignInput): void {
+    checkNotBlocked(key);
+    this.check(key, input.algorithm, input.payload);
+    if (!key.flags.sign) {
+      throw new SignetError("operationForbiddenForKey", `key "${key.label}" does not have the sign attribute`);
+    }
   }
 
   private check(key: ResolvedKey, algorithmName: string, payload: Uint8Array): void {
