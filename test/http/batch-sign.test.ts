@@ -27,7 +27,7 @@ beforeAll(async () => {
     spki.set(key.label, created.body.json.publicKey);
   }
   await signet.json("POST", "/v1/synchronousBlock", { blockRequest: { blockKeyName: "blocked" } });
-});
+}, 60_000);
 
 afterAll(async () => {
   await signet?.stop();

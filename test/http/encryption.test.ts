@@ -31,7 +31,7 @@ beforeAll(async () => {
     expect(created.status).toBe(200);
     if (key.label === "rsa") rsaSpki = created.body.json.publicKey;
   }
-});
+}, 60_000);
 
 afterAll(async () => {
   await signet?.stop();

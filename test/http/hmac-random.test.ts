@@ -25,7 +25,7 @@ beforeAll(async () => {
   ]) {
     expect((await signet.json("POST", "/v1/key", key)).status).toBe(200);
   }
-});
+}, 60_000);
 
 afterAll(async () => {
   await signet?.stop();

@@ -51,7 +51,7 @@ beforeAll(async () => {
     const { status, body: answer } = await importKey(body);
     expect({ label: body.label, status, answer: status === 200 ? "ok" : answer }).toEqual({ label: body.label, status: 200, answer: "ok" });
   }
-});
+}, 60_000);
 
 afterAll(async () => {
   await signet?.stop();

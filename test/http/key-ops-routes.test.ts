@@ -45,7 +45,7 @@ beforeAll(async () => {
   signet = await startSignet();
   keys.keyOperation = createKey("operations", "keyOperation");
   keys.keyManagement = createKey("management", "keyManagement");
-});
+}, 60_000);
 
 afterAll(async () => {
   await signet?.stop();
