@@ -16,7 +16,7 @@ import { RSAPrivateKey } from "@peculiar/asn1-rsa";
 import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import { AlgorithmIdentifier } from "@peculiar/asn1-x509";
 import { curveByName, curveByOid, type CurveInfo } from "./curves";
-import { curveSpki, rsaSpki } from "./encoding";
+import { curveSpki, rsaSpki, unwrapEcPoint } from "./encoding";
 import type { CurveName, HmacAlgorithm } from "./types";
 
 const OID_RSA_ENCRYPTION = "1.2.840.113549.1.1.1";
@@ -143,6 +143,17 @@ function parseRsa(key: RSAPrivateKey): PrivateKeyMaterial {
 export function rsaBits(rsa: RsaComponents): number {
   const top = rsa.modulus[0] ?? 0;
   return (rsa.modulus.length - 1) * 8 + (32 - Math.clz32(top));
+}
+
+/**
+ * Material read from a token, made complete: CKA_EC_POINT comes as a DER OCTET STRING and
+ * becomes the bare point; a key without a public key object gets its point from the private value.
+ */
+export function withPublicPoint(material: PrivateKeyMaterial): PrivateKeyMaterial {
+  if (material.type === "RSA") return material;
+  const curve = curveByName(material.curve);
+  const point = material.point.length > 0 ? unwrapEcPoint(material.point, curve) : ecPublicPoint(curve, material.value);
+  return { ...material, point };
 }
 
 /** SubjectPublicKeyInfo of a private key's public half. */

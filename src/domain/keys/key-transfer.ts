@@ -9,21 +9,10 @@
  * sensitive.
  */
 import { SignetError } from "../../errors";
-import {
-  encodePrivateKey,
-  ecPublicPoint,
-  KeyMaterialError,
-  parsePrivateKey,
-  publicKeySpki,
-  rsaBits,
-  type KeyMaterial,
-  type PrivateKeyMaterial,
-} from "../../signer/key-material";
-import { curveByName } from "../../signer/curves";
-import { unwrapEcPoint } from "../../signer/encoding";
+import type { KeyMaterial, PrivateKeyMaterial } from "../../signer/key-material";
 import type { Signer } from "../../signer/signer";
 import { HMAC_BYTES, isHmacAlgorithm, isSecretKeyType, type KeyType } from "../../signer/types";
-import type { CertificateService } from "../certificates/certificate-service";
+import type { CertificateService, CheckedCertificate } from "../certificates/certificate-service";
 import type { OperationContext } from "../context";
 import type { KeyService, KeyView } from "./key-service";
 import { AES_KEY_SIZES, RSA_KEY_SIZES, usageFlags, type CreateKeyInput } from "./key-spec";
@@ -60,6 +49,17 @@ function present(value: Uint8Array | null | undefined): value is Uint8Array {
   return value !== null && value !== undefined;
 }
 
+/**
+ * The PKCS#8 and curve code (@noble/curves, the ASN.1 schemas) is loaded the first time key
+ * material is imported or exported, not at start-up.
+ */
+type MaterialModule = typeof import("../../signer/key-material");
+let materialModule: Promise<MaterialModule> | null = null;
+function material(): Promise<MaterialModule> {
+  materialModule ??= import("../../signer/key-material");
+  return materialModule;
+}
+
 export class KeyTransferService {
   constructor(
     private readonly keys: KeyService,
@@ -70,17 +70,18 @@ export class KeyTransferService {
   async import(input: ImportInput, context: OperationContext): Promise<KeyView> {
     const type = this.type(input.algorithm);
     const flags = usageFlags(type, input.attributes);
-    const material = isSecretKeyType(type) ? this.secretMaterial(type, input) : this.privateMaterial(type, input);
+    const codec = await material();
+    const keyMaterial = isSecretKeyType(type) ? this.secretMaterial(type, input) : this.privateMaterial(type, input, codec);
     try {
       // A certificate comes with a private key only, and must be its: checked before anything lands.
-      let certificate: ReturnType<CertificateService["checkCertificateFor"]> | null = null;
+      let certificate: CheckedCertificate | null = null;
       if (present(input.certificate)) {
-        if (material.type !== "RSA" && material.type !== "EC" && material.type !== "ED") {
-          throw new SignetError("inputValidation", `${material.type} keys have no certificate`);
+        if (keyMaterial.type !== "RSA" && keyMaterial.type !== "EC" && keyMaterial.type !== "ED") {
+          throw new SignetError("inputValidation", `${keyMaterial.type} keys have no certificate`);
         }
-        certificate = this.certificates.checkCertificateFor(input.certificate, publicKeySpki(material));
+        certificate = await this.certificates.checkCertificateFor(input.certificate, codec.publicKeySpki(keyMaterial));
       }
-      const view = await this.keys.land(input.label, "imported", input.policy ?? null, (ref) => this.signer.importKey(ref, material, flags));
+      const view = await this.keys.land(input.label, "imported", input.policy ?? null, (ref) => this.signer.importKey(ref, keyMaterial, flags));
       if (certificate) {
         try {
           await this.certificates.storeFor(view, certificate);
@@ -91,7 +92,7 @@ export class KeyTransferService {
       }
       return view;
     } finally {
-      wipe(material);
+      wipe(keyMaterial);
     }
   }
 
@@ -101,19 +102,20 @@ export class KeyTransferService {
       throw new SignetError("operationForbiddenForKey", `key "${label}" is ${key.flags.sensitive ? "sensitive" : "not extractable"}: its material is not exported`);
     }
     const use = namedVersion(key, keyVersion);
-    const material = await this.signer.exportKey(use.handleId);
+    const codec = await material();
+    const exportedMaterial = await this.signer.exportKey(use.handleId);
     try {
       const exported: ExportedKey = { label, algorithm: key.type, keyVersion: use.keyVersion, privateKey: null, publicKey: null, secretKey: null };
-      if (material.type === "RSA" || material.type === "EC" || material.type === "ED") {
-        const complete = completePoint(material);
-        exported.privateKey = encodePrivateKey(complete);
-        exported.publicKey = publicKeySpki(complete);
+      if (exportedMaterial.type === "RSA" || exportedMaterial.type === "EC" || exportedMaterial.type === "ED") {
+        const complete = codec.withPublicPoint(exportedMaterial);
+        exported.privateKey = codec.encodePrivateKey(complete);
+        exported.publicKey = codec.publicKeySpki(complete);
       } else {
-        exported.secretKey = new Uint8Array(material.value);
+        exported.secretKey = new Uint8Array(exportedMaterial.value);
       }
       return exported;
     } finally {
-      wipe(material);
+      wipe(exportedMaterial);
     }
   }
 
@@ -137,37 +139,25 @@ export class KeyTransferService {
     return { type, value: input.secretKey };
   }
 
-  private privateMaterial(type: "RSA" | "EC" | "ED", input: ImportInput): PrivateKeyMaterial {
+  private privateMaterial(type: "RSA" | "EC" | "ED", input: ImportInput, codec: MaterialModule): PrivateKeyMaterial {
     if (present(input.secretKey)) throw new SignetError("inputValidation", `${type} keys are imported as privateKey, without secretKey`);
     if (!present(input.privateKey)) throw new SignetError("inputValidation", `${type} keys need privateKey (PKCS#8); a public key alone is not imported`);
-    let material: PrivateKeyMaterial;
+    let parsed: PrivateKeyMaterial;
     try {
-      material = parsePrivateKey(input.privateKey);
+      parsed = codec.parsePrivateKey(input.privateKey);
     } catch (error) {
-      if (error instanceof KeyMaterialError) throw new SignetError("invalidKeyEncoding", error.message);
+      if (error instanceof codec.KeyMaterialError) throw new SignetError("invalidKeyEncoding", error.message);
       throw error;
     }
-    if (material.type !== type) throw new SignetError("invalidKeyEncoding", `privateKey is an ${material.type} key; algorithm is ${type}`);
-    if (material.type === "RSA" && rsaBits(material.rsa) < RSA_KEY_SIZES[0]) {
-      throw new SignetError("unsupportedKeySize", `the RSA key has ${rsaBits(material.rsa)} bits; Signet takes ${RSA_KEY_SIZES[0]} and more`);
+    if (parsed.type !== type) throw new SignetError("invalidKeyEncoding", `privateKey is an ${parsed.type} key; algorithm is ${type}`);
+    if (parsed.type === "RSA" && codec.rsaBits(parsed.rsa) < RSA_KEY_SIZES[0]) {
+      throw new SignetError("unsupportedKeySize", `the RSA key has ${codec.rsaBits(parsed.rsa)} bits; Signet takes ${RSA_KEY_SIZES[0]} and more`);
     }
-    if (present(input.publicKey) && !Buffer.from(publicKeySpki(material)).equals(Buffer.from(input.publicKey))) {
+    if (present(input.publicKey) && !Buffer.from(codec.publicKeySpki(parsed)).equals(Buffer.from(input.publicKey))) {
       throw new SignetError("invalidKeyEncoding", "publicKey is not the public key of privateKey");
     }
-    return material;
+    return parsed;
   }
-}
-
-/** An exported EC key whose token holds no public key object gets its point from the private value. */
-function completePoint(material: PrivateKeyMaterial): PrivateKeyMaterial {
-  if (material.type === "RSA" || material.point.length > 0) return unwrapPoint(material);
-  return { ...material, point: ecPublicPoint(curveByName(material.curve), material.value) };
-}
-
-/** The token gives CKA_EC_POINT as a DER OCTET STRING; the encoders take the bare point. */
-function unwrapPoint(material: PrivateKeyMaterial): PrivateKeyMaterial {
-  if (material.type === "RSA") return material;
-  return { ...material, point: unwrapEcPoint(material.point, curveByName(material.curve)) };
 }
 
 /** Best effort: overwrite secret bytes once they are no longer needed. */
