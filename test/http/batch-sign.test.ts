@@ -3,9 +3,12 @@
  * OpenSSL, results in request order with their references, bad items failing alone, and the
  * configured limits refusing the whole request.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { removeDir, startSignet, type RunningSignet } from "../support/server";
 import { signingCase, verifyWithNode, type VerifyJob } from "../support/verifier";
+
+// Each test starts a real server (some several); under load that takes longer than bun's 5 s default.
+setDefaultTimeout(60_000);
 
 let signet: RunningSignet;
 const spki = new Map<string, string>();

@@ -4,9 +4,12 @@
  * signatures verified by Node) once unblocked, after another restart. Modify tightens
  * attributes on the token and never loosens them.
  */
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { removeDir, startSignet, tempDir, type RunningSignet } from "../support/server";
 import { signingCase, verifyWithNode } from "../support/verifier";
+
+// Each test starts a real server (some several); under load that takes longer than bun's 5 s default.
+setDefaultTimeout(60_000);
 
 const dataDir = tempDir("block");
 afterAll(() => removeDir(dataDir));

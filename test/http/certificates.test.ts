@@ -4,10 +4,13 @@
  * and certificates it issues for HSM keys and for a CSR openssl made itself (`openssl verify`),
  * and the certificate stored beside a key.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { removeDir, startSignet, type RunningSignet } from "../support/server";
 import { nodeCrypto } from "../support/verifier";
 import { openssl, publicKeyOf } from "../support/openssl";
+
+// Each test starts a real server (some several); under load that takes longer than bun's 5 s default.
+setDefaultTimeout(60_000);
 
 let signet: RunningSignet;
 const spki = new Map<string, string>();

@@ -4,9 +4,12 @@
  * every mode, and a GCM tag that does not verify gives 410 and no plaintext. (AES ciphertexts
  * are compared with Node's for a known imported key in import-export.test.ts.)
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { removeDir, startSignet, type RunningSignet } from "../support/server";
 import { nodeCrypto } from "../support/verifier";
+
+// Each test starts a real server (some several); under load that takes longer than bun's 5 s default.
+setDefaultTimeout(60_000);
 
 let signet: RunningSignet;
 let rsaSpki = "";

@@ -2,8 +2,11 @@
  * POST /v1/synchronousHmac, verifyHmacRequest on POST /v1/verify, and GET /v1/generateRandom.
  * (HMACs are compared with Node's for a known imported key in import-export.test.ts.)
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { removeDir, startSignet, type RunningSignet } from "../support/server";
+
+// Each test starts a real server (some several); under load that takes longer than bun's 5 s default.
+setDefaultTimeout(60_000);
 
 let signet: RunningSignet;
 const b64 = (s: string | Uint8Array) => Buffer.from(s).toString("base64");

@@ -4,10 +4,13 @@
  * (every mode), HMACs and AES key-wrap blobs equal Node's byte for byte; imported private keys
  * sign for their original public keys; exported material is the key that went in.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { randomBytes } from "node:crypto";
 import { removeDir, startSignet, type RunningSignet } from "../support/server";
 import { nodeCrypto, signingCase, verifyWithNode } from "../support/verifier";
+
+// Each test starts a real server (some several); under load that takes longer than bun's 5 s default.
+setDefaultTimeout(60_000);
 
 let signet: RunningSignet;
 const b64 = (s: string | Uint8Array) => Buffer.from(s).toString("base64");

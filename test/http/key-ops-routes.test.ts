@@ -3,8 +3,11 @@
  * operations and certificates, keyManagement for key management, as the TSB's role table has
  * them), refuses before looking at the body, and is described in the OpenAPI document.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { BUN, ROOT, removeDir, startSignet, type RunningSignet } from "../support/server";
+
+// Each test starts a real server (some several); under load that takes longer than bun's 5 s default.
+setDefaultTimeout(60_000);
 
 let signet: RunningSignet;
 const keys: Record<string, string> = {};

@@ -4,9 +4,12 @@
  * (verified by Node against each version's own public key), also after a restart; a minimum
  * version refuses what is below it.
  */
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { removeDir, startSignet, tempDir, type RunningSignet } from "../support/server";
 import { nodeCrypto, signingCase, verifyWithNode } from "../support/verifier";
+
+// Each test starts a real server (some several); under load that takes longer than bun's 5 s default.
+setDefaultTimeout(60_000);
 
 const dataDir = tempDir("rotate");
 afterAll(() => removeDir(dataDir));

@@ -3,8 +3,11 @@
  * their type (an HMAC key's hash is read back from the token, not only from the database), and
  * what is refused when they are made.
  */
-import { afterAll, expect, test } from "bun:test";
+import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { removeDir, startSignet, tempDir } from "../support/server";
+
+// Each test starts a real server (some several); under load that takes longer than bun's 5 s default.
+setDefaultTimeout(60_000);
 
 const dataDir = tempDir("secret");
 afterAll(() => removeDir(dataDir));

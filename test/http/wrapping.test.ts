@@ -5,9 +5,12 @@
  * keys leave the token, and a refused unwrap leaves nothing behind. (An AES-KW blob is checked
  * against Node's RFC 3394 implementation for a known key in import-export.test.ts.)
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { removeDir, startSignet, type RunningSignet } from "../support/server";
 import { signingCase, verifyWithNode } from "../support/verifier";
+
+// Each test starts a real server (some several); under load that takes longer than bun's 5 s default.
+setDefaultTimeout(60_000);
 
 let signet: RunningSignet;
 const spki = new Map<string, string>();
