@@ -37,8 +37,8 @@ export interface Config {
   maxBodyBytes: number;
   /** Largest generateRandom length. */
   maxRandomBytes: number;
-  /** Most items, and most payload bytes in all, one POST /v1/batchSign takes. */
-  batch: { maxItems: number; maxBytes: number };
+  /** Most items, and most payload bytes in all, one POST /v1/batchSign takes, and the body that allows. */
+  batch: { maxItems: number; maxBytes: number; maxBodyBytes: number };
   bootstrapApiKey: string | null;
   debugFaults: boolean;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
@@ -133,10 +133,11 @@ export function loadConfig(env: Source = process.env): Config {
       keygenTimeoutMs: integer(source, "SIGNET_KEYGEN_TIMEOUT_MS", 120_000, 1_000, 3_600_000),
     },
     maxPayloadBytes,
-    // Base64 grows the payload by 4/3; the rest of a request is small (a batch's items add a little each).
-    maxBodyBytes: Math.ceil((Math.max(maxPayloadBytes, batchMaxBytes) * 4) / 3) + 64 * 1024 + batchMaxItems * 512,
+    // Base64 grows the payload by 4/3; the rest of a request is small.
+    maxBodyBytes: Math.ceil((maxPayloadBytes * 4) / 3) + 64 * 1024,
     maxRandomBytes: integer(source, "SIGNET_MAX_RANDOM_BYTES", 4096, 1, 1 << 20),
-    batch: { maxItems: batchMaxItems, maxBytes: batchMaxBytes },
+    // A batch body: its payloads in base64, and each item's other fields (reference, key name, algorithm) at most ~1 KiB.
+    batch: { maxItems: batchMaxItems, maxBytes: batchMaxBytes, maxBodyBytes: Math.ceil((batchMaxBytes * 4) / 3) + 64 * 1024 + batchMaxItems * 1024 },
     bootstrapApiKey,
     debugFaults: flag(source, "SIGNET_DEBUG_FAULTS"),
     logLevel,

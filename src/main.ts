@@ -115,7 +115,7 @@ async function main(): Promise<void> {
   });
   // Bun's own limit is a backstop for bodies sent without a length (it answers a bare 413);
   // a body that announces its length is refused by the app first, with the error body.
-  const backstop = 2 * config.maxBodyBytes + (1 << 20);
+  const backstop = 2 * Math.max(config.maxBodyBytes, config.batch.maxBodyBytes) + (1 << 20);
   const server = listen(app, { host: config.host, port: config.port, maxRequestBodySize: backstop });
   logger.info("listening", {
     url: server.url,

@@ -57,6 +57,10 @@ export const SECURITY_HEADERS: Record<string, string> = {
   "cache-control": "no-store",
 };
 
+function isBatchSign(request: Request): boolean {
+  return request.method === "POST" && new URL(request.url).pathname === "/v1/batchSign";
+}
+
 function summariseValidation(error: unknown): string {
   const all = (error as { all?: { path?: string; summary?: string; message?: string }[] }).all ?? [];
   const first = all.slice(0, 3).map((issue) => {
@@ -89,7 +93,9 @@ export function createApp(services: AppServices) {
       set.headers["x-request-id"] = assignRequestId(request);
       const length = Number(request.headers.get("content-length") ?? 0);
       if (length > services.maxBodyBytes) {
-        throw new SignetError("payloadTooLarge", `the request body is ${length} bytes; at most ${services.maxBodyBytes} are accepted`);
+        // Only a batch may be longer (the route is looked at only for a body over the usual limit).
+        const limit = isBatchSign(request) ? services.batchLimits.maxBodyBytes : services.maxBodyBytes;
+        if (length > limit) throw new SignetError("payloadTooLarge", `the request body is ${length} bytes; at most ${limit} are accepted`);
       }
     })
     .onError(({ code, error, request }) => {

@@ -36,7 +36,7 @@ try {
     input: { label: i % 2 ? "batch-b" : "batch-a", algorithm: "SHA256_WITH_ECDSA", payload: new Uint8Array(message), format: "DER" },
   }));
   const before = signer.health().pool;
-  const results = await batchSign(signing, items, { maxItems: 1000, maxBytes: 1 << 20 }, SYSTEM_CONTEXT);
+  const results = await batchSign(signing, items, { maxItems: 1000, maxBytes: 1 << 20, maxBodyBytes: 4 << 20 }, SYSTEM_CONTEXT);
   const after = signer.health().pool;
   const publicKeys = views.map((view) => createPublicKey({ key: Buffer.from(view.publicKey!, "base64"), format: "der", type: "spki" }));
   const verified = results.filter(

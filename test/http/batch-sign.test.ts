@@ -16,7 +16,8 @@ const b64 = (s: string | Uint8Array) => Buffer.from(s).toString("base64");
 const batch = (requests: unknown) => signet.json("POST", "/v1/batchSign", { requests });
 
 beforeAll(async () => {
-  signet = await startSignet({ env: { SIGNET_BATCH_MAX_ITEMS: "100", SIGNET_BATCH_MAX_BYTES: "16384" } });
+  // A single payload is at most 1 KiB here, so a batch body may be longer than any other request's.
+  signet = await startSignet({ env: { SIGNET_MAX_PAYLOAD_BYTES: "1024", SIGNET_BATCH_MAX_ITEMS: "200", SIGNET_BATCH_MAX_BYTES: "16384" } });
   for (const key of [
     { label: "ec", algorithm: "EC", curveOid: "1.2.840.10045.3.1.7" },
     { label: "k1", algorithm: "EC", curveOid: "1.3.132.0.10" },
@@ -112,6 +113,18 @@ describe("batchSign", () => {
     expect(await verifyWithNode([...jobs, edJob])).toEqual([true, true, true]);
   });
 
+  test("a batch body longer than any single request may be is taken when the batch is within its limits", async () => {
+    const requests = Array.from({ length: 200 }, (_, i) => ({ reference: `${i}`.padStart(256, "r"), ...item(b64(Buffer.alloc(80, i))) }));
+    const body = JSON.stringify({ requests });
+    expect(body.length).toBeGreaterThan(Math.ceil((1024 * 4) / 3) + 64 * 1024);
+    const { status, body: answer } = await signet.json("POST", "/v1/batchSign", body);
+    expect(status).toBe(200);
+    expect(answer.results.filter((r: { signature?: string }) => r.signature).length).toBe(200);
+    // The same length elsewhere is refused before it is read.
+    const single = await signet.json("POST", "/v1/synchronousSign", { signRequest: { ...item(b64("x")), padding: "p".repeat(body.length) } });
+    expect({ status: single.status, errorCode: single.body.errorCode }).toEqual({ status: 413, errorCode: 680 });
+  });
+
   test("after a rotation the batch signs with the new version", async () => {
     const rotated = await signet.json("POST", "/v1/key/ed/rotate");
     const { body } = await batch([{ signKeyName: "ed", signatureAlgorithm: "EDDSA", payload: b64("v2") }]);
@@ -122,7 +135,7 @@ describe("batchSign", () => {
 
   const item = (payload: string) => ({ signKeyName: "ec", signatureAlgorithm: "SHA256_WITH_ECDSA", payload });
   for (const [name, body, status, errorCode] of [
-    ["more items than allowed", { requests: Array.from({ length: 101 }, () => item(b64("x"))) }, 413, 680],
+    ["more items than allowed", { requests: Array.from({ length: 201 }, () => item(b64("x"))) }, 413, 680],
     ["more payload bytes than allowed", { requests: Array.from({ length: 5 }, () => item(b64(Buffer.alloc(4000)))) }, 413, 680],
     ["no items", { requests: [] }, 400, 600],
     ["requests missing", {}, 400, 600],

@@ -21,6 +21,8 @@ export type BatchResult = { reference: string | null } & ({ output: SignOutput }
 export interface BatchLimits {
   maxItems: number;
   maxBytes: number;
+  /** The request body such a batch needs at most (refused before it is read above it). */
+  maxBodyBytes: number;
 }
 
 export async function batchSign(signing: SigningService, items: BatchItem[], limits: BatchLimits, context: OperationContext): Promise<BatchResult[]> {
