@@ -102,6 +102,10 @@ export interface Config {
   pool: PoolSettings;
   maxPayloadBytes: number;
   maxBodyBytes: number;
+  /** Largest generateRandom length. */
+  maxRandomBytes: number;
+  /** Most items, and most payload bytes in all, one POST /v1/batchSign takes, and the body that allows. */
+  batch: { maxItems: number; maxBytes: number; maxBodyBytes: number };
   bootstrapApiKey: string | null;
   debugFaults: boolean;
   audit: AuditConfig;
@@ -316,6 +320,8 @@ export function loadConfig(env: Source = process.env): Config {
   const maxPayloadBytes = integer(source, "SIGNET_MAX_PAYLOAD_BYTES", 1 << 20, 1, 64 << 20);
   // Base64 grows the payload by 4/3; the rest of a request is small.
   const maxBodyBytes = Math.ceil((maxPayloadBytes * 4) / 3) + 64 * 1024;
+  const batchMaxItems = integer(source, "SIGNET_BATCH_MAX_ITEMS", 256, 1, 10_000);
+  const batchMaxBytes = integer(source, "SIGNET_BATCH_MAX_BYTES", 1 << 20, 1, 64 << 20);
   return {
     host,
     port,
@@ -334,6 +340,9 @@ export function loadConfig(env: Source = process.env): Config {
     },
     maxPayloadBytes,
     maxBodyBytes,
+    maxRandomBytes: integer(source, "SIGNET_MAX_RANDOM_BYTES", 4096, 1, 1 << 20),
+    // A batch body: its payloads in base64, and each item's other fields (reference, key name, algorithm) at most ~1 KiB.
+    batch: { maxItems: batchMaxItems, maxBytes: batchMaxBytes, maxBodyBytes: Math.ceil((batchMaxBytes * 4) / 3) + 64 * 1024 + batchMaxItems * 1024 },
     bootstrapApiKey,
     debugFaults: flag(source, "SIGNET_DEBUG_FAULTS"),
     audit: auditSettings(source),

@@ -8,8 +8,8 @@
  * place where a kind becomes a status code.
  *
  * Codes below 700 that exist in the TSB keep the TSB's number and reason; codes Signet
- * adds live in 68x (input), 46x (access), 71x (HSM availability) and 72x (audit log) so they never collide
- * with a TSB code.
+ * adds live in 68x (input), 66x (key state), 46x (access), 71x (HSM availability) and 72x
+ * (audit log) so they never collide with a TSB code.
  */
 
 export const ERROR_CATALOGUE = {
@@ -32,11 +32,25 @@ export const ERROR_CATALOGUE = {
   jsonTooDeep: { errorCode: 685, reason: "res.error.json.too.deep" },
   clientAlreadyExists: { errorCode: 686, reason: "res.error.client.already.existing" },
   batchTooLarge: { errorCode: 687, reason: "res.error.batch.too.large" },
+  invalidTagLength: { errorCode: 624, reason: "res.error.key.invalid.tagLength" },
+  numberOutOfRange: { errorCode: 619, reason: "res.error.invalid.number.range" },
+  invalidCertificateEncoding: { errorCode: 626, reason: "res.error.certificate.invalid.encoding" },
+  invalidCsr: { errorCode: 628, reason: "res.error.csr.invalid.format" },
+  /** A certificate that does not fit its use: not the key's, not a CA certificate, expired. */
+  invalidCertificate: { errorCode: 402, reason: "res.error.invalid.certificate" },
+  /** Key material (imported, unwrapped) that is not a key of the kind claimed. */
+  invalidKeyEncoding: { errorCode: 625, reason: "res.error.key.invalid.encoding" },
+  /** The ciphertext does not decrypt under the key: a GCM tag that does not verify, bad padding. */
+  decryptionFailed: { errorCode: 410, reason: "res.error.decrypt.failed" },
 
   // State of a key.
   keyAlreadyExists: { errorCode: 608, reason: "res.error.key.already.existing" },
   keyNotFound: { errorCode: 650, reason: "res.error.key.not.existent" },
   operationForbiddenForKey: { errorCode: 614, reason: "res.error.operation.forbidden.for.key" },
+  keyBlocked: { errorCode: 660, reason: "res.error.key.blocked" },
+  keyVersionNotFound: { errorCode: 661, reason: "res.error.key.version.not.existent" },
+  keyVersionRetired: { errorCode: 662, reason: "res.error.key.version.below.minimum" },
+  certificateNotFound: { errorCode: 663, reason: "res.error.certificate.not.existent" },
 
   // Access.
   missingApiKey: { errorCode: 416, reason: "res.error.missing.api.key" },

@@ -14,8 +14,14 @@ import { AuthTokens, TokenKeyError } from "./domain/access/auth-tokens";
 import { ClientAdminService } from "./domain/access/client-admin";
 import { auditedAccessEvents } from "./domain/audit/access-events";
 import { AuditService } from "./domain/audit/audit-service";
+import { CertificateService } from "./domain/certificates/certificate-service";
+import { CipherService } from "./domain/crypto/cipher-service";
+import { HmacService } from "./domain/crypto/hmac-service";
+import { WrapService } from "./domain/crypto/wrap-service";
 import { SYSTEM_CONTEXT } from "./domain/context";
+import { KeyLifecycleService } from "./domain/keys/key-lifecycle";
 import { KeyService } from "./domain/keys/key-service";
+import { KeyTransferService } from "./domain/keys/key-transfer";
 import { SigningService } from "./domain/signing/signing-service";
 import { TokenService } from "./domain/tokens/token-service";
 import { createApp } from "./http/app";
@@ -96,6 +102,12 @@ async function main(): Promise<void> {
   const reconciled = await keys.reconcile();
   if (reconciled.adopted.length + reconciled.dropped.length > 0) logger.info("reconciled keys with the token", reconciled);
   const signing = new SigningService(keys, signer, config.maxPayloadBytes, audit);
+  const ciphers = new CipherService(keys, signer, config.maxPayloadBytes);
+  const wrapping = new WrapService(keys, signer);
+  const certificates = new CertificateService(keys, signer);
+  const transfer = new KeyTransferService(keys, signer, certificates);
+  const lifecycle = new KeyLifecycleService(keys, store.keys, signer);
+  const hmac = new HmacService(keys, signer, config.maxPayloadBytes, config.maxRandomBytes);
   const auditService = new AuditService(audit, new AuditReader(store.audit), store.audit);
   await audit.checkpoint().catch((error: unknown) => logger.error("could not sign an audit checkpoint", { error }));
 
@@ -140,7 +152,7 @@ async function main(): Promise<void> {
   const listener = createListener({
     host: config.host,
     port: config.port,
-    maxRequestBodySize: 2 * config.maxBodyBytes + (1 << 20),
+    maxRequestBodySize: 2 * Math.max(config.maxBodyBytes, config.batch.maxBodyBytes) + (1 << 20),
     idleTimeoutSeconds: config.limits.idleTimeoutSeconds,
     maxHeaderBytes: config.limits.maxHeaderBytes,
     bodyTimeoutMs: config.limits.bodyTimeoutMs,
@@ -160,13 +172,20 @@ async function main(): Promise<void> {
     access,
     admin,
     keys,
+    transfer,
+    lifecycle,
     signing,
+    ciphers,
+    wrapping,
+    hmac,
+    certificates,
     tokens,
     signer,
     audit: auditService,
     logger,
     debugFaults: config.debugFaults,
     maxBodyBytes: config.maxBodyBytes,
+    batchLimits: config.batch,
     limits: config.limits,
     peerOf: listener.peerOf,
     corsOrigins: config.access.corsOrigins,

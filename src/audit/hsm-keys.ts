@@ -18,6 +18,8 @@ const SIGNING_FLAGS: KeyUsageFlags = {
   modifiable: false, destroyable: false, sensitive: true, copyable: false,
 };
 
+const HMAC_FLAGS: KeyUsageFlags = { ...SIGNING_FLAGS };
+
 /** The DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410); the raw key follows it. */
 const ED25519_SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 
@@ -52,7 +54,8 @@ export async function ensureAuditKeys(signer: Signer): Promise<AuditKeys> {
     await signer.hmac(hmacKey, "HMACSHA256", new Uint8Array([0]));
   } catch (error) {
     if (!isKeyNotFound(error)) throw error;
-    await signer.generateSecretKey(AUDIT_HMAC_KEY, 256);
+    // Bound to HMAC-SHA256 on the token (CKA_ALLOWED_MECHANISMS), as long as its output.
+    await signer.generateSecretKey(AUDIT_HMAC_KEY, { type: "HMACSHA256", bytes: 32 }, HMAC_FLAGS);
     created.push(AUDIT_HMAC_KEY.label);
   }
   return { signingKey: keyHandleId(AUDIT_SIGNING_KEY), publicKey: new Uint8Array(spki.subarray(12)), hmacKey, created };

@@ -12,7 +12,14 @@ import { Elysia, type AnyElysia } from "elysia";
 import type { AccessService } from "../domain/access";
 import type { ClientAdminService } from "../domain/access/client-admin";
 import type { AuditService } from "../domain/audit/audit-service";
+import type { CertificateService } from "../domain/certificates/certificate-service";
+import type { CipherService } from "../domain/crypto/cipher-service";
+import type { HmacService } from "../domain/crypto/hmac-service";
+import type { WrapService } from "../domain/crypto/wrap-service";
+import type { KeyLifecycleService } from "../domain/keys/key-lifecycle";
 import type { KeyService } from "../domain/keys/key-service";
+import type { KeyTransferService } from "../domain/keys/key-transfer";
+import type { BatchLimits } from "../domain/signing/batch-sign";
 import type { SigningService } from "../domain/signing/signing-service";
 import type { TokenService } from "../domain/tokens/token-service";
 import { SignetError } from "../errors";
@@ -30,7 +37,11 @@ import { requestIdOf } from "./request-id";
 import { adminRoutes } from "./routes/admin";
 import { auditRoutes } from "./routes/audit";
 import { authTokenRoutes } from "./routes/auth-token";
+import { batchRoutes } from "./routes/batch";
+import { certificateRoutes } from "./routes/certificates";
+import { cryptoRoutes } from "./routes/crypto";
 import { debugRoutes } from "./routes/debug";
+import { keyStateRoutes } from "./routes/key-state";
 import { keyRoutes } from "./routes/keys";
 import { serviceRoutes } from "./routes/service";
 import { signingRoutes } from "./routes/signing";
@@ -49,12 +60,19 @@ export interface AppServices {
   access: AccessService;
   admin: ClientAdminService;
   keys: KeyService;
+  transfer: KeyTransferService;
+  lifecycle: KeyLifecycleService;
   signing: SigningService;
   tokens: TokenService;
+  ciphers: CipherService;
+  wrapping: WrapService;
+  hmac: HmacService;
+  certificates: CertificateService;
   signer: Signer;
   audit: AuditService;
   logger: Logger;
   debugFaults: boolean;
+  batchLimits: BatchLimits;
   /** Requests announcing a longer body are refused with the TSB error body before it is read. */
   maxBodyBytes: number;
   limits: RequestLimits;
@@ -109,14 +127,16 @@ export function toSignetError(code: string | number, error: unknown): SignetErro
 const TEXT_BODY_PATHS: ReadonlySet<string> = new Set(["/v1/audit/verify"]);
 
 export function createApp(services: AppServices) {
+  // Routes allowed a longer body than the usual limit (a batch carries many payloads).
+  const largeBodies = new Map([["/v1/batchSign", services.batchLimits.maxBodyBytes]]);
   const facts = new RequestFacts(services.peerOf);
   const cors = new CorsPolicy(services.corsOrigins);
   const auth = authPlugin(services.access, facts);
   const security = services.tls ? { ...SECURITY_HEADERS, ...HSTS } : SECURITY_HEADERS;
   const app: AnyElysia = new Elysia({ name: "signet" })
     .headers(security)
-    .onRequest(requestGuard({ access: services.access, facts, cors, limits: services.limits, security }))
-    .onParse(jsonBodyParser(services.limits, TEXT_BODY_PATHS))
+    .onRequest(requestGuard({ access: services.access, facts, cors, limits: services.limits, security, largeBodies }))
+    .onParse(jsonBodyParser(services.limits, TEXT_BODY_PATHS, largeBodies))
     .onError(({ code, error, request }) => {
       const signetError = toSignetError(code, error);
       if (signetError.kind === "internal" || signetError.kind === "hsmError") {
@@ -136,8 +156,12 @@ export function createApp(services: AppServices) {
   const modules: [HttpModule, () => AnyElysia][] = [
     ["docs", () => docsPlugin()],
     ["management", () => serviceRoutes(auth, services.signer)],
-    ["keyManagement", () => keyRoutes(auth, services.keys)],
-    ["keyOperations", () => signingRoutes(auth, services.signing)],
+    ["keyManagement", () => keyRoutes(auth, services.keys, services.transfer)],
+    ["keyManagement", () => keyStateRoutes(auth, services.keys, services.lifecycle)],
+    ["keyOperations", () => signingRoutes(auth, services.signing, services.hmac)],
+    ["keyOperations", () => cryptoRoutes(auth, services.ciphers, services.wrapping, services.hmac)],
+    ["keyOperations", () => batchRoutes(auth, services.signing, services.batchLimits)],
+    ["certificates", () => certificateRoutes(auth, services.certificates)],
     ["token", () => tokenRoutes(auth, services.tokens)],
     ["auth", () => authTokenRoutes(auth, services.access)],
     ["admin", () => adminRoutes(auth, services.admin)],

@@ -93,7 +93,8 @@ export function docsPlugin() {
           },
           tags: [
             { name: "Keys", description: "Key management (role keyManagement)" },
-            { name: "Synchronous Key Operations", description: "Signing and verification (role keyOperation)" },
+            { name: "Synchronous Key Operations", description: "Signing, verification, encryption, wrapping, HMAC and random (role keyOperation)" },
+            { name: "Certificate", description: "CSRs, self-signed and issued certificates, and certificates stored beside keys (role keyOperation)" },
             { name: "Service Information", description: "Version and health" },
             { name: "Audit", description: "Tamper-evident audit log: records, signed checkpoints, proofs, export and verification (role auditor)" },
             { name: "Tokens", description: "JWTs signed by HSM keys, and the JWK set" },

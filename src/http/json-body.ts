@@ -86,12 +86,18 @@ async function readWithin(request: Request, limits: BodyLimits): Promise<ArrayBu
  * The parse hook: JSON, or null for an empty body. Throws SignetErrors with their own kinds.
  * Routes in `textPaths` take their body as text (still within the deadline, the size limit
  * and strict UTF-8): the audit verification route accepts bundles in CSV and XML as well.
+ * Routes in `largeBodies` may carry bodies up to their own limit (POST /v1/batchSign).
  */
-export function jsonBodyParser(limits: BodyLimits, textPaths: ReadonlySet<string> = new Set()) {
+export function jsonBodyParser(
+  limits: BodyLimits,
+  textPaths: ReadonlySet<string> = new Set(),
+  largeBodies: ReadonlyMap<string, number> = new Map(),
+) {
   return async ({ request, path }: { request: Request; path: string }): Promise<unknown> => {
     const bytes = await readWithin(request, limits);
     if (bytes.byteLength > limits.maxBodyBytes) {
-      throw new SignetError("payloadTooLarge", `the request body is ${bytes.byteLength} bytes; at most ${limits.maxBodyBytes} are accepted`);
+      const limit = largeBodies.get(path) ?? limits.maxBodyBytes;
+      if (bytes.byteLength > limit) throw new SignetError("payloadTooLarge", `the request body is ${bytes.byteLength} bytes; at most ${limit} are accepted`);
     }
     if (bytes.byteLength === 0) return null;
     let text: string;

@@ -17,6 +17,8 @@ export interface GuardOptions {
   cors: CorsPolicy;
   limits: { maxBodyBytes: number; maxHeaderBytes: number };
   security: Record<string, string>;
+  /** Paths allowed a longer body than limits.maxBodyBytes (POST /v1/batchSign). */
+  largeBodies: ReadonlyMap<string, number>;
 }
 
 /** The Swagger UI page needs its own scripts and styles; everything else needs nothing. */
@@ -26,6 +28,14 @@ function headerBytes(headers: Headers): number {
   let total = 0;
   headers.forEach((value, name) => (total += name.length + value.length + 4));
   return total;
+}
+
+/** The path of a request's URL, without its query. */
+export function pathOf(request: Request): string {
+  const url = request.url;
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  const query = url.indexOf("?", start);
+  return query < 0 ? url.slice(start) : url.slice(start, query);
 }
 
 export function requestGuard(options: GuardOptions) {
@@ -41,12 +51,13 @@ export function requestGuard(options: GuardOptions) {
     Object.assign(set.headers, cors.headersFor(request));
     const length = Number(request.headers.get("content-length") ?? 0);
     if (length > limits.maxBodyBytes) {
-      throw new SignetError("payloadTooLarge", `the request body is ${length} bytes; at most ${limits.maxBodyBytes} are accepted`);
+      // Only now is the path looked at: a few routes take longer bodies.
+      const limit = options.largeBodies.get(pathOf(request)) ?? limits.maxBodyBytes;
+      if (length > limit) throw new SignetError("payloadTooLarge", `the request body is ${length} bytes; at most ${limit} are accepted`);
     }
     if (access.certificateRequired) {
       facts.rememberCertificate(request, access.checkClientCertificate(facts.peerOf(request).certificate, facts.origin(request)));
     }
-    const path = request.url.slice(request.url.indexOf("/", request.url.indexOf("//") + 2));
-    if (path.startsWith("/docs")) set.headers["content-security-policy"] = DOCS_CSP;
+    if (pathOf(request).startsWith("/docs")) set.headers["content-security-policy"] = DOCS_CSP;
   };
 }

@@ -10,19 +10,25 @@
  * Operations that change the token are serialised, and `afterTokenChange` runs inside that
  * serialisation, so that the embedded token's snapshot never sees a half-written object.
  */
+import { randomBytes } from "node:crypto";
 import type { PKCS11 } from "pkcs11js";
+import { cipherAlgorithm, type CipherParams, type Encrypted } from "./ciphers";
+import type { KeyMaterial } from "./key-material";
+import type { CertificateFields, StoredCertificate } from "./pkcs11/certificates";
 import { SignetError } from "../errors";
 import { findTokenSlot, loadModule, loginUser, openSession, unpadLabel, type Handle } from "./pkcs11/module";
 import { Pkcs11Executor } from "./pkcs11/executor";
-import type { HmacAlgorithm } from "./pkcs11/hmac";
 import { failureError, SignerPool, type PoolOptions, type PoolStats } from "./pool/pool";
 import {
   keyHandleId,
   type EncodedSignature,
-  type KeyObjectRef,
-  type KeyPairSpec,
-  type KeyUsageFlags,
   type OpResult,
+  type KeyObjectRef,
+  type HmacAlgorithm,
+  type KeyPairSpec,
+  type KeyType,
+  type KeyUsageFlags,
+  type SecretKeySpec,
   type TokenDescription,
   type TokenKeyInfo,
 } from "./types";
@@ -46,11 +52,35 @@ export interface Signer {
    */
   signEncoded(key: string, algorithm: string, payloadBase64: string, options: { der: boolean; digest: boolean }): Promise<EncodedSignature>;
   verify(key: string, algorithm: string, data: Uint8Array, signature: Uint8Array): Promise<boolean>;
-  /** HMAC with a secret key on the token; `key` is keyHandleId(ref). `data` is copied. */
+  /**
+   * Encrypts with a fresh random IV for the modes that take one (drawn here from the OS
+   * CSPRNG, never supplied by the caller, so that no IV is ever reused on purpose).
+   */
+  encrypt(key: string, algorithm: string, data: Uint8Array, params: Omit<CipherParams, "iv">): Promise<Encrypted>;
+  decrypt(key: string, algorithm: string, data: Uint8Array, params: CipherParams): Promise<Uint8Array>;
+  /** HMAC of `data` with the HMAC key `key` (keyHandleId); `algorithm` must be the key's own. `data` is handed over. */
   hmac(key: string, algorithm: HmacAlgorithm, data: Uint8Array): Promise<Uint8Array>;
-  /** A new generic secret key of `bits` bits (for HMAC), sensitive and not extractable. */
-  generateSecretKey(ref: KeyObjectRef, bits: number): Promise<void>;
+  verifyHmac(key: string, algorithm: HmacAlgorithm, data: Uint8Array, mac: Uint8Array): Promise<boolean>;
+  /** `length` random bytes from the token's generator. */
+  generateRandom(length: number): Promise<Uint8Array>;
+  /** Changes usage attributes of a key's objects on the token (only what the token lets change). */
+  setKeyAttributes(ref: KeyObjectRef, changes: Partial<KeyUsageFlags>): Promise<TokenKeyInfo>;
+  /** Stores a certificate beside the key version `ref` (same label and CKA_ID), replacing the one it had. */
+  storeCertificate(ref: KeyObjectRef, fields: CertificateFields): Promise<void>;
+  /** Every certificate labelled `label`, with the CKA_ID of the version it belongs to. */
+  listCertificates(label: string): Promise<StoredCertificate[]>;
+  /** Destroys every certificate labelled `label`; answers how many there were. */
+  destroyCertificates(label: string): Promise<number>;
+  /** Creates a key from plain material under `ref` (checked by key-material.ts first). */
+  importKey(ref: KeyObjectRef, material: KeyMaterial, flags: KeyUsageFlags): Promise<TokenKeyInfo>;
+  /** The plain material of a key that is not sensitive (an EC point may come back empty). */
+  exportKey(key: string): Promise<KeyMaterial>;
+  /** Wraps the key `key` under `wrappingKey` (both keyHandleIds); only extractable keys leave the token. */
+  wrapKey(wrappingKey: string, key: string, method: string): Promise<Uint8Array>;
+  /** Unwraps `wrapped` under `unwrappingKey` into a new token key `ref` of the given type. */
+  unwrapKey(ref: KeyObjectRef, unwrappingKey: string, method: string, wrapped: Uint8Array, type: KeyType, flags: KeyUsageFlags): Promise<TokenKeyInfo>;
   generateKeyPair(ref: KeyObjectRef, spec: KeyPairSpec, flags: KeyUsageFlags): Promise<TokenKeyInfo>;
+  generateSecretKey(ref: KeyObjectRef, spec: SecretKeySpec, flags: KeyUsageFlags): Promise<TokenKeyInfo>;
   describeKey(ref: KeyObjectRef): Promise<TokenKeyInfo>;
   listKeys(): Promise<TokenKeyInfo[]>;
   destroyKey(ref: KeyObjectRef): Promise<void>;
@@ -138,19 +168,79 @@ export class Pkcs11Signer implements Signer {
     return (await this.pool.submit({ op: "verify", key, algorithm, data, signature })) as boolean;
   }
 
+  async encrypt(key: string, algorithm: string, data: Uint8Array, params: Omit<CipherParams, "iv">): Promise<Encrypted> {
+    const ivBytes = cipherAlgorithm(algorithm)?.ivBytes ?? 0;
+    const iv = ivBytes > 0 ? new Uint8Array(randomBytes(ivBytes)) : null;
+    const ciphertext = (await this.pool.submit({ op: "encrypt", key, algorithm, data, iv, aad: params.aad, tagBits: params.tagBits })) as Uint8Array;
+    return { ciphertext, iv };
+  }
+
+  async decrypt(key: string, algorithm: string, data: Uint8Array, params: CipherParams): Promise<Uint8Array> {
+    return (await this.pool.submit({ op: "decrypt", key, algorithm, data, ...params })) as Uint8Array;
+  }
+
   async hmac(key: string, algorithm: HmacAlgorithm, data: Uint8Array): Promise<Uint8Array> {
     return (await this.pool.submit({ op: "hmac", key, algorithm, data })) as Uint8Array;
   }
 
-  generateSecretKey(ref: KeyObjectRef, bits: number): Promise<void> {
+  async verifyHmac(key: string, algorithm: HmacAlgorithm, data: Uint8Array, mac: Uint8Array): Promise<boolean> {
+    return (await this.pool.submit({ op: "verifyHmac", key, algorithm, data, mac })) as boolean;
+  }
+
+  async generateRandom(length: number): Promise<Uint8Array> {
+    return (await this.pool.submit({ op: "generateRandom", length })) as Uint8Array;
+  }
+
+  storeCertificate(ref: KeyObjectRef, fields: CertificateFields): Promise<void> {
     return this.mutate(async () => {
-      await this.pool.submit({ op: "generateSecretKey", ref, bits });
+      await this.pool.submit({ op: "storeCertificate", ref, fields });
+    });
+  }
+
+  async listCertificates(label: string): Promise<StoredCertificate[]> {
+    return (await this.pool.submit({ op: "listCertificates", label })) as StoredCertificate[];
+  }
+
+  destroyCertificates(label: string): Promise<number> {
+    return this.mutate(async () => (await this.pool.submit({ op: "destroyCertificates", label })) as number);
+  }
+
+  setKeyAttributes(ref: KeyObjectRef, changes: Partial<KeyUsageFlags>): Promise<TokenKeyInfo> {
+    return this.mutate(async () => {
+      return (await this.pool.submit({ op: "setKeyAttributes", ref, changes })) as TokenKeyInfo;
+    });
+  }
+
+  importKey(ref: KeyObjectRef, material: KeyMaterial, flags: KeyUsageFlags): Promise<TokenKeyInfo> {
+    return this.mutate(async () => {
+      return (await this.pool.submit({ op: "importKey", label: ref.label, id: ref.id, material, flags })) as TokenKeyInfo;
+    });
+  }
+
+  async exportKey(key: string): Promise<KeyMaterial> {
+    return (await this.pool.submit({ op: "exportKey", key })) as KeyMaterial;
+  }
+
+  async wrapKey(wrappingKey: string, key: string, method: string): Promise<Uint8Array> {
+    return (await this.pool.submit({ op: "wrapKey", wrappingKey, key, method })) as Uint8Array;
+  }
+
+  unwrapKey(ref: KeyObjectRef, unwrappingKey: string, method: string, wrapped: Uint8Array, type: KeyType, flags: KeyUsageFlags): Promise<TokenKeyInfo> {
+    return this.mutate(async () => {
+      const op = { op: "unwrapKey", unwrappingKey, method, wrapped, label: ref.label, id: ref.id, type, flags } as const;
+      return (await this.pool.submit(op)) as TokenKeyInfo;
     });
   }
 
   generateKeyPair(ref: KeyObjectRef, spec: KeyPairSpec, flags: KeyUsageFlags): Promise<TokenKeyInfo> {
     return this.mutate(async () => {
       return (await this.pool.submit({ op: "generateKeyPair", label: ref.label, id: ref.id, spec, flags })) as TokenKeyInfo;
+    });
+  }
+
+  generateSecretKey(ref: KeyObjectRef, spec: SecretKeySpec, flags: KeyUsageFlags): Promise<TokenKeyInfo> {
+    return this.mutate(async () => {
+      return (await this.pool.submit({ op: "generateSecretKey", label: ref.label, id: ref.id, spec, flags })) as TokenKeyInfo;
     });
   }
 

@@ -1,10 +1,30 @@
+import type { KeyMaterial } from "./key-material";
+import type { CertificateFields, StoredCertificate } from "./pkcs11/certificates";
+
 /**
  * The vocabulary of the signer layer: what a key is on the token, and the operations the
  * worker pool runs. Nothing here knows of HTTP, the database or API field names; the domain
  * layer translates its requests into these types.
  */
 
-export type KeyType = "RSA" | "EC" | "ED";
+export type KeyType = "RSA" | "EC" | "ED" | "AES" | HmacAlgorithm;
+
+/** Generic secret keys bound (through CKA_ALLOWED_MECHANISMS) to one HMAC. */
+export type HmacAlgorithm = "HMACSHA256" | "HMACSHA384" | "HMACSHA512";
+
+export const HMAC_ALGORITHMS: readonly HmacAlgorithm[] = ["HMACSHA256", "HMACSHA384", "HMACSHA512"];
+
+/** Output (and minimum key) length of each HMAC, in bytes. */
+export const HMAC_BYTES: Record<HmacAlgorithm, number> = { HMACSHA256: 32, HMACSHA384: 48, HMACSHA512: 64 };
+
+export function isHmacAlgorithm(value: string): value is HmacAlgorithm {
+  return (HMAC_ALGORITHMS as readonly string[]).includes(value);
+}
+
+/** Key types whose single object is a CKO_SECRET_KEY (no public half). */
+export function isSecretKeyType(type: KeyType): type is "AES" | HmacAlgorithm {
+  return type === "AES" || isHmacAlgorithm(type);
+}
 
 export type CurveName = "P-256" | "P-384" | "P-521" | "secp256k1" | "Ed25519";
 
@@ -32,6 +52,10 @@ export type KeyPairSpec =
   | { type: "EC"; curve: Exclude<CurveName, "Ed25519"> }
   | { type: "ED"; curve: "Ed25519" };
 
+export type SecretKeySpec = { type: "AES"; bits: 128 | 192 | 256 } | { type: HmacAlgorithm; bytes: number };
+
+export type KeySpec = KeyPairSpec | SecretKeySpec;
+
 /**
  * How a key is found on the token. Several versions of one key share the label and differ
  * in CKA_ID; `id` is that CKA_ID in lowercase hex ("" when the object has none).
@@ -41,11 +65,11 @@ export interface KeyObjectRef {
   id: string;
 }
 
-/** What the token says about one key (private key object plus its public half, if any). */
+/** What the token says about one key (private key object plus its public half, if any, or a secret key). */
 export interface TokenKeyInfo {
   ref: KeyObjectRef;
   type: KeyType;
-  /** RSA modulus bits, or the curve's field size for EC and ED keys. */
+  /** RSA modulus bits, the curve's field size for EC and ED keys, the key length of secret keys. */
   bits: number;
   curve: CurveName | null;
   /** DER SubjectPublicKeyInfo, or null when the token holds no public part for the key. */
@@ -73,11 +97,23 @@ export type SignerOp =
   | { op: "signEncoded"; key: string; algorithm: string; payload: string; der: boolean; digest: boolean }
   | { op: "verify"; key: string; algorithm: string; data: Uint8Array; signature: Uint8Array }
   | { op: "generateKeyPair"; label: string; id: string; spec: KeyPairSpec; flags: KeyUsageFlags }
+  | { op: "generateSecretKey"; label: string; id: string; spec: SecretKeySpec; flags: KeyUsageFlags }
+  | { op: "encrypt"; key: string; algorithm: string; data: Uint8Array; iv: Uint8Array | null; aad: Uint8Array | null; tagBits: number }
+  | { op: "decrypt"; key: string; algorithm: string; data: Uint8Array; iv: Uint8Array | null; aad: Uint8Array | null; tagBits: number }
+  | { op: "wrapKey"; wrappingKey: string; key: string; method: string }
+  | { op: "unwrapKey"; unwrappingKey: string; method: string; wrapped: Uint8Array; label: string; id: string; type: KeyType; flags: KeyUsageFlags }
+  | { op: "hmac"; key: string /* keyHandleId */; algorithm: HmacAlgorithm; data: Uint8Array }
+  | { op: "verifyHmac"; key: string; algorithm: HmacAlgorithm; data: Uint8Array; mac: Uint8Array }
+  | { op: "generateRandom"; length: number }
+  | { op: "importKey"; label: string; id: string; material: KeyMaterial; flags: KeyUsageFlags }
+  | { op: "exportKey"; key: string }
+  | { op: "setKeyAttributes"; ref: KeyObjectRef; changes: Partial<KeyUsageFlags> }
+  | { op: "storeCertificate"; ref: KeyObjectRef; fields: CertificateFields }
+  | { op: "listCertificates"; label: string }
+  | { op: "destroyCertificates"; label: string }
   | { op: "describeKey"; ref: KeyObjectRef }
   | { op: "listKeys" }
   | { op: "destroyKey"; ref: KeyObjectRef }
-  | { op: "hmac"; key: string /* keyHandleId */; algorithm: "HMACSHA256" | "HMACSHA384" | "HMACSHA512"; data: Uint8Array }
-  | { op: "generateSecretKey"; ref: KeyObjectRef; bits: number }
   | { op: "ping" };
 
 /** What a signEncoded operation answers: base64 signature, hex SHA-256 of the payload. */
@@ -86,7 +122,16 @@ export interface EncodedSignature {
   payloadSha256: string | null;
 }
 
-export type OpValue = Uint8Array | boolean | TokenKeyInfo | TokenKeyInfo[] | EncodedSignature | null;
+export type OpValue =
+  | Uint8Array
+  | boolean
+  | number
+  | TokenKeyInfo
+  | TokenKeyInfo[]
+  | KeyMaterial
+  | StoredCertificate[]
+  | EncodedSignature
+  | null;
 
 export interface OpFailure {
   /** A SignetError kind (see src/errors.ts). */

@@ -34,6 +34,27 @@ export class KeyRepository {
     return this.db.select({ label: keys.label }).from(keys).orderBy(asc(keys.label)).all().map((row) => row.label);
   }
 
+  setBlocked(label: string, blocked: boolean): void {
+    this.db.update(keys).set({ blocked }).where(eq(keys.label, label)).run();
+  }
+
+  /** `policy` as JSON, or null. */
+  setPolicy(label: string, policy: string | null): void {
+    this.db.update(keys).set({ policy }).where(eq(keys.label, label)).run();
+  }
+
+  setMinVersion(label: string, minVersion: number): void {
+    this.db.update(keys).set({ minVersion }).where(eq(keys.label, label)).run();
+  }
+
+  /** Records a new version and makes it the current one, in one transaction. */
+  addVersion(version: KeyVersionRow): void {
+    this.db.transaction((tx) => {
+      tx.insert(keyVersions).values(version).run();
+      tx.update(keys).set({ currentVersion: version.version }).where(eq(keys.label, version.label)).run();
+    });
+  }
+
   delete(label: string): void {
     this.db.delete(keys).where(eq(keys.label, label)).run();
   }

@@ -16,6 +16,10 @@ export const keys = sqliteTable("keys", {
   /** The TSB policy object given at creation, as JSON, or null. */
   policy: text("policy"),
   currentVersion: integer("current_version").notNull().default(1),
+  /** Versions below this one are refused for every operation (Vault's min_decryption_version). */
+  minVersion: integer("min_version").notNull().default(1),
+  /** A blocked key refuses every operation until unblocked (TSB synchronousBlock); kept across restarts. */
+  blocked: integer("blocked", { mode: "boolean" }).notNull().default(false),
   /** "generated" by Signet, or "adopted" from objects already on the token. */
   origin: text("origin").notNull(),
   createdAt: text("created_at").notNull(),

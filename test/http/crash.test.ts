@@ -3,11 +3,14 @@
  * mid-write can leave a torn file; Signet restores the token from the snapshot it took after
  * its last acknowledged change. Every key whose creation was answered must still sign.
  */
-import { afterAll, expect, test } from "bun:test";
+import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { readdirSync, truncateSync } from "node:fs";
 import { join } from "node:path";
 import { removeDir, startSignet, tempDir } from "../support/server";
 import { signingCase, verifyWithNode } from "../support/verifier";
+
+// Each test starts a real server (some several); under load that takes longer than bun's 5 s default.
+setDefaultTimeout(60_000);
 
 const dataDir = tempDir("crash");
 afterAll(() => removeDir(dataDir));

@@ -30,7 +30,7 @@ beforeAll(async () => {
     expect(created.status).toBe(200);
     publicKeys.set(key.label, created.body.json.publicKey);
   }
-});
+}, 60_000);
 
 afterAll(async () => {
   await signet?.stop();

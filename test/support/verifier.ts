@@ -102,3 +102,30 @@ export async function checkAuditBundleWithNode(spki: string, bundle: string): Pr
   if (code !== 0) throw new Error(`node audit verifier failed: ${err}`);
   return JSON.parse(out);
 }
+
+/** One job for test/support/node-crypto.mjs (byte fields base64). */
+export type NodeCryptoJob = Record<string, unknown> & { op: string };
+
+/**
+ * Runs cryptographic jobs under Node.js in a separate process (encrypting with a public key,
+ * AES with a known key, HMAC) and returns each result; throws when a job fails unless
+ * `allowErrors`, in which case a failed job answers its error message as `{ error }`.
+ */
+export async function nodeCrypto(jobs: NodeCryptoJob[], allowErrors = false): Promise<any[]> {
+  if (jobs.length === 0) return [];
+  const input = jobs.map((job) => JSON.stringify(job)).join("\n");
+  const proc = Bun.spawn(["node", join(ROOT, "test/support/node-crypto.mjs")], { stdin: new Blob([`${input}\n`]), stdout: "pipe", stderr: "pipe" });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  if (code !== 0) throw new Error(`node crypto failed: ${err}`);
+  return out
+    .trim()
+    .split("\n")
+    .map((line) => {
+      const answer = JSON.parse(line) as { result?: unknown; error?: string };
+      if (answer.error !== undefined) {
+        if (allowErrors) return { error: answer.error };
+        throw new Error(`node crypto: ${answer.error}`);
+      }
+      return answer.result!;
+    });
+}

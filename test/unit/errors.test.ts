@@ -14,7 +14,7 @@ test("every error kind has a status and a unique code", () => {
 
 test("the README's error table is the catalogue", () => {
   const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-  const rows = [...readme.matchAll(/^\| (\d{3}) \| `(res\.error\.[a-z.]+)` \| (\d{3}) \|/gm)].map((m) => [Number(m[1]), m[2], Number(m[3])]);
+  const rows = [...readme.matchAll(/^\| (\d{3}) \| `(res\.error\.[A-Za-z.]+)` \| (\d{3}) \|/gm)].map((m) => [Number(m[1]), m[2], Number(m[3])]);
   const expected = Object.entries(ERROR_CATALOGUE).map(([kind, e]) => [e.errorCode, e.reason, HTTP_STATUS[kind as keyof typeof HTTP_STATUS]]);
   expect(rows.sort()).toEqual(expected.sort());
 });

@@ -13,19 +13,43 @@ import type { AuditEvent } from "../../audit/record";
 import { SignetError } from "../../errors";
 import { curveByName } from "../../signer/curves";
 import type { Signer } from "../../signer/signer";
-import { keyHandleId, type CurveName, type KeyType, type TokenKeyFlags, type TokenKeyInfo } from "../../signer/types";
+import {
+  isSecretKeyType,
+  keyHandleId,
+  type CurveName,
+  type KeyObjectRef,
+  type KeyType,
+  type TokenKeyFlags,
+  type TokenKeyInfo,
+} from "../../signer/types";
 import type { KeyRepository, StoredKey } from "../../store/keys";
 import type { KeyRow, KeyVersionRow } from "../../store/schema";
 import { requireKey } from "../access/key-grant";
 import { errorDetails, outcomeOf } from "../audit/outcome";
 import { SYSTEM_CONTEXT, type OperationContext } from "../context";
-import { checkLookupLabel, isInternalLabel, planKey, type CreateKeyInput } from "./key-spec";
+import {
+  checkLookupLabel,
+  checkNewLabel,
+  isInternalLabel,
+  isSecretKeySpec,
+  planKey,
+  specOf,
+  usageOf,
+  type CreateKeyInput,
+} from "./key-spec";
 
 const ALGORITHM_OID: Record<KeyType, string> = {
   RSA: "1.2.840.113549.1.1.1",
   EC: "1.2.840.10045.2.1",
   ED: "1.3.101.112",
+  AES: "2.16.840.1.101.3.4.1",
+  HMACSHA256: "1.2.840.113549.2.9",
+  HMACSHA384: "1.2.840.113549.2.10",
+  HMACSHA512: "1.2.840.113549.2.11",
 };
+
+/** How a key came to be: made by Signet, found on the token, imported as plain material, or unwrapped. */
+export type KeyOrigin = "generated" | "adopted" | "imported" | "unwrapped";
 
 export interface KeyVersionView {
   version: number;
@@ -46,19 +70,44 @@ export interface KeyView {
   policy: unknown;
   keyVersion: string;
   versions: KeyVersionView[];
+  minimumVersion: string;
+  blocked: boolean;
 }
 
 /** What the signing path needs to know about a key, kept in memory. */
 export interface ResolvedKey {
   label: string;
+  /** keyHandleId of the current version. */
   handleId: string;
   type: KeyType;
-  /** EC and ED keys: the curve; RSA keys: null. */
+  /** EC and ED keys: the curve; RSA and secret keys: null. */
   curve: CurveName | null;
-  /** RSA modulus bits, or the curve's size. */
+  /** RSA modulus bits, the curve's size, or a secret key's bits. */
   bits: number;
+  /** Attributes of the current version. */
   flags: TokenKeyFlags;
+  /** The current version as the TSB names it ("v1"). */
   keyVersion: string;
+  version: number;
+  /** keyHandleId of every version, by number. */
+  handles: ReadonlyMap<number, string>;
+  /** Versions below this one are refused. */
+  minVersion: number;
+  /** A blocked key refuses every operation. */
+  blocked: boolean;
+}
+
+/**
+ * The stored policy, with its keyStatus.blocked (the TSB's place for the block state) made to
+ * tell the truth when the policy has one.
+ */
+function policyView(key: KeyRow): unknown {
+  const policy: unknown = key.policy ? JSON.parse(key.policy) : null;
+  if (policy && typeof policy === "object" && !Array.isArray(policy) && "keyStatus" in policy) {
+    const status = (policy as { keyStatus: unknown }).keyStatus;
+    (policy as { keyStatus: unknown }).keyStatus = { ...(status && typeof status === "object" ? status : {}), blocked: key.blocked };
+  }
+  return policy;
 }
 
 export function versionTag(version: number): string {
@@ -77,6 +126,7 @@ export class KeyService {
   private readonly resolved = new Map<string, ResolvedKey>();
   private readonly loading = new Map<string, Promise<ResolvedKey>>();
   private readonly creating = new Set<string>();
+  private readonly rotations = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly signer: Signer,
@@ -116,38 +166,94 @@ export class KeyService {
       action: "key.create", objectType: "key", objectId: input.label || null, outcome: "success",
       details: { algorithm: String(input.algorithm), keySize: input.keySize ?? null, curveOid: input.curveOid ?? null },
     };
-    let view: KeyView;
-    try {
-      view = await this.createKey(input);
-    } catch (error) {
-      await this.recordFailure(context, event, error);
-      throw error;
-    }
-    await this.audit.record(context, { ...event, details: { ...event.details, keyVersion: view.keyVersion, attributes: { ...view.attributes } } });
-    return view;
+    return this.recorded(context, event, () => this.createKey(input), (view) => ({
+      keyVersion: view.keyVersion,
+      attributes: { ...view.attributes },
+    }));
   }
 
-  private async createKey(input: CreateKeyInput): Promise<KeyView> {
+  private createKey(input: CreateKeyInput): Promise<KeyView> {
     const plan = planKey(input);
-    if (this.creating.has(plan.label)) throw this.duplicate(plan.label);
-    this.creating.add(plan.label);
+    const spec = plan.spec;
+    return this.land(plan.label, "generated", plan.policy, (ref) =>
+      isSecretKeySpec(spec) ? this.signer.generateSecretKey(ref, spec, plan.flags) : this.signer.generateKeyPair(ref, spec, plan.flags),
+    );
+  }
+
+  /**
+   * Puts a new key on the token under a label not in use (generated, imported or unwrapped by
+   * `make`, which receives the label and a fresh CKA_ID) and records it. A key that `accept`
+   * refuses, or that cannot be recorded, is destroyed again: a refused request leaves nothing.
+   */
+  async land(
+    label: string,
+    origin: KeyOrigin,
+    policy: unknown,
+    make: (ref: KeyObjectRef) => Promise<TokenKeyInfo>,
+    options: { accept?: (info: TokenKeyInfo) => void; keySize?: number | null } = {},
+  ): Promise<KeyView> {
+    checkNewLabel(label);
+    if (this.creating.has(label)) throw this.duplicate(label);
+    this.creating.add(label);
     try {
-      if (this.repo.get(plan.label) || (await this.tokenKeysLabelled(plan.label)).length > 0) throw this.duplicate(plan.label);
-      const ref = { label: plan.label, id: randomBytes(8).toString("hex") };
-      const info = await this.signer.generateKeyPair(ref, plan.spec, plan.flags);
+      if (this.repo.get(label) || (await this.tokenKeysLabelled(label)).length > 0) throw this.duplicate(label);
+      const ref = { label, id: randomBytes(8).toString("hex") };
+      const info = await make(ref);
       const createdAt = isoSeconds();
       try {
-        this.repo.insert(this.keyRow(info, createdAt, "generated", plan.policy), [this.versionRow(info, 1, createdAt)]);
+        options.accept?.(info);
+        const row = this.keyRow(info, createdAt, origin, policy);
+        if (!row.keySize && options.keySize) row.keySize = options.keySize;
+        this.repo.insert(row, [this.versionRow(info, 1, createdAt)]);
       } catch (error) {
         await this.signer.destroyKey(ref);
         throw error;
       }
-      const stored = this.repo.get(plan.label)!;
+      const stored = this.repo.get(label)!;
       this.remember(stored, info);
       return this.view(stored, info);
     } finally {
-      this.creating.delete(plan.label);
+      this.creating.delete(label);
     }
+  }
+
+  /**
+   * Makes a new version of a key in the token: same type, size or curve and attributes, the same
+   * label, a new CKA_ID. It becomes the current version (signing and encryption use it from now
+   * on); older versions stay for verification and decryption down to the minimum version.
+   */
+  async rotate(label: string, context: OperationContext): Promise<KeyView> {
+    requireKey(context, label);
+    const event: AuditEvent = { action: "key.rotate", objectType: "key", objectId: label, outcome: "success" };
+    return this.recorded(context, event, () => this.rotateSerially(label), (view) => ({ keyVersion: view.keyVersion }));
+  }
+
+  private rotateSerially(label: string): Promise<KeyView> {
+    const previous = this.rotations.get(label) ?? Promise.resolve();
+    const run = previous.then(() => this.rotateNow(label));
+    this.rotations.set(label, run.catch(() => undefined));
+    return run;
+  }
+
+  private async rotateNow(label: string): Promise<KeyView> {
+    const stored = await this.stored(label);
+    if (stored.key.blocked) throw new SignetError("keyBlocked", `key "${label}" is blocked; unblock it to rotate it`);
+    const current = await this.currentInfo(stored);
+    const flags = usageOf(current.flags);
+    const ref = { label, id: randomBytes(8).toString("hex") };
+    const spec = specOf(current, stored.key.keySize);
+    const made = isSecretKeySpec(spec) ? await this.signer.generateSecretKey(ref, spec, flags) : await this.signer.generateKeyPair(ref, spec, flags);
+    const version = Math.max(...stored.versions.map((v) => v.version)) + 1;
+    try {
+      this.repo.addVersion(this.versionRow(made, version, isoSeconds()));
+    } catch (error) {
+      await this.signer.destroyKey(ref);
+      throw error;
+    }
+    this.resolved.delete(label);
+    const updated = this.repo.get(label)!;
+    this.remember(updated, made);
+    return this.view(updated, made);
   }
 
   /** Labels of every key on the token the caller may use (Signet's own keys never among them). */
@@ -169,13 +275,30 @@ export class KeyService {
   async delete(label: string, context: OperationContext): Promise<void> {
     requireKey(context, label);
     const event: AuditEvent = { action: "key.delete", objectType: "key", objectId: label, outcome: "success" };
+    await this.recorded(context, event, () => this.deleteKey(label), () => ({}));
+  }
+
+  /**
+   * Runs a change and records it in the audit log: the outcome and `details` on success (the
+   * change is answered only once its record is on disk), the error's code on failure.
+   */
+  async recorded<T>(
+    context: OperationContext,
+    event: AuditEvent,
+    change: () => Promise<T>,
+    details: (result: T) => AuditEvent["details"],
+  ): Promise<T> {
+    let result: T;
     try {
-      await this.deleteKey(label);
+      result = await change();
     } catch (error) {
-      await this.recordFailure(context, event, error);
+      await this.audit
+        .record(context, { ...event, outcome: outcomeOf(error), details: { ...event.details, ...errorDetails(error) } })
+        .catch(() => undefined);
       throw error;
     }
-    await this.audit.record(context, event);
+    await this.audit.record(context, { ...event, details: { ...event.details, ...details(result) } });
+    return result;
   }
 
   private async deleteKey(label: string): Promise<void> {
@@ -220,8 +343,13 @@ export class KeyService {
     return new SignetError("keyAlreadyExists", `a key labelled "${label}" already exists`);
   }
 
+  /** Forgets what is cached about a key (after a change to it); the next use reloads it. */
+  forget(label: string): void {
+    this.resolved.delete(label);
+  }
+
   /** The stored key, adopting it from the token when another process created it there. */
-  private async stored(label: string): Promise<StoredKey> {
+  async stored(label: string): Promise<StoredKey> {
     checkLookupLabel(label);
     if (isInternalLabel(label)) throw this.notFound(label);
     const stored = this.repo.get(label);
@@ -232,14 +360,8 @@ export class KeyService {
     return this.repo.get(label)!;
   }
 
-  /** Records a refused or failed change; the caller's error stands even if that fails. */
-  private async recordFailure(context: OperationContext, event: AuditEvent, error: unknown): Promise<void> {
-    await this.audit
-      .record(context, { ...event, outcome: outcomeOf(error), details: { ...event.details, ...errorDetails(error) } })
-      .catch(() => undefined);
-  }
-
-  private async currentInfo(stored: StoredKey): Promise<TokenKeyInfo> {
+  /** What the token says about the current version of a stored key. */
+  async currentInfo(stored: StoredKey): Promise<TokenKeyInfo> {
     const current = stored.versions.find((v) => v.version === stored.key.currentVersion);
     if (!current) throw this.notFound(stored.key.label);
     try {
@@ -275,10 +397,12 @@ export class KeyService {
     return {
       label: info.ref.label,
       algorithm: info.type,
-      keySize: info.type === "RSA" ? info.bits : null,
+      keySize: info.type === "RSA" || isSecretKeyType(info.type) ? info.bits : null,
       curveOid: info.curve ? curveByName(info.curve).oid : null,
       policy: policy === null || policy === undefined ? null : JSON.stringify(policy),
       currentVersion: 1,
+      minVersion: 1,
+      blocked: false,
       origin,
       createdAt,
     };
@@ -289,14 +413,19 @@ export class KeyService {
   }
 
   private remember(stored: StoredKey, info: TokenKeyInfo): ResolvedKey {
+    const label = stored.key.label;
     const entry: ResolvedKey = {
-      label: stored.key.label,
+      label,
       handleId: keyHandleId(info.ref),
+      type: info.type,
       curve: info.curve,
       bits: info.bits,
-      type: info.type,
       flags: info.flags,
       keyVersion: versionTag(stored.key.currentVersion),
+      version: stored.key.currentVersion,
+      handles: new Map(stored.versions.map((v) => [v.version, keyHandleId({ label, id: v.tokenId })])),
+      minVersion: stored.key.minVersion,
+      blocked: stored.key.blocked,
     };
     this.resolved.set(stored.key.label, entry);
     return entry;
@@ -309,12 +438,15 @@ export class KeyService {
       algorithm: info.type,
       algorithmOid: ALGORITHM_OID[info.type],
       curveOid: info.curve ? curveByName(info.curve).oid : null,
-      keySize: info.type === "RSA" ? info.bits : info.bits || null,
+      // A secret key unwrapped by SoftHSM reports no CKA_VALUE_LEN: the stored size stands in.
+      keySize: info.bits || key.keySize || null,
       createTime: key.createdAt,
       publicKey: base64(info.publicKeySpki),
       attributes: info.flags,
-      policy: key.policy ? JSON.parse(key.policy) : null,
+      policy: policyView(key),
       keyVersion: versionTag(key.currentVersion),
+      minimumVersion: versionTag(key.minVersion),
+      blocked: key.blocked,
       versions: stored.versions.map((v) => ({
         version: v.version,
         keyVersion: versionTag(v.version),

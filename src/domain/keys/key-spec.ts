@@ -4,7 +4,18 @@
  */
 import { SignetError } from "../../errors";
 import { CURVES, curveByOid } from "../../signer/curves";
-import type { KeyPairSpec, KeyType, KeyUsageFlags } from "../../signer/types";
+import {
+  HMAC_BYTES,
+  isHmacAlgorithm,
+  isSecretKeyType,
+  type CurveName,
+  type KeySpec,
+  type KeyType,
+  type KeyUsageFlags,
+  type SecretKeySpec,
+  type TokenKeyFlags,
+  type TokenKeyInfo,
+} from "../../signer/types";
 
 export interface CreateKeyInput {
   label: string;
@@ -17,14 +28,15 @@ export interface CreateKeyInput {
 
 export interface KeyPlan {
   label: string;
-  spec: KeyPairSpec;
+  spec: KeySpec;
   flags: KeyUsageFlags;
   policy: unknown;
 }
 
 /**
  * The private key is sensitive, not extractable and not modifiable unless the caller asks;
- * it can sign, and nothing else, by default.
+ * it can sign, and nothing else, by default. An AES key encrypts and decrypts by default
+ * instead (see defaultFlags).
  */
 export const DEFAULT_FLAGS: KeyUsageFlags = {
   sign: true,
@@ -44,6 +56,11 @@ const IMPLIED = new Set(["verify", "encrypt", "wrap"]);
 const UNSUPPORTED_WHEN_TRUE = new Set(["bip32", "slip10", "ekaSign"]);
 
 export const RSA_KEY_SIZES = [2048, 3072, 4096] as const;
+export const AES_KEY_SIZES = [128, 192, 256] as const;
+
+export function defaultFlags(type: KeyType): KeyUsageFlags {
+  return type === "AES" ? { ...DEFAULT_FLAGS, sign: false, decrypt: true } : { ...DEFAULT_FLAGS };
+}
 
 const LABEL_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N} ._@+:=~,()'-]{0,127}$/u;
 
@@ -74,7 +91,7 @@ export function checkLookupLabel(label: string): void {
   }
 }
 
-function keyPairSpec(input: CreateKeyInput): KeyPairSpec {
+export function keySpec(input: Pick<CreateKeyInput, "algorithm" | "keySize" | "curveOid">): KeySpec {
   switch (input.algorithm) {
     case "RSA": {
       const size = input.keySize;
@@ -96,13 +113,33 @@ function keyPairSpec(input: CreateKeyInput): KeyPairSpec {
         throw new SignetError("inputValidation", "ED keys are Ed25519: curveOid is 1.3.101.112 or absent");
       }
       return { type: "ED", curve: "Ed25519" };
-    default:
-      throw new SignetError("invalidKeyType", `key algorithm "${input.algorithm}" is not supported (RSA, EC, ED)`);
+    case "AES": {
+      const size = input.keySize;
+      if (!AES_KEY_SIZES.includes(size as (typeof AES_KEY_SIZES)[number])) {
+        throw new SignetError("unsupportedKeySize", `AES keys are ${AES_KEY_SIZES.join(", ")} bits; keySize was ${size ?? "missing"}`);
+      }
+      return { type: "AES", bits: size as 128 | 192 | 256 };
+    }
+    default: {
+      const algorithm = input.algorithm;
+      if (isHmacAlgorithm(algorithm)) {
+        // The key is as long as the hash's output (RFC 2104's minimum, and SoftHSM's).
+        const bits = HMAC_BYTES[algorithm] * 8;
+        if (input.keySize !== undefined && input.keySize !== null && input.keySize !== bits) {
+          throw new SignetError("unsupportedKeySize", `${algorithm} keys are ${bits} bits; keySize was ${input.keySize}`);
+        }
+        return { type: algorithm, bytes: HMAC_BYTES[algorithm] };
+      }
+      throw new SignetError(
+        "invalidKeyType",
+        `key algorithm "${algorithm}" is not supported (RSA, EC, ED, AES, HMACSHA256, HMACSHA384, HMACSHA512)`,
+      );
+    }
   }
 }
 
-function usageFlags(type: KeyType, attributes: CreateKeyInput["attributes"]): KeyUsageFlags {
-  const flags = { ...DEFAULT_FLAGS };
+export function usageFlags(type: KeyType, attributes: CreateKeyInput["attributes"]): KeyUsageFlags {
+  const flags = defaultFlags(type);
   for (const [name, value] of Object.entries(attributes ?? {})) {
     if (value === null || value === undefined) continue;
     if (typeof value !== "boolean") throw new SignetError("keyAttributesInvalid", `attribute ${name} must be true or false`);
@@ -113,16 +150,44 @@ function usageFlags(type: KeyType, attributes: CreateKeyInput["attributes"]): Ke
       throw new SignetError("keyAttributesInvalid", `unknown key attribute ${name}`);
     }
   }
-  if (type !== "RSA" && (flags.decrypt || flags.unwrap)) {
+  if (type !== "RSA" && type !== "AES" && (flags.decrypt || flags.unwrap)) {
     throw new SignetError("keyAttributesInvalid", `${type} keys cannot decrypt or unwrap`);
   }
-  if (type === "ED" && flags.derive) throw new SignetError("keyAttributesInvalid", "Ed25519 keys cannot derive");
-  if (type === "RSA" && flags.derive) throw new SignetError("keyAttributesInvalid", "RSA keys cannot derive");
+  if (type === "AES" && flags.sign) throw new SignetError("keyAttributesInvalid", "AES keys cannot sign (use an HMAC key)");
+  if (type !== "EC" && flags.derive) throw new SignetError("keyAttributesInvalid", `${type === "ED" ? "Ed25519" : type} keys cannot derive`);
   return flags;
 }
 
 export function planKey(input: CreateKeyInput): KeyPlan {
   checkNewLabel(input.label);
-  const spec = keyPairSpec(input);
+  const spec = keySpec(input);
   return { label: input.label, spec, flags: usageFlags(spec.type, input.attributes), policy: input.policy ?? null };
+}
+
+export function isSecretKeySpec(spec: KeySpec): spec is SecretKeySpec {
+  return isSecretKeyType(spec.type);
+}
+
+/** The spec a new version of a key is made with: the current version's type and size or curve. */
+export function specOf(info: TokenKeyInfo, storedBits: number | null): KeySpec {
+  switch (info.type) {
+    case "RSA":
+      return { type: "RSA", bits: info.bits as 2048 | 3072 | 4096 };
+    case "EC":
+      return { type: "EC", curve: info.curve as Exclude<CurveName, "Ed25519"> };
+    case "ED":
+      return { type: "ED", curve: "Ed25519" };
+    case "AES": {
+      // A key SoftHSM unwrapped reports no length; the stored one (or AES-256) stands in.
+      const bits = info.bits || storedBits || 256;
+      return { type: "AES", bits: bits as 128 | 192 | 256 };
+    }
+    default:
+      return { type: info.type, bytes: HMAC_BYTES[info.type] };
+  }
+}
+
+export function usageOf(flags: TokenKeyFlags): KeyUsageFlags {
+  const { sign, decrypt, unwrap, derive, extractable, modifiable, destroyable, sensitive, copyable } = flags;
+  return { sign, decrypt, unwrap, derive, extractable, modifiable, destroyable, sensitive, copyable };
 }

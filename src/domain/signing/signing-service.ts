@@ -1,19 +1,18 @@
 /**
- * Signing and verifying with a key by label: the policy checks (the algorithm fits the key,
- * the key may sign, the payload is within bounds) before the signer is asked.
+ * Signing and verifying with a key by label: the policy checks (the caller may use the key,
+ * the key is not blocked, the algorithm fits it, it may sign, the payload is within bounds)
+ * before the signer is asked.
  *
  * This is the hot path. The key is resolved from memory when it can be. Callers that hold
- * the payload as base64 (the HTTP API) use signBase64, which hands the text to a Worker
- * undecoded: the main thread never touches the payload's bytes, and the Worker returns the
- * payload's SHA-256 with the signature.
+ * the payload as base64 (the HTTP API, batch signing) use signBase64, which hands the text to
+ * a Worker undecoded: the main thread never touches the payload's bytes, and the Worker
+ * returns the payload's SHA-256 with the signature.
  *
  * Every signature and verification is recorded in the audit log, refusals included: who,
  * which key and version, which algorithm, the SHA-256 of the payload and the outcome. A
  * signature is answered only once its record is on disk; when the record cannot be written
- * the caller gets auditUnavailable instead of the signature.
- *
- * The caller's key allow-list is checked first, before the key is looked up (a denial is
- * recorded by access control as such).
+ * the caller gets auditUnavailable instead of the signature. A key outside the caller's
+ * allow-list is refused before the key is looked up, and recorded by access control.
  */
 import { hash } from "node:crypto";
 import type { AuditRecorder } from "../../audit/audit-log";
@@ -25,6 +24,7 @@ import { requireKey } from "../access/key-grant";
 import { errorDetails, outcomeOf } from "../audit/outcome";
 import type { OperationContext } from "../context";
 import type { KeyService, ResolvedKey } from "../keys/key-service";
+import { checkNotBlocked, namedVersion } from "../keys/key-use";
 
 export type SignatureFormat = "DER" | "RAW";
 
@@ -60,6 +60,8 @@ export interface VerifyInput {
   algorithm: string;
   payload: Uint8Array;
   signature: Uint8Array;
+  /** The key version that signed (default: the current one). */
+  keyVersion?: string | null;
 }
 
 /** Bytes a canonical base64 text decodes to (an upper bound when it holds whitespace). */
@@ -70,6 +72,15 @@ export function base64DecodedLength(text: string): number {
 
 function sha256Hex(bytes: Uint8Array): string {
   return hash("sha256", bytes, "hex");
+}
+
+/** SHA-256 of a base64 payload, or of its text when it is not base64 (a record says what came). */
+function digestOfText(payload: string): string {
+  try {
+    return sha256Hex(Uint8Array.fromBase64(payload));
+  } catch {
+    return sha256Hex(Buffer.from(payload, "utf8"));
+  }
 }
 
 export class SigningService {
@@ -87,8 +98,8 @@ export class SigningService {
     let key: ResolvedKey | undefined;
     let signature: Uint8Array;
     try {
-      key = this.keys.cached(input.label) ?? (await this.keys.resolve(input.label));
-      this.checkSigning(key, input.algorithm, input.payload.length);
+      key = await this.resolveKey(input.label);
+      this.checkSign(key, input.algorithm, input.payload.length);
       signature = await this.signer.sign(key.handleId, input.algorithm, input.payload, input.format === "DER");
     } catch (error) {
       if (digest !== null) await this.recordFailure(context, this.event("sign", input, key, digest), error);
@@ -100,23 +111,47 @@ export class SigningService {
 
   async signBase64(input: SignBase64Input, context: OperationContext): Promise<SignBase64Output> {
     requireKey(context, input.label);
-    const audited = this.audit.recordsOperations;
     let key: ResolvedKey | undefined;
-    let signed: { signature: string; payloadSha256: string | null };
     try {
-      key = this.keys.cached(input.label) ?? (await this.keys.resolve(input.label));
-      this.checkSigning(key, input.algorithm, base64DecodedLength(input.payload));
-      signed = await this.signer.signEncoded(key.handleId, input.algorithm, input.payload, {
-        der: input.format === "DER",
-        digest: audited,
-      });
+      key = await this.resolveKey(input.label);
     } catch (error) {
-      // A refused request's payload was never decoded by a Worker: its digest is taken here.
-      if (audited) await this.recordFailure(context, this.event("sign", input, key, this.digestOfText(input.payload)), error);
+      await this.refused(context, input, undefined, error);
       throw error;
     }
-    if (audited) await this.audit.record(context, this.event("sign", input, key, signed.payloadSha256!));
-    return { signature: signed.signature, keyVersion: key.keyVersion };
+    return this.signBase64With(key, input, context);
+  }
+
+  /** The key, from memory when it is loaded. */
+  resolveKey(label: string): Promise<ResolvedKey> {
+    const cached = this.keys.cached(label);
+    return cached ? Promise.resolve(cached) : this.keys.resolve(label);
+  }
+
+  /**
+   * Signs with a key already resolved (and already checked against the caller's allow-list).
+   * The checks run and the signer is asked before anything is awaited, so that a caller
+   * signing many items in one loop (batch signing) queues them all in the same tick, and they
+   * leave for the Workers together.
+   */
+  signBase64With(key: ResolvedKey, input: SignBase64Input, context: OperationContext): Promise<SignBase64Output> {
+    const audited = this.audit.recordsOperations;
+    let signing: ReturnType<Signer["signEncoded"]>;
+    try {
+      this.checkSign(key, input.algorithm, base64DecodedLength(input.payload));
+      signing = this.signer.signEncoded(key.handleId, input.algorithm, input.payload, { der: input.format === "DER", digest: audited });
+    } catch (error) {
+      return this.refused(context, input, key, error).then(() => Promise.reject(error));
+    }
+    return signing.then(
+      async (signed) => {
+        if (audited) await this.audit.record(context, this.event("sign", input, key, signed.payloadSha256!));
+        return { signature: signed.signature, keyVersion: key.keyVersion };
+      },
+      async (error: unknown) => {
+        await this.refused(context, input, key, error);
+        throw error;
+      },
+    );
   }
 
   async verify(input: VerifyInput, context: OperationContext): Promise<boolean> {
@@ -124,28 +159,27 @@ export class SigningService {
     const digest = this.audit.recordsOperations ? sha256Hex(input.payload) : null;
     let key: ResolvedKey | undefined;
     let valid: boolean;
+    let keyVersion: string | undefined;
     try {
-      key = this.keys.cached(input.label) ?? (await this.keys.resolve(input.label));
+      key = await this.resolveKey(input.label);
       this.check(key, input.algorithm, input.payload.length);
-      valid = await this.signer.verify(key.handleId, input.algorithm, input.payload, input.signature);
+      const use = namedVersion(key, input.keyVersion);
+      keyVersion = use.keyVersion;
+      valid = await this.signer.verify(use.handleId, input.algorithm, input.payload, input.signature);
     } catch (error) {
       if (digest !== null) await this.recordFailure(context, this.event("verify", input, key, digest), error);
       throw error;
     }
     if (digest !== null) {
       const event = this.event("verify", input, key, digest);
-      await this.audit.record(context, { ...event, details: { ...event.details, signatureValid: valid } });
+      await this.audit.record(context, { ...event, details: { ...event.details, keyVersion: keyVersion ?? null, signatureValid: valid } });
     }
     return valid;
   }
 
-  /** SHA-256 of a base64 payload, or of its text when it is not base64 (the record must say what came). */
-  private digestOfText(payload: string): string {
-    try {
-      return sha256Hex(Uint8Array.fromBase64(payload));
-    } catch {
-      return sha256Hex(Buffer.from(payload, "utf8"));
-    }
+  /** Records a refused base64 signing request; the payload was never decoded by a Worker. */
+  private async refused(context: OperationContext, input: SignBase64Input, key: ResolvedKey | undefined, error: unknown): Promise<void> {
+    if (this.audit.recordsOperations) await this.recordFailure(context, this.event("sign", input, key, digestOfText(input.payload)), error);
   }
 
   private event(action: "sign" | "verify", input: { label: string; algorithm: string }, key: ResolvedKey | undefined, digest: string): AuditEvent {
@@ -161,7 +195,9 @@ export class SigningService {
       .catch(() => undefined);
   }
 
-  private checkSigning(key: ResolvedKey, algorithm: string, payloadLength: number): void {
+  /** Signing uses the current version (key.handleId): a blocked key refuses, so do the rest. */
+  private checkSign(key: ResolvedKey, algorithm: string, payloadLength: number): void {
+    checkNotBlocked(key);
     this.check(key, algorithm, payloadLength);
     if (!key.flags.sign) {
       throw new SignetError("operationForbiddenForKey", `key "${key.label}" does not have the sign attribute`);

@@ -1,9 +1,12 @@
 /** Key management routes: create, list, read attributes, delete. Role keyManagement; scopes key:manage, key:read. */
 import { Elysia } from "elysia";
 import type { KeyService, KeyView } from "../../domain/keys/key-service";
+import type { KeyTransferService } from "../../domain/keys/key-transfer";
 import type { authPlugin } from "../auth";
 import { withErrors } from "../docs";
-import { CreateKeyBody, KeyLabels, KeyResponse, LabelParams } from "./keys.model";
+import { decodeBase64, encodeBase64 } from "../encoding";
+import { pemOrBase64 } from "./certificates";
+import { CreateKeyBody, ExportKeyBody, ExportKeyResponse, ImportKeyBody, KeyLabels, KeyResponse, LabelParams } from "./keys.model";
 
 /** The TSB's `json` object for a key. */
 export function keyJson(view: KeyView) {
@@ -34,12 +37,18 @@ export function keyJson(view: KeyView) {
     policy: view.policy,
     keyVersion: view.keyVersion,
     versions: view.versions,
+    minimumVersion: view.minimumVersion,
+    blocked: view.blocked,
   };
 }
 
 const TAGS = ["Keys"];
 
-export function keyRoutes(auth: ReturnType<typeof authPlugin>, keys: KeyService) {
+function optionalBase64(value: string | null | undefined, field: string): Uint8Array | null {
+  return value === null || value === undefined ? null : decodeBase64(value, field);
+}
+
+export function keyRoutes(auth: ReturnType<typeof authPlugin>, keys: KeyService, transfer: KeyTransferService) {
   return new Elysia({ name: "signet.routes.keys" })
     .use(auth)
     .post("/v1/key", async ({ body, context }) => ({ json: keyJson(await keys.create(body, context)) }), {
@@ -50,12 +59,74 @@ export function keyRoutes(auth: ReturnType<typeof authPlugin>, keys: KeyService)
       detail: {
         tags: TAGS,
         operationId: "createKey",
-        summary: "Create a key pair in the HSM",
+        summary: "Create a key in the HSM",
         description:
-          "Generates an RSA, EC or Ed25519 key pair inside the token as token objects labelled with `label`. The private key is " +
-          "sensitive and not extractable unless asked. A label already in use is refused.",
+          "Generates an RSA, EC or Ed25519 key pair, an AES key, or an HMAC key inside the token as token objects labelled with " +
+          "`label`. The private or secret key is sensitive and not extractable unless asked. A label already in use is refused.",
       },
     })
+    .post(
+      "/v1/key/import/plain",
+      async ({ body, context }) => {
+        const view = await transfer.import(
+          {
+            label: body.label,
+            algorithm: body.algorithm,
+            privateKey: optionalBase64(body.privateKey, "privateKey"),
+            publicKey: optionalBase64(body.publicKey, "publicKey"),
+            secretKey: optionalBase64(body.secretKey, "secretKey"),
+            certificate: body.certificate ? pemOrBase64(body.certificate, "certificate") : null,
+            attributes: body.attributes,
+            policy: body.policy,
+          },
+          context,
+        );
+        return { json: keyJson(view) };
+      },
+      {
+        role: { role: "keyManagement", scope: "key:import" },
+        parse: "json",
+        body: ImportKeyBody,
+        response: withErrors(KeyResponse, "The imported key."),
+        detail: {
+          tags: TAGS,
+          operationId: "importPlainKey",
+          summary: "Import plain key material into the HSM",
+          description:
+            "Creates a key in the token from a PKCS#8 private key (RSA of 2048 bits or more, EC on a supported curve, Ed25519) or a raw " +
+            "secret key (AES, HMAC). The key behaves like a generated one; its attributes default to sensitive and not extractable.",
+        },
+      },
+    )
+    .post(
+      "/v1/key/export/plain",
+      async ({ body, context }) => {
+        const exported = await transfer.export(body.label, body.keyVersion, context);
+        const b64 = (value: Uint8Array | null) => (value ? encodeBase64(value) : null);
+        return {
+          label: exported.label,
+          algorithm: exported.algorithm,
+          keyVersion: exported.keyVersion,
+          privateKey: b64(exported.privateKey),
+          publicKey: b64(exported.publicKey),
+          secretKey: b64(exported.secretKey),
+        };
+      },
+      {
+        role: { role: "keyManagement", scope: "key:export" },
+        parse: "json",
+        body: ExportKeyBody,
+        response: withErrors(ExportKeyResponse, "The key material."),
+        detail: {
+          tags: TAGS,
+          operationId: "exportPlainKey",
+          summary: "Export a key's plain material",
+          description:
+            "Returns the key's material (PKCS#8 and SubjectPublicKeyInfo, or the raw secret key) when the key is extractable and not " +
+            "sensitive; otherwise 403 with errorCode 614.",
+        },
+      },
+    )
     .get("/v1/key", ({ context }) => keys.list(context), {
       role: { role: "keyManagement", scope: "key:read" },
       response: withErrors(KeyLabels, "Labels of every key on the token."),

@@ -41,15 +41,34 @@ export const SignResponse = t.Object({
   keyVersion: t.String({ description: "Version of the key that signed.", examples: ["v1"] }),
 });
 
-export const VerifyBody = t.Object({
-  verifySignatureRequest: t.Object({
-    signKeyName: t.String({ minLength: 1, maxLength: 255 }),
-    signatureAlgorithm,
-    payload: t.String({ description: "The signed data, base64." }),
-    signature: t.String({ description: "The signature, base64 (ECDSA: DER, or r‖s)." }),
-    masterKeyPassword: KeyPassword,
-  }),
-});
+/** Signet extension: the key version to verify with, where the TSB body has no such field. */
+const verifyKeyVersion = t.Optional(
+  t.Union([t.String({ maxLength: 16, description: "Key version that made the signature or MAC (\"v1\"); default: the current version. Signet extension.", examples: ["v1"] }), t.Null()]),
+);
+
+export const VerifyBody = t.Object(
+  {
+    verifySignatureRequest: t.Optional(
+      t.Object({
+        signKeyName: t.String({ minLength: 1, maxLength: 255 }),
+        signatureAlgorithm,
+        payload: t.String({ description: "The signed data, base64." }),
+        signature: t.String({ description: "The signature, base64 (ECDSA: DER, or r‖s)." }),
+        masterKeyPassword: KeyPassword,
+        keyVersion: verifyKeyVersion,
+      }),
+    ),
+    verifyHmacRequest: t.Optional(
+      t.Object({
+        keyName: t.String({ minLength: 1, maxLength: 255, description: "Label of the HMAC key." }),
+        payload: t.String({ description: "The data, base64." }),
+        signature: t.String({ description: "The keyed hash to check, base64." }),
+        keyVersion: verifyKeyVersion,
+      }),
+    ),
+  },
+  { description: "Exactly one of verifySignatureRequest and verifyHmacRequest." },
+);
 
 export const VerifyResponse = t.Object({
   signatureValid: t.Boolean({ description: "Whether the signature verifies under the key." }),

@@ -1,12 +1,14 @@
 /** POST /v1/synchronousSign and POST /v1/verify: validate, translate, call the signing service. */
 import { Elysia } from "elysia";
+import type { HmacService } from "../../domain/crypto/hmac-service";
 import type { SigningService } from "../../domain/signing/signing-service";
+import { SignetError } from "../../errors";
 import type { authPlugin } from "../auth";
 import { withErrors } from "../docs";
 import { decodeBase64 } from "../encoding";
 import { SignBody, SignResponse, VerifyBody, VerifyResponse } from "./signing.model";
 
-export function signingRoutes(auth: ReturnType<typeof authPlugin>, signing: SigningService) {
+export function signingRoutes(auth: ReturnType<typeof authPlugin>, signing: SigningService, hmac: HmacService) {
   return new Elysia({ name: "signet.routes.signing" })
     .use(auth)
     .post(
@@ -41,12 +43,29 @@ export function signingRoutes(auth: ReturnType<typeof authPlugin>, signing: Sign
       "/v1/verify",
       async ({ body, context }) => {
         const request = body.verifySignatureRequest;
+        const hmacRequest = body.verifyHmacRequest;
+        if ((request ? 1 : 0) + (hmacRequest ? 1 : 0) !== 1) {
+          throw new SignetError("inputValidation", "give exactly one of verifySignatureRequest and verifyHmacRequest");
+        }
+        if (hmacRequest) {
+          const signatureValid = await hmac.verify(
+            {
+              label: hmacRequest.keyName,
+              payload: decodeBase64(hmacRequest.payload, "verifyHmacRequest.payload"),
+              mac: decodeBase64(hmacRequest.signature, "verifyHmacRequest.signature"),
+              keyVersion: hmacRequest.keyVersion,
+            },
+            context,
+          );
+          return { signatureValid };
+        }
         const signatureValid = await signing.verify(
           {
-            label: request.signKeyName,
-            algorithm: request.signatureAlgorithm,
-            payload: decodeBase64(request.payload, "verifySignatureRequest.payload"),
-            signature: decodeBase64(request.signature, "verifySignatureRequest.signature"),
+            label: request!.signKeyName,
+            algorithm: request!.signatureAlgorithm,
+            payload: decodeBase64(request!.payload, "verifySignatureRequest.payload"),
+            signature: decodeBase64(request!.signature, "verifySignatureRequest.signature"),
+            keyVersion: request!.keyVersion,
           },
           context,
         );
@@ -60,8 +79,11 @@ export function signingRoutes(auth: ReturnType<typeof authPlugin>, signing: Sign
         detail: {
           tags: ["Synchronous Key Operations"],
           operationId: "verifySignature",
-          summary: "Verify a signature with a key",
-          description: "Verifies the signature over the payload with the public key of the named key, in the HSM. Role keyOperation, scope key:verify.",
+          summary: "Verify a signature or an HMAC with a key",
+          description:
+            "Verifies the signature over the payload with the public key of the named key (verifySignatureRequest), or a keyed hash " +
+            "with an HMAC key (verifyHmacRequest), in the HSM, with the key version named in keyVersion (default: current). " +
+            "Role keyOperation, scope key:verify.",
         },
       },
     );

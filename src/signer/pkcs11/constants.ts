@@ -4,16 +4,24 @@
  * in one place instead of half from the package and half by hand.
  */
 
-export const CKO = { PUBLIC_KEY: 2, PRIVATE_KEY: 3, SECRET_KEY: 4 } as const;
+export const CKO = { CERTIFICATE: 1, PUBLIC_KEY: 2, PRIVATE_KEY: 3, SECRET_KEY: 4 } as const;
 
-export const CKK = { RSA: 0x0, EC: 0x3, GENERIC_SECRET: 0x10, EC_EDWARDS: 0x40 } as const;
+export const CKK = { RSA: 0x0, EC: 0x3, GENERIC_SECRET: 0x10, AES: 0x1f, EC_EDWARDS: 0x40 } as const;
+
+/** Certificate types (CKC_*). */
+export const CKC = { X_509: 0x0 } as const;
 
 export const CKA = {
   CLASS: 0x0,
   TOKEN: 0x1,
   PRIVATE: 0x2,
   LABEL: 0x3,
+  VALUE: 0x11,
+  CERTIFICATE_TYPE: 0x80,
+  ISSUER: 0x81,
+  SERIAL_NUMBER: 0x82,
   KEY_TYPE: 0x100,
+  SUBJECT: 0x101,
   ID: 0x102,
   SENSITIVE: 0x103,
   ENCRYPT: 0x104,
@@ -26,7 +34,12 @@ export const CKA = {
   MODULUS: 0x120,
   MODULUS_BITS: 0x121,
   PUBLIC_EXPONENT: 0x122,
-  VALUE: 0x11,
+  PRIVATE_EXPONENT: 0x123,
+  PRIME_1: 0x124,
+  PRIME_2: 0x125,
+  EXPONENT_1: 0x126,
+  EXPONENT_2: 0x127,
+  COEFFICIENT: 0x128,
   VALUE_LEN: 0x161,
   EXTRACTABLE: 0x162,
   NEVER_EXTRACTABLE: 0x164,
@@ -36,11 +49,15 @@ export const CKA = {
   DESTROYABLE: 0x172,
   EC_PARAMS: 0x180,
   EC_POINT: 0x181,
+  /** PKCS#11 2.40: the mechanisms a key may be used with (an array of CK_MECHANISM_TYPE). */
+  ALLOWED_MECHANISMS: 0x40000600,
 } as const;
 
 export const CKM = {
   RSA_PKCS_KEY_PAIR_GEN: 0x0,
   RSA_PKCS: 0x1,
+  RSA_X_509: 0x3,
+  RSA_PKCS_OAEP: 0x9,
   RSA_PKCS_PSS: 0xd,
   SHA1_RSA_PKCS: 0x6,
   SHA1_RSA_PKCS_PSS: 0xe,
@@ -70,6 +87,13 @@ export const CKM = {
   ECDSA_SHA512: 0x1046,
   EC_EDWARDS_KEY_PAIR_GEN: 0x1055,
   EDDSA: 0x1057,
+  AES_KEY_GEN: 0x1080,
+  AES_CBC: 0x1082,
+  AES_CBC_PAD: 0x1085,
+  AES_CTR: 0x1086,
+  AES_GCM: 0x1087,
+  AES_KEY_WRAP: 0x2109,
+  AES_KEY_WRAP_PAD: 0x210a,
 } as const;
 
 /** Mask generation functions for RSA-PSS (CKG_MGF1_*). */
@@ -87,6 +111,18 @@ export const CKU = { SO: 0, USER: 1 } as const;
 
 /** pkcs11js's tag for the CK_RSA_PKCS_PSS_PARAMS structure (its CK_PARAMS_RSA_PSS). */
 export const CK_PARAMS_RSA_PSS = 5;
+
+/** pkcs11js's tag for CK_RSA_PKCS_OAEP_PARAMS (its CK_PARAMS_RSA_OAEP). */
+export const CK_PARAMS_RSA_OAEP = 4;
+
+/**
+ * pkcs11js's tag for the PKCS#11 2.40 CK_GCM_PARAMS (with ulIvBits), the layout SoftHSM 2.6
+ * and current HSMs read (its CK_PARAMS_AES_GCM_v240).
+ */
+export const CK_PARAMS_GCM = 7;
+
+/** Source of the OAEP encoding parameter: CKZ_DATA_SPECIFIED (an empty label here). */
+export const CKZ_DATA_SPECIFIED = 1;
 
 const MECHANISM_NAMES: Record<number, string> = Object.fromEntries(
   Object.entries(CKM).map(([name, value]) => [value, `CKM_${name}`]),

@@ -13,20 +13,28 @@
  */
 import { hash } from "node:crypto";
 import type { PKCS11 } from "pkcs11js";
-import type { KeyObjectRef, OpFailure, OpResult, OpValue, SignerOp } from "../types";
+import type { KeyObjectRef, OpFailure, OpResult, OpValue, SignerOp, TokenKeyInfo } from "../types";
 import { keyHandleId, parseKeyHandleId } from "../types";
+import { CipherPlanner, decrypt, encrypt } from "./ciphers";
 import { ckrName, failureFromCkr, isSessionFault, isStaleHandle } from "./ckr";
 import {
   AmbiguousKeyError,
   describeKeyObjects,
   destroyKeyObjects,
   findKeyObjects,
+  findObjectsOf,
   generateKeyPair,
   listKeys,
+  type KeyObjects,
 } from "./keys";
-import { findSecretKey, hmac } from "./hmac";
 import { loadModule, loginUser, openSession, type Handle } from "./module";
+import { setKeyAttributes } from "./attributes";
+import { destroyCertificates, listCertificates, storeCertificate } from "./certificates";
+import { CKO } from "./constants";
+import { hmac, verifyHmac } from "./hmac";
+import { exportKey, importKey } from "./key-import";
 import { generateSecretKey } from "./secret-keys";
+import { unwrapKey, wrapKey } from "./wrapping";
 import {
   loadSigningKey,
   prepareSignature,
@@ -46,7 +54,22 @@ export interface ExecutorOptions {
   mechanisms: number[];
 }
 
-const RETRIABLE = new Set<SignerOp["op"]>(["sign", "signEncoded", "verify", "hmac", "describeKey", "listKeys", "ping"]);
+const RETRIABLE = new Set<SignerOp["op"]>([
+  "sign",
+  "signEncoded",
+  "verify",
+  "encrypt",
+  "decrypt",
+  "hmac",
+  "verifyHmac",
+  "generateRandom",
+  "wrapKey",
+  "exportKey",
+  "listCertificates",
+  "describeKey",
+  "listKeys",
+  "ping",
+]);
 
 type SignOp = Extract<SignerOp, { op: "sign" | "signEncoded" }>;
 
@@ -81,13 +104,14 @@ function keyNotFound(ref: KeyObjectRef): OpFailure {
 export class Pkcs11Executor {
   private readonly sessions: (Handle | null)[];
   private readonly keys = new Map<string, SigningKey>();
-  private readonly secretKeys = new Map<string, Handle>();
   private readonly planner: SignPlanner;
+  private readonly ciphers: CipherPlanner;
   private previous: Promise<unknown> = Promise.resolve();
 
   private constructor(private readonly p11: PKCS11, private readonly options: ExecutorOptions) {
     this.sessions = new Array<Handle | null>(Math.max(1, options.sessions)).fill(null);
     this.planner = new SignPlanner(new Set(options.mechanisms));
+    this.ciphers = new CipherPlanner(new Set(options.mechanisms));
   }
 
   static open(options: ExecutorOptions): Pkcs11Executor {
@@ -112,13 +136,8 @@ export class Pkcs11Executor {
 
   /** Forgets cached handles, of one key or of all. */
   invalidate(key?: string): void {
-    if (key === undefined) {
-      this.keys.clear();
-      this.secretKeys.clear();
-    } else {
-      this.keys.delete(key);
-      this.secretKeys.delete(key);
-    }
+    if (key === undefined) this.keys.clear();
+    else this.keys.delete(key);
   }
 
   /** Closes this executor's sessions. The module stays initialised for the rest of the process. */
@@ -170,7 +189,6 @@ export class Pkcs11Executor {
           if (recovered && retry) continue;
         } else if (isStaleHandle(ckr) && "key" in op) {
           this.keys.delete(op.key);
-          this.secretKeys.delete(op.key);
           if (retry) continue;
         }
         if (error instanceof AmbiguousKeyError) return done({ kind: "hsmError", message: error.message });
@@ -193,19 +211,71 @@ export class Pkcs11Executor {
         if (isFailure(key)) return key;
         return verify(this.p11, this.session(lane), key, this.planner.plan(op.algorithm), op.data, op.signature);
       }
+      case "encrypt":
+      case "decrypt": {
+        const key = this.signingKey(op.key, lane);
+        if (isFailure(key)) return key;
+        const run = op.op === "encrypt" ? encrypt : decrypt;
+        return run(this.p11, this.session(lane), key, this.ciphers, op);
+      }
+      case "hmac":
+      case "verifyHmac": {
+        const key = this.signingKey(op.key, lane);
+        if (isFailure(key)) return key;
+        const session = this.session(lane);
+        return op.op === "hmac"
+          ? hmac(this.p11, session, key, op.algorithm, op.data, this.ciphers.mechanisms)
+          : verifyHmac(this.p11, session, key, op.algorithm, op.data, op.mac, this.ciphers.mechanisms);
+      }
+      case "generateRandom":
+        return this.p11.C_GenerateRandom(this.session(lane), Buffer.from(new ArrayBuffer(op.length)));
+      case "wrapKey": {
+        const wrapping = this.signingKey(op.wrappingKey, lane);
+        if (isFailure(wrapping)) return wrapping;
+        const key = this.signingKey(op.key, lane);
+        if (isFailure(key)) return key;
+        return wrapKey(this.p11, this.session(lane), wrapping, key, op.method, this.ciphers.mechanisms);
+      }
+      case "unwrapKey": {
+        const unwrapping = this.signingKey(op.unwrappingKey, lane);
+        if (isFailure(unwrapping)) return unwrapping;
+        const session = this.session(lane);
+        const objects = unwrapKey(this.p11, session, unwrapping, op, this.ciphers.mechanisms);
+        return isFailure(objects) ? objects : this.readBack(session, { label: op.label, id: op.id }, objects);
+      }
+      case "storeCertificate":
+        return storeCertificate(this.p11, this.session(lane), op.ref, op.fields);
+      case "listCertificates":
+        return listCertificates(this.p11, this.session(lane), op.label);
+      case "destroyCertificates":
+        return destroyCertificates(this.p11, this.session(lane), op.label);
+      case "setKeyAttributes": {
+        const session = this.session(lane);
+        const refused = setKeyAttributes(this.p11, session, op.ref, op.changes);
+        // Cached handles stay valid; the attributes are the token's to enforce.
+        if (refused) return refused;
+        const objects = findKeyObjects(this.p11, session, op.ref);
+        return (objects && describeKeyObjects(this.p11, session, op.ref, objects)) || keyNotFound(op.ref);
+      }
+      case "importKey": {
+        const session = this.session(lane);
+        const ref = { label: op.label, id: op.id };
+        const objects = importKey(this.p11, session, ref, op.material, op.flags);
+        return isFailure(objects) ? objects : this.readBack(session, ref, objects);
+      }
+      case "exportKey": {
+        const key = this.signingKey(op.key, lane);
+        return isFailure(key) ? key : exportKey(this.p11, this.session(lane), key);
+      }
       case "generateKeyPair": {
         const session = this.session(lane);
         const ref = { label: op.label, id: op.id };
-        const objects = generateKeyPair(this.p11, session, ref, op.spec, op.flags);
-        try {
-          const info = describeKeyObjects(this.p11, session, ref, objects);
-          if (!info) throw new Error("the generated key could not be read back");
-          return info;
-        } catch (error) {
-          // A refused request leaves nothing behind on the token.
-          destroyKeyObjects(this.p11, session, objects);
-          throw error;
-        }
+        return this.readBack(session, ref, generateKeyPair(this.p11, session, ref, op.spec, op.flags));
+      }
+      case "generateSecretKey": {
+        const session = this.session(lane);
+        const ref = { label: op.label, id: op.id };
+        return this.readBack(session, ref, generateSecretKey(this.p11, session, ref, op.spec, op.flags));
       }
       case "describeKey": {
         const session = this.session(lane);
@@ -221,26 +291,32 @@ export class Pkcs11Executor {
         if (!objects) return keyNotFound(op.ref);
         this.keys.delete(keyHandleId(op.ref));
         destroyKeyObjects(this.p11, session, objects);
+        // The key's certificates are its objects too.
+        for (const certificate of findObjectsOf(this.p11, session, CKO.CERTIFICATE, op.ref)) this.p11.C_DestroyObject(session, certificate);
         return null;
       }
-      case "hmac": {
-        let key = this.secretKeys.get(op.key);
-        if (!key) {
-          const ref = parseKeyHandleId(op.key);
-          const found = findSecretKey(this.p11, this.session(lane), ref);
-          if (!found) return keyNotFound(ref);
-          key = found;
-          this.secretKeys.set(op.key, key);
-        }
-        return hmac(this.p11, this.session(lane), key, op.algorithm, op.data);
-      }
-      case "generateSecretKey":
-        generateSecretKey(this.p11, this.session(lane), op.ref, op.bits);
-        return null;
       case "ping":
         this.p11.C_GetSessionInfo(this.session(lane));
         return true;
     }
+  }
+
+  /**
+   * Describes objects just made. A key that cannot be read back, or is of a type or curve
+   * Signet does not handle (an unwrapped or imported key can be), is destroyed again: a refused
+   * request leaves nothing behind on the token.
+   */
+  private readBack(session: Handle, ref: KeyObjectRef, objects: KeyObjects): TokenKeyInfo | OpFailure {
+    let info: TokenKeyInfo | null;
+    try {
+      info = describeKeyObjects(this.p11, session, ref, objects);
+    } catch (error) {
+      destroyKeyObjects(this.p11, session, objects);
+      throw error;
+    }
+    if (info) return info;
+    destroyKeyObjects(this.p11, session, objects);
+    return { kind: "invalidKeyEncoding", message: "the new key is of a type or curve Signet does not handle" };
   }
 
   private prepareSign(op: SignOp, lane: number): { signature: PreparedSignature; payload: Uint8Array } | OpFailure {
@@ -289,7 +365,6 @@ export class Pkcs11Executor {
   private recover(lane: number): boolean {
     this.evict(lane);
     this.keys.clear();
-    this.secretKeys.clear();
     try {
       this.session(lane);
       return true;

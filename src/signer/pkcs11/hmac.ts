@@ -1,42 +1,58 @@
 /**
- * HMAC with a secret key on the token (CKM_SHA256_HMAC and its SHA-384 / SHA-512 siblings).
- * The key never leaves the token; only the MAC does. Used for the audit log's keyed hashes of
- * personal data, and by the HMAC key operations.
+ * HMAC with a key on the token (CKM_SHA256_HMAC, CKM_SHA384_HMAC, CKM_SHA512_HMAC). An HMAC key
+ * is bound to its one HMAC (CKA_ALLOWED_MECHANISMS), so the algorithm must be the key's own.
+ * Verification runs in the token too (C_Verify compares the full-length MAC), and a MAC of
+ * the wrong length or value is simply not valid.
  */
 import type { PKCS11 } from "pkcs11js";
-import type { KeyObjectRef } from "../types";
-import { CKA, CKM, CKO } from "./constants";
+import { HMAC_BYTES, type HmacAlgorithm, type OpFailure } from "../types";
+import { ckrName } from "./ckr";
+import { mechanismName } from "./constants";
+import { HMAC_MECHANISM } from "./keys";
 import type { Handle } from "./module";
+import type { SigningKey } from "./signing";
 
-export type HmacAlgorithm = "HMACSHA256" | "HMACSHA384" | "HMACSHA512";
-
-const MECHANISMS: Record<HmacAlgorithm, { mechanism: number; bytes: number }> = {
-  HMACSHA256: { mechanism: CKM.SHA256_HMAC, bytes: 32 },
-  HMACSHA384: { mechanism: CKM.SHA384_HMAC, bytes: 48 },
-  HMACSHA512: { mechanism: CKM.SHA512_HMAC, bytes: 64 },
-};
-
-export function isHmacAlgorithm(name: string): name is HmacAlgorithm {
-  return name in MECHANISMS;
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** The secret key object labelled `ref.label` with CKA_ID `ref.id`, or null. */
-export function findSecretKey(p11: PKCS11, session: Handle, ref: KeyObjectRef): Handle | null {
-  p11.C_FindObjectsInit(session, [
-    { type: CKA.CLASS, value: CKO.SECRET_KEY },
-    { type: CKA.LABEL, value: ref.label },
-    { type: CKA.ID, value: Buffer.from(ref.id, "hex") },
-  ]);
-  try {
-    return p11.C_FindObjects(session, 1)[0] ?? null;
-  } finally {
-    p11.C_FindObjectsFinal(session);
+function check(key: SigningKey, algorithm: HmacAlgorithm, mechanisms: ReadonlySet<number>): number | OpFailure {
+  if (key.type !== algorithm) {
+    return { kind: "algorithmNotSupportedByKey", message: `${algorithm} needs an ${algorithm} key, this key is ${key.type}` };
   }
+  const mechanism = HMAC_MECHANISM[algorithm];
+  if (!mechanisms.has(mechanism)) {
+    return { kind: "mechanismNotSupported", message: `the token does not support ${mechanismName(mechanism)}, which ${algorithm} needs` };
+  }
+  return mechanism;
 }
 
-export function hmac(p11: PKCS11, session: Handle, key: Handle, algorithm: HmacAlgorithm, data: Uint8Array): Uint8Array {
-  const { mechanism, bytes } = MECHANISMS[algorithm];
-  p11.C_SignInit(session, { mechanism }, key);
-  const out = Buffer.alloc(bytes);
-  return new Uint8Array(p11.C_Sign(session, Buffer.from(data.buffer, data.byteOffset, data.byteLength), out));
+export function hmac(p11: PKCS11, session: Handle, key: SigningKey, algorithm: HmacAlgorithm, data: Uint8Array, mechanisms: ReadonlySet<number>): Uint8Array | OpFailure {
+  const mechanism = check(key, algorithm, mechanisms);
+  if (typeof mechanism !== "number") return mechanism;
+  p11.C_SignInit(session, { mechanism }, key.objects.privateKey);
+  // A buffer of its own, so that the result can be transferred to the main thread.
+  return p11.C_Sign(session, asBuffer(data), Buffer.from(new ArrayBuffer(HMAC_BYTES[algorithm])));
+}
+
+export function verifyHmac(
+  p11: PKCS11,
+  session: Handle,
+  key: SigningKey,
+  algorithm: HmacAlgorithm,
+  data: Uint8Array,
+  mac: Uint8Array,
+  mechanisms: ReadonlySet<number>,
+): boolean | OpFailure {
+  const mechanism = check(key, algorithm, mechanisms);
+  if (typeof mechanism !== "number") return mechanism;
+  if (mac.length !== HMAC_BYTES[algorithm]) return false;
+  p11.C_VerifyInit(session, { mechanism }, key.objects.privateKey);
+  try {
+    return p11.C_Verify(session, asBuffer(data), asBuffer(mac));
+  } catch (error) {
+    const ckr = ckrName(error);
+    if (ckr === "CKR_SIGNATURE_INVALID" || ckr === "CKR_SIGNATURE_LEN_RANGE") return false;
+    throw error;
+  }
 }

@@ -1,15 +1,30 @@
 /**
  * Key objects on the token: generating key pairs, finding them by label and CKA_ID, reading
  * what they are, and destroying them. Every function takes an open, logged-in session.
+ *
+ * A key is either a pair (a private key object and, usually, a public key object) or a single
+ * secret key object (AES, HMAC). Both are found through the same KeyObjects shape, in which
+ * `privateKey` is the object that holds the secret: the private key, or the secret key.
  */
 import type { PKCS11, Template } from "pkcs11js";
 import { curveByEcParams, curveByName, type CurveInfo } from "../curves";
 import { curveSpki, rsaSpki, unwrapEcPoint } from "../encoding";
-import type { KeyObjectRef, KeyPairSpec, KeyType, KeyUsageFlags, TokenKeyFlags, TokenKeyInfo } from "../types";
+import {
+  HMAC_ALGORITHMS,
+  isSecretKeyType,
+  type HmacAlgorithm,
+  type KeyObjectRef,
+  type KeyPairSpec,
+  type KeyType,
+  type KeyUsageFlags,
+  type TokenKeyFlags,
+  type TokenKeyInfo,
+} from "../types";
 import { CKA, CKK, CKM, CKO } from "./constants";
 import type { Handle } from "./module";
 
 export interface KeyObjects {
+  /** The object holding the key's secret: the private key of a pair, or the secret key itself. */
   privateKey: Handle;
   publicKey: Handle | null;
 }
@@ -36,22 +51,31 @@ function refTemplate(objectClass: number, ref: KeyObjectRef): Template {
   ];
 }
 
-/** The private key of `ref` and its public key object, if the token has one. */
+/** The private key of `ref` and its public key object, if the token has one; or its secret key. */
 export function findKeyObjects(p11: PKCS11, session: Handle, ref: KeyObjectRef): KeyObjects | null {
   const privates = findAll(p11, session, refTemplate(CKO.PRIVATE_KEY, ref));
-  if (privates.length === 0) return null;
   if (privates.length > 1) throw new AmbiguousKeyError(ref);
-  const publics = findAll(p11, session, refTemplate(CKO.PUBLIC_KEY, ref));
-  return { privateKey: privates[0]!, publicKey: publics[0] ?? null };
+  if (privates.length === 1) {
+    const publics = findAll(p11, session, refTemplate(CKO.PUBLIC_KEY, ref));
+    return { privateKey: privates[0]!, publicKey: publics[0] ?? null };
+  }
+  const secrets = findAll(p11, session, refTemplate(CKO.SECRET_KEY, ref));
+  if (secrets.length > 1) throw new AmbiguousKeyError(ref);
+  return secrets.length === 1 ? { privateKey: secrets[0]!, publicKey: null } : null;
+}
+
+/** Objects of one class carrying the key's label and CKA_ID (certificates stored beside a key). */
+export function findObjectsOf(p11: PKCS11, session: Handle, objectClass: number, ref: KeyObjectRef): Handle[] {
+  return findAll(p11, session, refTemplate(objectClass, ref));
 }
 
 export class AmbiguousKeyError extends Error {
   constructor(ref: KeyObjectRef) {
-    super(`the token holds several private keys labelled "${ref.label}" with the same CKA_ID`);
+    super(`the token holds several keys labelled "${ref.label}" with the same CKA_ID`);
   }
 }
 
-function flagAttributes(flags: KeyUsageFlags): Template {
+export function flagAttributes(flags: KeyUsageFlags): Template {
   return [
     { type: CKA.SIGN, value: flags.sign },
     { type: CKA.DECRYPT, value: flags.decrypt },
@@ -137,17 +161,38 @@ function readFlags(p11: PKCS11, session: Handle, object: Handle): TokenKeyFlags 
   return defaults;
 }
 
-function attribute(p11: PKCS11, session: Handle, object: Handle, type: number): Buffer {
+export function attribute(p11: PKCS11, session: Handle, object: Handle, type: number): Buffer {
   return p11.C_GetAttributeValue(session, object, [{ type }])[0]!.value;
 }
 
-function keyTypeOf(p11: PKCS11, session: Handle, object: Handle): KeyType | null {
-  const raw = attribute(p11, session, object, CKA.KEY_TYPE);
-  const value = raw.length >= 8 ? Number(raw.readBigUInt64LE(0)) : raw.readUInt32LE(0);
+export function readUlong(raw: Buffer): number {
+  return raw.length >= 8 ? Number(raw.readBigUInt64LE(0)) : raw.readUInt32LE(0);
+}
+
+export function keyTypeOf(p11: PKCS11, session: Handle, object: Handle): KeyType | null {
+  const value = readUlong(attribute(p11, session, object, CKA.KEY_TYPE));
   if (value === CKK.RSA) return "RSA";
   if (value === CKK.EC) return "EC";
   if (value === CKK.EC_EDWARDS) return "ED";
+  if (value === CKK.AES) return "AES";
+  if (value === CKK.GENERIC_SECRET) return hmacOfGenericSecret(p11, session, object);
   return null;
+}
+
+/**
+ * A generic secret is an HMAC key of Signet's when CKA_ALLOWED_MECHANISMS names exactly one
+ * HMAC (Signet binds every HMAC key to its hash that way). Other generic secrets are not
+ * Signet's to guess about.
+ */
+function hmacOfGenericSecret(p11: PKCS11, session: Handle, object: Handle): KeyType | null {
+  let allowed: Buffer;
+  try {
+    allowed = attribute(p11, session, object, CKA.ALLOWED_MECHANISMS);
+  } catch {
+    return null;
+  }
+  if (allowed.length !== 8 && allowed.length !== 4) return null;
+  return hmacAlgorithmOfMechanism(readUlong(allowed)) ?? null;
 }
 
 /** Describes a key from its objects, or returns null for a key type Signet does not handle. */
@@ -155,6 +200,10 @@ export function describeKeyObjects(p11: PKCS11, session: Handle, ref: KeyObjectR
   const type = keyTypeOf(p11, session, objects.privateKey);
   if (!type) return null;
   const flags = readFlags(p11, session, objects.privateKey);
+  if (isSecretKeyType(type)) {
+    const bytes = readUlong(attribute(p11, session, objects.privateKey, CKA.VALUE_LEN));
+    return { ref, type, bits: bytes * 8, curve: null, publicKeySpki: null, flags };
+  }
   if (type === "RSA") {
     // The modulus and exponent are public attributes of the private key too, so an RSA key
     // without a public key object still has a public key.
@@ -179,15 +228,17 @@ function bitLength(bigEndian: Uint8Array): number {
   return (bigEndian.length - start - 1) * 8 + (32 - Math.clz32(bigEndian[start]!));
 }
 
-/** Every private key on the token that Signet can describe. */
+/** Every private key and secret key on the token that Signet can describe. */
 export function listKeys(p11: PKCS11, session: Handle): TokenKeyInfo[] {
   const keys: TokenKeyInfo[] = [];
-  for (const privateKey of findAll(p11, session, [{ type: CKA.CLASS, value: CKO.PRIVATE_KEY }])) {
-    const [label, id] = p11.C_GetAttributeValue(session, privateKey, [{ type: CKA.LABEL }, { type: CKA.ID }]);
-    const ref = { label: label!.value.toString("utf8"), id: id!.value.toString("hex") };
-    const publicKey = findAll(p11, session, refTemplate(CKO.PUBLIC_KEY, ref))[0] ?? null;
-    const info = describeKeyObjects(p11, session, ref, { privateKey, publicKey });
-    if (info) keys.push(info);
+  for (const objectClass of [CKO.PRIVATE_KEY, CKO.SECRET_KEY]) {
+    for (const privateKey of findAll(p11, session, [{ type: CKA.CLASS, value: objectClass }])) {
+      const [label, id] = p11.C_GetAttributeValue(session, privateKey, [{ type: CKA.LABEL }, { type: CKA.ID }]);
+      const ref = { label: label!.value.toString("utf8"), id: id!.value.toString("hex") };
+      const publicKey = objectClass === CKO.PRIVATE_KEY ? (findAll(p11, session, refTemplate(CKO.PUBLIC_KEY, ref))[0] ?? null) : null;
+      const info = describeKeyObjects(p11, session, ref, { privateKey, publicKey });
+      if (info) keys.push(info);
+    }
   }
   return keys;
 }
@@ -196,3 +247,14 @@ export function destroyKeyObjects(p11: PKCS11, session: Handle, objects: KeyObje
   p11.C_DestroyObject(session, objects.privateKey);
   if (objects.publicKey) p11.C_DestroyObject(session, objects.publicKey);
 }
+
+/** The HMAC a CKM_SHA*_HMAC mechanism computes, if it is one. */
+export function hmacAlgorithmOfMechanism(mechanism: number): HmacAlgorithm | undefined {
+  return HMAC_ALGORITHMS.find((algorithm) => HMAC_MECHANISM[algorithm] === mechanism);
+}
+
+export const HMAC_MECHANISM: Record<HmacAlgorithm, number> = {
+  HMACSHA256: CKM.SHA256_HMAC,
+  HMACSHA384: CKM.SHA384_HMAC,
+  HMACSHA512: CKM.SHA512_HMAC,
+};

@@ -1,25 +1,24 @@
 /**
- * Generating secret keys on the token: generic secrets for HMAC (CKM_GENERIC_SECRET_KEY_GEN).
- * Token objects, private, sensitive and never extractable: the value cannot be read back.
+ * Secret keys generated in the token: AES keys, and generic secrets for HMAC.
+ *
+ * An HMAC key is a CKK_GENERIC_SECRET whose CKA_ALLOWED_MECHANISMS names its one HMAC: the
+ * token then refuses it for any other mechanism, and the hash it belongs to is recorded on the
+ * token itself (a restart or another process reads it back from there). Its length is the
+ * hash's output length, the minimum RFC 2104 recommends and the minimum SoftHSM accepts.
  */
 import type { PKCS11 } from "pkcs11js";
-import type { KeyObjectRef } from "../types";
-import { CKA, CKK, CKM, CKO } from "./constants";
+import type { KeyObjectRef, KeyUsageFlags, SecretKeySpec } from "../types";
+import { CKA, CKM } from "./constants";
+import type { KeyObjects } from "./keys";
 import type { Handle } from "./module";
+import { secretKeyTemplate } from "./templates";
 
-export function generateSecretKey(p11: PKCS11, session: Handle, ref: KeyObjectRef, bits: number): Handle {
-  return p11.C_GenerateKey(session, { mechanism: CKM.GENERIC_SECRET_KEY_GEN }, [
-    { type: CKA.CLASS, value: CKO.SECRET_KEY },
-    { type: CKA.KEY_TYPE, value: CKK.GENERIC_SECRET },
-    { type: CKA.TOKEN, value: true },
-    { type: CKA.PRIVATE, value: true },
-    { type: CKA.LABEL, value: ref.label },
-    { type: CKA.ID, value: Buffer.from(ref.id, "hex") },
-    { type: CKA.VALUE_LEN, value: bits / 8 },
-    { type: CKA.SIGN, value: true },
-    { type: CKA.VERIFY, value: true },
-    { type: CKA.SENSITIVE, value: true },
-    { type: CKA.EXTRACTABLE, value: false },
-    { type: CKA.MODIFIABLE, value: false },
-  ]);
+export function secretKeyBytes(spec: SecretKeySpec): number {
+  return spec.type === "AES" ? spec.bits / 8 : spec.bytes;
+}
+
+export function generateSecretKey(p11: PKCS11, session: Handle, ref: KeyObjectRef, spec: SecretKeySpec, flags: KeyUsageFlags): KeyObjects {
+  const mechanism = spec.type === "AES" ? CKM.AES_KEY_GEN : CKM.GENERIC_SECRET_KEY_GEN;
+  const template = [...secretKeyTemplate(ref, spec.type, flags), { type: CKA.VALUE_LEN, value: secretKeyBytes(spec) }];
+  return { privateKey: p11.C_GenerateKey(session, { mechanism }, template), publicKey: null };
 }

@@ -8,13 +8,13 @@ import type { Mechanism, PKCS11 } from "pkcs11js";
 import { planSignature, signatureAlgorithm, type SignPlan, type SignatureAlgorithm, DIGEST_INFO_PREFIX } from "../algorithms";
 import { curveByEcParams, type CurveInfo } from "../curves";
 import { ecdsaDerToRaw, ecdsaRawToDer } from "../encoding";
-import type { KeyObjectRef, KeyType, OpFailure } from "../types";
+import { HMAC_BYTES, isHmacAlgorithm, isSecretKeyType, type KeyObjectRef, type KeyType, type OpFailure } from "../types";
 import { CKA, CK_PARAMS_RSA_PSS, mechanismName } from "./constants";
 import { ckrName } from "./ckr";
-import { findKeyObjects, type KeyObjects } from "./keys";
+import { findKeyObjects, keyTypeOf, type KeyObjects } from "./keys";
 import type { Handle } from "./module";
 
-/** What a Worker caches per key: the object handles and what it needs to size outputs. */
+/** What a Worker caches per key: the object handles and what it needs to size outputs (any key type). */
 export interface SigningKey {
   objects: KeyObjects;
   type: KeyType;
@@ -25,18 +25,20 @@ export interface SigningKey {
 export function loadSigningKey(p11: PKCS11, session: Handle, ref: KeyObjectRef): SigningKey | null {
   const objects = findKeyObjects(p11, session, ref);
   if (!objects) return null;
-  const [keyType] = p11.C_GetAttributeValue(session, objects.privateKey, [{ type: CKA.KEY_TYPE }]);
-  const raw = keyType!.value;
-  const ckk = raw.length >= 8 ? Number(raw.readBigUInt64LE(0)) : raw.readUInt32LE(0);
-  if (ckk === 0) {
+  const type = keyTypeOf(p11, session, objects.privateKey);
+  if (!type) return null;
+  if (type === "RSA") {
     const [modulus] = p11.C_GetAttributeValue(session, objects.privateKey, [{ type: CKA.MODULUS }]);
-    return { objects, type: "RSA", curve: null, signatureBytes: modulus!.value.length };
+    return { objects, type, curve: null, signatureBytes: modulus!.value.length };
+  }
+  if (isSecretKeyType(type)) {
+    // An HMAC's output is as long as its hash; AES keys do not sign.
+    return { objects, type, curve: null, signatureBytes: isHmacAlgorithm(type) ? HMAC_BYTES[type] : 0 };
   }
   const [params] = p11.C_GetAttributeValue(session, objects.privateKey, [{ type: CKA.EC_PARAMS }]);
   const curve = curveByEcParams(params!.value);
   if (!curve) return null;
-  const type: KeyType = curve.name === "Ed25519" ? "ED" : "EC";
-  return { objects, type, curve, signatureBytes: 2 * curve.fieldBytes };
+  return { objects, type: curve.name === "Ed25519" ? "ED" : "EC", curve, signatureBytes: 2 * curve.fieldBytes };
 }
 
 interface PreparedPlan extends SignPlan {

@@ -77,7 +77,7 @@ export function failureError(failure: OpFailure): SignetError {
 
 function* opBytes(items: Pending[]): Iterable<Uint8Array> {
   for (const { op } of items) {
-    if (op.op === "sign") yield op.data;
+    if (op.op === "sign" || op.op === "hmac" || op.op === "encrypt" || op.op === "decrypt") yield op.data;
     else if (op.op === "verify") {
       yield op.data;
       yield op.signature;

@@ -1,0 +1,63 @@
+/**
+ * HMAC with a key by label, and random bytes from the token. The HMAC is the key's own (an
+ * HMACSHA256 key computes HMAC-SHA-256 and nothing else); verification compares in the token
+ * and uses the key version the request names.
+ */
+import { SignetError } from "../../errors";
+import type { Signer } from "../../signer/signer";
+import { isHmacAlgorithm, type HmacAlgorithm } from "../../signer/types";
+import type { OperationContext } from "../context";
+import type { KeyService, ResolvedKey } from "../keys/key-service";
+import { currentVersion, namedVersion } from "../keys/key-use";
+
+export interface HmacInput {
+  label: string;
+  /** Handed over to the signer: the caller must not use it afterwards. */
+  payload: Uint8Array;
+}
+
+export interface VerifyHmacInput extends HmacInput {
+  mac: Uint8Array;
+  keyVersion?: string | null;
+}
+
+export class HmacService {
+  constructor(
+    private readonly keys: KeyService,
+    private readonly signer: Signer,
+    private readonly maxPayloadBytes: number,
+    private readonly maxRandomBytes: number,
+  ) {}
+
+  async hmac(input: HmacInput, _context: OperationContext): Promise<{ mac: Uint8Array; keyVersion: string }> {
+    const key = await this.hmacKey(input);
+    const use = currentVersion(key);
+    return { mac: await this.signer.hmac(use.handleId, key.type as HmacAlgorithm, input.payload), keyVersion: use.keyVersion };
+  }
+
+  async verify(input: VerifyHmacInput, _context: OperationContext): Promise<boolean> {
+    const key = await this.hmacKey(input);
+    const use = namedVersion(key, input.keyVersion);
+    return this.signer.verifyHmac(use.handleId, key.type as HmacAlgorithm, input.payload, input.mac);
+  }
+
+  async random(length: number, _context: OperationContext): Promise<Uint8Array> {
+    if (!Number.isInteger(length) || length < 1 || length > this.maxRandomBytes) {
+      throw new SignetError("numberOutOfRange", `length is 1 to ${this.maxRandomBytes} bytes; got ${length}`);
+    }
+    return this.signer.generateRandom(length);
+  }
+
+  private async hmacKey(input: HmacInput): Promise<ResolvedKey> {
+    const key = this.keys.cached(input.label) ?? (await this.keys.resolve(input.label));
+    if (!isHmacAlgorithm(key.type)) {
+      throw new SignetError("algorithmNotSupportedByKey", `HMAC needs an HMACSHA256, HMACSHA384 or HMACSHA512 key; "${key.label}" is ${key.type}`);
+    }
+    if (!key.flags.sign) throw new SignetError("operationForbiddenForKey", `key "${key.label}" does not have the sign attribute`);
+    if (input.payload.length > this.maxPayloadBytes) {
+      throw new SignetError("payloadTooLarge", `the payload is ${input.payload.length} bytes; at most ${this.maxPayloadBytes} are accepted`);
+    }
+    if (input.payload.length === 0) throw new SignetError("invalidPayload", "the payload is empty");
+    return key;
+  }
+}
