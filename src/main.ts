@@ -102,12 +102,12 @@ async function main(): Promise<void> {
   const reconciled = await keys.reconcile();
   if (reconciled.adopted.length + reconciled.dropped.length > 0) logger.info("reconciled keys with the token", reconciled);
   const signing = new SigningService(keys, signer, config.maxPayloadBytes, audit);
-  const ciphers = new CipherService(keys, signer, config.maxPayloadBytes);
-  const wrapping = new WrapService(keys, signer);
-  const certificates = new CertificateService(keys, signer);
-  const transfer = new KeyTransferService(keys, signer, certificates);
-  const lifecycle = new KeyLifecycleService(keys, store.keys, signer);
-  const hmac = new HmacService(keys, signer, config.maxPayloadBytes, config.maxRandomBytes);
+  const ciphers = new CipherService(keys, signer, config.maxPayloadBytes, audit);
+  const wrapping = new WrapService(keys, signer, audit);
+  const certificates = new CertificateService(keys, signer, audit);
+  const transfer = new KeyTransferService(keys, signer, certificates, audit);
+  const lifecycle = new KeyLifecycleService(keys, store.keys, signer, audit);
+  const hmac = new HmacService(keys, signer, config.maxPayloadBytes, config.maxRandomBytes, audit);
   const auditService = new AuditService(audit, new AuditReader(store.audit), store.audit);
   await audit.checkpoint().catch((error: unknown) => logger.error("could not sign an audit checkpoint", { error }));
 

@@ -3,10 +3,18 @@
  * the key may encrypt, GCM's tag length and additional data, payload bounds) before the
  * signer is asked. Encryption always uses the current key version; decryption the version the
  * request names, so that data encrypted before a rotation stays readable.
+ *
+ * Both are recorded in the audit log with the key, its version, the cipher and the SHA-256 of
+ * the ciphertext (never of the plaintext, which a digest of a short secret would disclose).
+ * A key outside the caller's allow-list is refused before it is looked up.
  */
+import { hash } from "node:crypto";
+import type { AuditRecorder } from "../../audit/audit-log";
 import { SignetError } from "../../errors";
 import { cipherAlgorithm, GCM_DEFAULT_TAG_BITS, GCM_TAG_BITS, type CipherAlgorithm } from "../../signer/ciphers";
 import type { Signer } from "../../signer/signer";
+import { requireKey } from "../access/key-grant";
+import { keyEvent, recordedOperation } from "../audit/recorded";
 import type { OperationContext } from "../context";
 import type { KeyService, ResolvedKey } from "../keys/key-service";
 import { currentVersion, namedVersion } from "../keys/key-use";
@@ -44,9 +52,29 @@ export class CipherService {
     private readonly keys: KeyService,
     private readonly signer: Signer,
     private readonly maxPayloadBytes: number,
+    private readonly audit: AuditRecorder,
   ) {}
 
-  async encrypt(input: EncryptInput, _context: OperationContext): Promise<EncryptOutput> {
+  encrypt(input: EncryptInput, context: OperationContext): Promise<EncryptOutput> {
+    requireKey(context, input.label);
+    const event = keyEvent("encrypt", input.label, { algorithm: input.algorithm });
+    return recordedOperation(this.audit, context, event, () => this.encryptNow(input), (out) => ({
+      keyVersion: out.keyVersion,
+      ciphertextSha256: hash("sha256", out.encrypted, "hex"),
+    }));
+  }
+
+  decrypt(input: DecryptInput, context: OperationContext): Promise<Uint8Array> {
+    requireKey(context, input.label);
+    const event = keyEvent("decrypt", input.label, {
+      algorithm: input.algorithm,
+      keyVersion: input.keyVersion ?? null,
+      ciphertextSha256: hash("sha256", input.encrypted, "hex"),
+    });
+    return recordedOperation(this.audit, context, event, () => this.decryptNow(input));
+  }
+
+  private async encryptNow(input: EncryptInput): Promise<EncryptOutput> {
     const key = this.keys.cached(input.label) ?? (await this.keys.resolve(input.label));
     const algorithm = this.check(key, input.algorithm, input.additionalAuthenticationData);
     const tagBits = this.tagBits(algorithm, input.tagLength);
@@ -60,7 +88,7 @@ export class CipherService {
     return { encrypted: ciphertext, iv, tag, keyVersion: use.keyVersion };
   }
 
-  async decrypt(input: DecryptInput, _context: OperationContext): Promise<Uint8Array> {
+  private async decryptNow(input: DecryptInput): Promise<Uint8Array> {
     const key = this.keys.cached(input.label) ?? (await this.keys.resolve(input.label));
     const algorithm = this.check(key, input.algorithm, input.additionalAuthenticationData);
     const tagBits = this.tagBits(algorithm, input.tagLength);

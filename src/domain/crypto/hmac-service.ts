@@ -3,9 +3,13 @@
  * HMACSHA256 key computes HMAC-SHA-256 and nothing else); verification compares in the token
  * and uses the key version the request names.
  */
+import { hash } from "node:crypto";
+import type { AuditRecorder } from "../../audit/audit-log";
 import { SignetError } from "../../errors";
 import type { Signer } from "../../signer/signer";
 import { isHmacAlgorithm, type HmacAlgorithm } from "../../signer/types";
+import { requireKey } from "../access/key-grant";
+import { keyEvent, recordedOperation } from "../audit/recorded";
 import type { OperationContext } from "../context";
 import type { KeyService, ResolvedKey } from "../keys/key-service";
 import { currentVersion, namedVersion } from "../keys/key-use";
@@ -27,18 +31,28 @@ export class HmacService {
     private readonly signer: Signer,
     private readonly maxPayloadBytes: number,
     private readonly maxRandomBytes: number,
+    private readonly audit: AuditRecorder,
   ) {}
 
-  async hmac(input: HmacInput, _context: OperationContext): Promise<{ mac: Uint8Array; keyVersion: string }> {
-    const key = await this.hmacKey(input);
-    const use = currentVersion(key);
-    return { mac: await this.signer.hmac(use.handleId, key.type as HmacAlgorithm, input.payload), keyVersion: use.keyVersion };
+  /** Recorded with the SHA-256 of the MAC (not of the data, which may be a short secret). */
+  hmac(input: HmacInput, context: OperationContext): Promise<{ mac: Uint8Array; keyVersion: string }> {
+    requireKey(context, input.label);
+    const event = keyEvent("hmac", input.label);
+    return recordedOperation(this.audit, context, event, async () => {
+      const key = await this.hmacKey(input);
+      const use = currentVersion(key);
+      return { mac: await this.signer.hmac(use.handleId, key.type as HmacAlgorithm, input.payload), keyVersion: use.keyVersion };
+    }, (out) => ({ keyVersion: out.keyVersion, macSha256: hash("sha256", out.mac, "hex") }));
   }
 
-  async verify(input: VerifyHmacInput, _context: OperationContext): Promise<boolean> {
-    const key = await this.hmacKey(input);
-    const use = namedVersion(key, input.keyVersion);
-    return this.signer.verifyHmac(use.handleId, key.type as HmacAlgorithm, input.payload, input.mac);
+  verify(input: VerifyHmacInput, context: OperationContext): Promise<boolean> {
+    requireKey(context, input.label);
+    const event = keyEvent("hmac.verify", input.label, { keyVersion: input.keyVersion ?? null, macSha256: hash("sha256", input.mac, "hex") });
+    return recordedOperation(this.audit, context, event, async () => {
+      const key = await this.hmacKey(input);
+      const use = namedVersion(key, input.keyVersion);
+      return this.signer.verifyHmac(use.handleId, key.type as HmacAlgorithm, input.payload, input.mac);
+    }, (valid) => ({ valid }));
   }
 
   async random(length: number, _context: OperationContext): Promise<Uint8Array> {

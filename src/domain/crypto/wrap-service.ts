@@ -6,10 +6,14 @@
  * token enforces it too). The key an unwrap makes is a new key like a generated one: a fresh
  * label, the attributes asked for (sensitive and not extractable by default), version 1.
  */
+import { hash } from "node:crypto";
+import type { AuditRecorder } from "../../audit/audit-log";
 import { SignetError } from "../../errors";
 import type { Signer } from "../../signer/signer";
 import { HMAC_BYTES, isHmacAlgorithm, isSecretKeyType, type KeyType, type TokenKeyInfo } from "../../signer/types";
 import { wrapMethod, type WrapMethod } from "../../signer/wrap-methods";
+import { requireKey } from "../access/key-grant";
+import { keyEvent, recorded, recordedOperation } from "../audit/recorded";
 import type { OperationContext } from "../context";
 import type { KeyService, KeyView, ResolvedKey } from "../keys/key-service";
 import { RSA_KEY_SIZES, usageFlags, type CreateKeyInput } from "../keys/key-spec";
@@ -35,9 +39,36 @@ export interface UnwrapInput {
 }
 
 export class WrapService {
-  constructor(private readonly keys: KeyService, private readonly signer: Signer) {}
+  constructor(
+    private readonly keys: KeyService,
+    private readonly signer: Signer,
+    private readonly audit: AuditRecorder,
+  ) {}
 
-  async wrap(input: WrapInput, _context: OperationContext): Promise<{ wrappedKey: Uint8Array; keyVersion: string }> {
+  /** Recorded under the wrapped key, naming the wrapping key and the blob's SHA-256. */
+  wrap(input: WrapInput, context: OperationContext): Promise<{ wrappedKey: Uint8Array; keyVersion: string }> {
+    requireKey(context, input.wrapKeyName);
+    requireKey(context, input.keyToBeWrapped);
+    const event = keyEvent("key.wrap", input.keyToBeWrapped, { wrapKeyName: input.wrapKeyName, wrapMethod: input.wrapMethod });
+    return recordedOperation(this.audit, context, event, () => this.wrapNow(input), (out) => ({
+      wrapKeyVersion: out.keyVersion,
+      wrappedKeySha256: hash("sha256", out.wrappedKey, "hex"),
+    }));
+  }
+
+  /** Recorded under the new key's label; a key is created, so this is recorded whatever the switch for operations says. */
+  unwrap(input: UnwrapInput, context: OperationContext): Promise<KeyView> {
+    requireKey(context, input.unwrapKeyName);
+    requireKey(context, input.label);
+    const event = keyEvent("key.unwrap", input.label, {
+      unwrapKeyName: input.unwrapKeyName,
+      wrapMethod: input.wrapMethod,
+      wrappedKeySha256: hash("sha256", input.wrappedKey, "hex"),
+    });
+    return recorded(this.audit, context, event, () => this.unwrapNow(input), (view) => ({ algorithm: view.algorithm, keyVersion: view.keyVersion }));
+  }
+
+  private async wrapNow(input: WrapInput): Promise<{ wrappedKey: Uint8Array; keyVersion: string }> {
     const method = this.method(input.wrapMethod);
     const wrapping = await this.resolve(input.wrapKeyName);
     const key = await this.resolve(input.keyToBeWrapped);
@@ -54,7 +85,7 @@ export class WrapService {
     return { wrappedKey, keyVersion: use.keyVersion };
   }
 
-  async unwrap(input: UnwrapInput, _context: OperationContext): Promise<KeyView> {
+  private async unwrapNow(input: UnwrapInput): Promise<KeyView> {
     const method = this.method(input.wrapMethod);
     const type = this.unwrappedType(method, input.algorithm);
     const flags = usageFlags(type, input.attributes);

@@ -14,6 +14,9 @@ import { SignetError } from "../../errors";
 import type { Signer } from "../../signer/signer";
 import type { KeyUsageFlags } from "../../signer/types";
 import type { KeyRepository } from "../../store/keys";
+import type { AuditRecorder } from "../../audit/audit-log";
+import { requireKey } from "../access/key-grant";
+import { keyEvent, recorded } from "../audit/recorded";
 import type { OperationContext } from "../context";
 import type { KeyService, KeyView } from "./key-service";
 import { parseKeyVersion } from "./key-use";
@@ -44,17 +47,30 @@ export class KeyLifecycleService {
     private readonly keys: KeyService,
     private readonly repo: KeyRepository,
     private readonly signer: Signer,
+    private readonly audit: AuditRecorder,
   ) {}
 
   block(label: string, context: OperationContext): Promise<KeyView> {
-    return this.setBlocked(label, true, context);
+    requireKey(context, label);
+    return recorded(this.audit, context, keyEvent("key.block", label), () => this.setBlocked(label, true, context));
   }
 
   unblock(label: string, context: OperationContext): Promise<KeyView> {
-    return this.setBlocked(label, false, context);
+    requireKey(context, label);
+    return recorded(this.audit, context, keyEvent("key.unblock", label), () => this.setBlocked(label, false, context));
   }
 
   modify(input: ModifyInput, context: OperationContext): Promise<KeyView> {
+    requireKey(context, input.label);
+    const asked = Object.entries(input.attributes ?? {}).filter(([, value]) => typeof value === "boolean");
+    const event = keyEvent("key.modify", input.label, {
+      attributes: Object.fromEntries(asked) as Record<string, boolean>,
+      policyChanged: input.policy !== undefined,
+    });
+    return recorded(this.audit, context, event, () => this.modifyNow(input, context));
+  }
+
+  private modifyNow(input: ModifyInput, context: OperationContext): Promise<KeyView> {
     return this.serialised(input.label, async () => {
       const changes = this.changes(input.attributes);
       if (input.policy === undefined && Object.keys(changes).length === 0) {
@@ -90,6 +106,12 @@ export class KeyLifecycleService {
 
   /** Versions below `minimumVersion` are refused from now on; it is at most the current version. */
   setMinimumVersion(label: string, minimumVersion: string, context: OperationContext): Promise<KeyView> {
+    requireKey(context, label);
+    const event = keyEvent("key.minimumVersion", label, { minimumVersion });
+    return recorded(this.audit, context, event, () => this.setMinimumVersionNow(label, minimumVersion, context));
+  }
+
+  private setMinimumVersionNow(label: string, minimumVersion: string, context: OperationContext): Promise<KeyView> {
     return this.serialised(label, async () => {
       const version = parseKeyVersion(minimumVersion);
       const stored = await this.keys.stored(label);

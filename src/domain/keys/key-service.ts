@@ -25,7 +25,7 @@ import {
 import type { KeyRepository, StoredKey } from "../../store/keys";
 import type { KeyRow, KeyVersionRow } from "../../store/schema";
 import { requireKey } from "../access/key-grant";
-import { errorDetails, outcomeOf } from "../audit/outcome";
+import { recorded } from "../audit/recorded";
 import { SYSTEM_CONTEXT, type OperationContext } from "../context";
 import {
   checkLookupLabel,
@@ -166,7 +166,7 @@ export class KeyService {
       action: "key.create", objectType: "key", objectId: input.label || null, outcome: "success",
       details: { algorithm: String(input.algorithm), keySize: input.keySize ?? null, curveOid: input.curveOid ?? null },
     };
-    return this.recorded(context, event, () => this.createKey(input), (view) => ({
+    return recorded(this.audit, context, event, () => this.createKey(input), (view) => ({
       keyVersion: view.keyVersion,
       attributes: { ...view.attributes },
     }));
@@ -225,7 +225,7 @@ export class KeyService {
   async rotate(label: string, context: OperationContext): Promise<KeyView> {
     requireKey(context, label);
     const event: AuditEvent = { action: "key.rotate", objectType: "key", objectId: label, outcome: "success" };
-    return this.recorded(context, event, () => this.rotateSerially(label), (view) => ({ keyVersion: view.keyVersion }));
+    return recorded(this.audit, context, event, () => this.rotateSerially(label), (view) => ({ keyVersion: view.keyVersion }));
   }
 
   private rotateSerially(label: string): Promise<KeyView> {
@@ -275,30 +275,7 @@ export class KeyService {
   async delete(label: string, context: OperationContext): Promise<void> {
     requireKey(context, label);
     const event: AuditEvent = { action: "key.delete", objectType: "key", objectId: label, outcome: "success" };
-    await this.recorded(context, event, () => this.deleteKey(label), () => ({}));
-  }
-
-  /**
-   * Runs a change and records it in the audit log: the outcome and `details` on success (the
-   * change is answered only once its record is on disk), the error's code on failure.
-   */
-  async recorded<T>(
-    context: OperationContext,
-    event: AuditEvent,
-    change: () => Promise<T>,
-    details: (result: T) => AuditEvent["details"],
-  ): Promise<T> {
-    let result: T;
-    try {
-      result = await change();
-    } catch (error) {
-      await this.audit
-        .record(context, { ...event, outcome: outcomeOf(error), details: { ...event.details, ...errorDetails(error) } })
-        .catch(() => undefined);
-      throw error;
-    }
-    await this.audit.record(context, { ...event, details: { ...event.details, ...details(result) } });
-    return result;
+    await recorded(this.audit, context, event, () => this.deleteKey(label));
   }
 
   private async deleteKey(label: string): Promise<void> {

@@ -13,6 +13,9 @@ import type { KeyMaterial, PrivateKeyMaterial } from "../../signer/key-material"
 import type { Signer } from "../../signer/signer";
 import { HMAC_BYTES, isHmacAlgorithm, isSecretKeyType, type KeyType } from "../../signer/types";
 import type { CertificateService, CheckedCertificate } from "../certificates/certificate-service";
+import type { AuditRecorder } from "../../audit/audit-log";
+import { requireKey } from "../access/key-grant";
+import { keyEvent, recorded } from "../audit/recorded";
 import type { OperationContext } from "../context";
 import type { KeyService, KeyView } from "./key-service";
 import { AES_KEY_SIZES, RSA_KEY_SIZES, usageFlags, type CreateKeyInput } from "./key-spec";
@@ -65,9 +68,24 @@ export class KeyTransferService {
     private readonly keys: KeyService,
     private readonly signer: Signer,
     private readonly certificates: CertificateService,
+    private readonly audit: AuditRecorder,
   ) {}
 
-  async import(input: ImportInput, context: OperationContext): Promise<KeyView> {
+  /** Recorded as key.import with the type and whether a certificate came along (never the material). */
+  import(input: ImportInput, context: OperationContext): Promise<KeyView> {
+    requireKey(context, input.label);
+    const event = keyEvent("key.import", input.label, { algorithm: String(input.algorithm), withCertificate: present(input.certificate) });
+    return recorded(this.audit, context, event, () => this.importNow(input, context), (view) => ({ keyVersion: view.keyVersion }));
+  }
+
+  /** Recorded as key.export: who took plain key material out of the HSM, and which version. */
+  export(label: string, keyVersion: string | null | undefined, context: OperationContext): Promise<ExportedKey> {
+    requireKey(context, label);
+    const event = keyEvent("key.export", label, { keyVersion: keyVersion ?? null });
+    return recorded(this.audit, context, event, () => this.exportNow(label, keyVersion), (out) => ({ keyVersion: out.keyVersion }));
+  }
+
+  private async importNow(input: ImportInput, context: OperationContext): Promise<KeyView> {
     const type = this.type(input.algorithm);
     const flags = usageFlags(type, input.attributes);
     const codec = await material();
@@ -96,7 +114,7 @@ export class KeyTransferService {
     }
   }
 
-  async export(label: string, keyVersion: string | null | undefined, _context: OperationContext): Promise<ExportedKey> {
+  private async exportNow(label: string, keyVersion: string | null | undefined): Promise<ExportedKey> {
     const key = this.keys.cached(label) ?? (await this.keys.resolve(label));
     if (!key.flags.extractable || key.flags.sensitive) {
       throw new SignetError("operationForbiddenForKey", `key "${label}" is ${key.flags.sensitive ? "sensitive" : "not extractable"}: its material is not exported`);

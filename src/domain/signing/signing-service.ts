@@ -21,7 +21,7 @@ import { SignetError } from "../../errors";
 import { signatureAlgorithm } from "../../signer/algorithms";
 import type { Signer } from "../../signer/signer";
 import { requireKey } from "../access/key-grant";
-import { errorDetails, outcomeOf } from "../audit/outcome";
+import { recordFailure } from "../audit/recorded";
 import type { OperationContext } from "../context";
 import type { KeyService, ResolvedKey } from "../keys/key-service";
 import { checkNotBlocked, namedVersion } from "../keys/key-use";
@@ -102,7 +102,7 @@ export class SigningService {
       this.checkSign(key, input.algorithm, input.payload.length);
       signature = await this.signer.sign(key.handleId, input.algorithm, input.payload, input.format === "DER");
     } catch (error) {
-      if (digest !== null) await this.recordFailure(context, this.event("sign", input, key, digest), error);
+      if (digest !== null) await recordFailure(this.audit, context, this.event("sign", input, key, digest), error);
       throw error;
     }
     if (digest !== null) await this.audit.record(context, this.event("sign", input, key, digest));
@@ -167,7 +167,7 @@ export class SigningService {
       keyVersion = use.keyVersion;
       valid = await this.signer.verify(use.handleId, input.algorithm, input.payload, input.signature);
     } catch (error) {
-      if (digest !== null) await this.recordFailure(context, this.event("verify", input, key, digest), error);
+      if (digest !== null) await recordFailure(this.audit, context, this.event("verify", input, key, digest), error);
       throw error;
     }
     if (digest !== null) {
@@ -179,20 +179,13 @@ export class SigningService {
 
   /** Records a refused base64 signing request; the payload was never decoded by a Worker. */
   private async refused(context: OperationContext, input: SignBase64Input, key: ResolvedKey | undefined, error: unknown): Promise<void> {
-    if (this.audit.recordsOperations) await this.recordFailure(context, this.event("sign", input, key, digestOfText(input.payload)), error);
+    if (this.audit.recordsOperations) await recordFailure(this.audit, context, this.event("sign", input, key, digestOfText(input.payload)), error);
   }
 
   private event(action: "sign" | "verify", input: { label: string; algorithm: string }, key: ResolvedKey | undefined, digest: string): AuditEvent {
     const details: AuditEvent["details"] = { algorithm: input.algorithm, payloadSha256: digest };
     if (key) details.keyVersion = key.keyVersion;
     return { action, objectType: "key", objectId: input.label, outcome: "success", details };
-  }
-
-  /** Records a refused or failed operation; the caller's error stands even if that fails. */
-  private async recordFailure(context: OperationContext, event: AuditEvent, error: unknown): Promise<void> {
-    await this.audit
-      .record(context, { ...event, outcome: outcomeOf(error), details: { ...event.details, ...errorDetails(error) } })
-      .catch(() => undefined);
   }
 
   /** Signing uses the current version (key.handleId): a blocked key refuses, so do the rest. */
