@@ -1,11 +1,14 @@
 /** Messages between the audit log (main thread) and its writer thread. */
 import type { NewCheckpointRow } from "../store/audit";
 import type { TreeHead } from "./appender";
-import type { PendingRecord } from "./record";
 
 export type ToWriter =
   | { t: "init"; dataDir: string }
-  | { t: "append"; batch: number; records: PendingRecord[] }
+  /**
+   * `records` is the JSON of a PendingRecord[]: one string crosses to the thread far more
+   * cheaply than structured cloning an object per record (about 1 µs a record against 4.5).
+   */
+  | { t: "append"; batch: number; records: string }
   | { t: "checkpoint"; row: NewCheckpointRow }
   | { t: "close" };
 

@@ -6,6 +6,7 @@
  */
 import { openAuditWriterStore } from "../store/db";
 import { AuditAppender } from "./appender";
+import type { PendingRecord } from "./record";
 import type { FromWriter, ToWriter } from "./writer-protocol";
 
 declare const self: Worker;
@@ -36,7 +37,7 @@ self.onmessage = (event: MessageEvent<ToWriter>) => {
       return;
     case "append":
       try {
-        const firstSeq = appender!.append(message.records);
+        const firstSeq = appender!.append(JSON.parse(message.records) as PendingRecord[]);
         reply({ t: "appended", batch: message.batch, firstSeq, head: head() });
       } catch (error) {
         reply({ t: "failed", batch: message.batch, message: (error as Error).message });

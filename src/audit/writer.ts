@@ -91,7 +91,7 @@ export class AuditWriter {
     const taken = this.waiting.length <= MAX_BATCH ? this.waiting : this.waiting.slice(0, MAX_BATCH);
     this.waiting = taken === this.waiting ? [] : this.waiting.slice(MAX_BATCH);
     this.inFlight = taken;
-    this.post({ t: "append", batch: ++this.batch, records: taken.map((w) => w.record) });
+    this.post({ t: "append", batch: ++this.batch, records: JSON.stringify(taken.map((w) => w.record)) });
   };
 
   private post(message: ToWriter): void {
