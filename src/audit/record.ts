@@ -85,10 +85,15 @@ const json = (value: string | null): string => (value === null ? "null" : JSON.s
  * through canonicalJson. A unit test checks that both give the same bytes.
  */
 export function entryOf(record: AuditRecord): Uint8Array {
+  return entryWithDetails(record, canonicalJson(record.details));
+}
+
+/** entryOf, given the canonical JSON of the record's details (the writer stores it too). */
+export function entryWithDetails(record: Omit<AuditRecord, "details">, detailsJson: string): Uint8Array {
   if (!Number.isSafeInteger(record.seq)) throw new TypeError("a record's seq is an integer");
   return ENCODER.encode(
     `{"action":${json(record.action)},"actor":${json(record.actor)},"clientAddress":${json(record.clientAddress)},` +
-      `"details":${canonicalJson(record.details)},"objectId":${json(record.objectId)},"objectType":${json(record.objectType)},` +
+      `"details":${detailsJson},"objectId":${json(record.objectId)},"objectType":${json(record.objectType)},` +
       `"outcome":${json(record.outcome)},"prevHash":${json(record.prevHash)},"requestId":${json(record.requestId)},` +
       `"seq":${record.seq},"time":${json(record.time)}}`,
   );

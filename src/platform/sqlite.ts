@@ -10,8 +10,27 @@ import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
 
 export type SqlDatabase = BaseSQLiteDatabase<"sync", unknown>;
 
+/**
+ * A statement prepared once on the connection itself, for the few statements that run for
+ * every signature (the audit writer's): drizzle's prepared statements add about 3 µs of
+ * parameter mapping per call, and building a query each time about 30 µs.
+ */
+export interface RawStatement {
+  run(...values: RawValue[]): void;
+  get(...values: RawValue[]): Record<string, RawValue> | null;
+}
+
+export type RawValue = string | number | bigint | null | Uint8Array;
+
+export interface RawSql {
+  prepare(sql: string): RawStatement;
+  /** Runs `write` in a transaction that holds the write lock from the start (BEGIN IMMEDIATE). */
+  immediate<T>(write: () => T): T;
+}
+
 export interface OpenedDatabase {
   db: SqlDatabase;
+  raw: RawSql;
   close(): void;
 }
 
@@ -25,5 +44,15 @@ export function openSqlite(path: string, migrationsFolder: string): OpenedDataba
   sqlite.exec("PRAGMA busy_timeout = 5000");
   const db = drizzle({ client: sqlite });
   migrate(db, { migrationsFolder });
-  return { db: db as unknown as SqlDatabase, close: () => sqlite.close() };
+  const raw: RawSql = {
+    prepare(sql) {
+      const statement = sqlite.prepare(sql);
+      return {
+        run: (...values) => void statement.run(...values),
+        get: (...values) => statement.get(...values) as Record<string, RawValue> | null,
+      };
+    },
+    immediate: (write) => sqlite.transaction(write).immediate(),
+  };
+  return { db: db as unknown as SqlDatabase, raw, close: () => sqlite.close() };
 }

@@ -2,12 +2,14 @@
  * The audit tables: appending records with their tree nodes in one transaction, reading
  * records by filter with keyset pagination, and reading tree nodes and checkpoints.
  *
- * The statements of the write path are prepared once: the audit writer runs them for every
- * record of every signature.
+ * The statements of the write path are prepared once on the connection itself (RawSql): the
+ * audit writer runs them for every record of every signature, and for every transaction.
  */
 import { and, asc, desc, eq, gt, gte, lt, lte, max, sql, type SQL } from "drizzle-orm";
-import type { SqlDatabase } from "../platform/sqlite";
-import { auditCheckpoints, auditRecords, auditTree, type AuditCheckpointRow, type AuditRecordRow } from "./audit-schema";
+import type { RawSql, RawStatement, RawValue, SqlDatabase } from "../platform/sqlite";
+import {
+  auditBlocks, auditCheckpoints, auditRecords, auditTree, BLOCK_SIZE, type AuditBlockRow, type AuditCheckpointRow, type AuditRecordRow,
+} from "./audit-schema";
 
 /** Tree node keys: level · 2^40 + index (see audit-schema.ts). */
 export const LEVEL_STRIDE = 2 ** 40;
@@ -26,50 +28,79 @@ export interface AuditFilter {
   maxSeq?: number;
 }
 
+/** Whether a filter names something the block summaries record. */
+function usesSummaries(filter: AuditFilter): boolean {
+  return [filter.actor, filter.action, filter.objectId, filter.from, filter.to].some((value) => value !== undefined);
+}
+
+const UNSET = Symbol("unset");
+type RawValueOrUnset = RawValue | typeof UNSET;
+
 export type NewCheckpointRow = Omit<AuditCheckpointRow, "id">;
 
 export class AuditRepository {
-  private readonly insertRecordStatement;
-  private readonly insertNodeStatement;
-  private readonly nodeStatement;
+  private readonly insertRecordStatement: RawStatement;
+  private readonly insertNodeStatement: RawStatement;
+  private readonly nodeStatement: RawStatement;
+  private readonly treeSizeStatement: RawStatement;
+  private readonly dataVersionStatement: RawStatement;
+  private readonly insertBlockStatement: RawStatement;
+  private readonly lastBlockStatement: RawStatement;
+  private dataVersion: RawValueOrUnset = UNSET;
 
-  constructor(private readonly db: SqlDatabase) {
-    const p = (name: string) => sql.placeholder(name);
-    this.insertRecordStatement = db
-      .insert(auditRecords)
-      .values({
-        seq: p("seq"), time: p("time"), actor: p("actor"), action: p("action"), objectType: p("objectType"),
-        objectId: p("objectId"), outcome: p("outcome"), requestId: p("requestId"), clientAddress: p("clientAddress"),
-        details: p("details"), prevHash: p("prevHash"),
-      })
-      .prepare();
-    this.insertNodeStatement = db.insert(auditTree).values({ node: p("node"), hash: p("hash") }).prepare();
-    this.nodeStatement = db.select({ hash: auditTree.hash }).from(auditTree).where(eq(auditTree.node, p("node"))).prepare();
+  constructor(
+    private readonly db: SqlDatabase,
+    private readonly raw: RawSql,
+  ) {
+    this.insertRecordStatement = raw.prepare(
+      "INSERT INTO audit_records (seq, time, actor, action, object_type, object_id, outcome, request_id, client_address, details, prev_hash) " +
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    );
+    this.insertNodeStatement = raw.prepare("INSERT INTO audit_tree (node, hash) VALUES (?, ?)");
+    this.nodeStatement = raw.prepare("SELECT hash FROM audit_tree WHERE node = ?");
+    this.treeSizeStatement = raw.prepare("SELECT max(node) AS last FROM audit_tree WHERE node < ?");
+    this.dataVersionStatement = raw.prepare("PRAGMA data_version");
+    this.insertBlockStatement = raw.prepare("INSERT OR IGNORE INTO audit_blocks (kind, value, block, min_time, max_time) VALUES (?, ?, ?, ?, ?)");
+    this.lastBlockStatement = raw.prepare("SELECT max(block) AS block FROM audit_blocks WHERE kind = 'time' AND value = ''");
   }
 
   /** Runs `write` holding the database's write lock from the start (BEGIN IMMEDIATE). */
   writeTransaction<T>(write: () => T): T {
-    return this.db.transaction(() => write(), { behavior: "immediate" });
+    return this.raw.immediate(write);
+  }
+
+  /**
+   * Whether another connection (the CLI, or this process's other connection) committed since
+   * the last call: SQLite's data_version changes exactly then. The first call answers true.
+   */
+  changedElsewhere(): boolean {
+    const version = this.dataVersionStatement.get()?.data_version ?? null;
+    const changed = version !== this.dataVersion;
+    this.dataVersion = version;
+    return changed;
   }
 
   insertRecord(row: AuditRecordRow): void {
-    this.insertRecordStatement.run(row);
+    this.insertRecordStatement.run(
+      row.seq, row.time, row.actor, row.action, row.objectType, row.objectId, row.outcome, row.requestId, row.clientAddress,
+      row.details, row.prevHash,
+    );
   }
 
   insertNode(level: number, idx: number, hash: Uint8Array): void {
-    this.insertNodeStatement.run({ node: level * LEVEL_STRIDE + idx, hash });
+    this.insertNodeStatement.run(level * LEVEL_STRIDE + idx, hash);
   }
 
   /** The hash of a perfect subtree, or null when the tree has no such node. */
   node(level: number, idx: number): Uint8Array | null {
-    const row = this.nodeStatement.get({ node: level * LEVEL_STRIDE + idx }) as { hash: Buffer } | undefined;
-    return row ? new Uint8Array(row.hash) : null;
+    const row = this.nodeStatement.get(level * LEVEL_STRIDE + idx);
+    return row ? new Uint8Array(row.hash as Uint8Array) : null;
   }
 
   /** Leaves in the tree: one more than the last leaf's index. */
   treeSize(): number {
-    const row = this.db.select({ last: max(auditTree.node) }).from(auditTree).where(lt(auditTree.node, LEVEL_STRIDE)).get();
-    return row?.last === null || row?.last === undefined ? 0 : Number(row.last) + 1;
+    const last = this.treeSizeStatement.get(LEVEL_STRIDE)?.last;
+    return last === null || last === undefined ? 0 : Number(last) + 1;
   }
 
   lastSeq(): number {
@@ -81,9 +112,37 @@ export class AuditRepository {
     return this.db.select().from(auditRecords).where(eq(auditRecords.seq, seq)).get() ?? null;
   }
 
-  /** Records matching the filter with seq > after, in seq order. */
+  /**
+   * Records matching the filter with seq > after, in seq order. A filter on actor, action,
+   * object or time reads only the blocks whose summary can hold a match, then the tail after
+   * the last summarised block; a filter on outcome or object type alone scans in seq order.
+   */
   list(filter: AuditFilter, after: number, limit: number): AuditRecordRow[] {
-    const where: SQL[] = [gt(auditRecords.seq, after)];
+    const last = filter.maxSeq ?? Number.MAX_SAFE_INTEGER;
+    if (!usesSummaries(filter)) return this.scan(filter, after, last, limit);
+    const rows: AuditRecordRow[] = [];
+    // Read once: a block summarised meanwhile is still read, as part of the tail.
+    const summarisedEnd = (this.lastSummarisedBlock() + 1) * BLOCK_SIZE;
+    const summarised = Math.min(summarisedEnd, last);
+    let cursor = after;
+    while (rows.length < limit && cursor < summarised) {
+      const blocks = this.candidateBlocks(filter, Math.floor(cursor / BLOCK_SIZE), Math.floor((summarised - 1) / BLOCK_SIZE));
+      if (blocks.length === 0) break;
+      for (const block of blocks) {
+        const end = Math.min((block + 1) * BLOCK_SIZE, last);
+        rows.push(...this.scan(filter, Math.max(cursor, block * BLOCK_SIZE), end, limit - rows.length));
+        if (rows.length >= limit) return rows;
+        cursor = end;
+      }
+    }
+    const tailFrom = Math.max(after, summarisedEnd);
+    if (rows.length < limit && tailFrom < last) rows.push(...this.scan(filter, tailFrom, last, limit - rows.length));
+    return rows;
+  }
+
+  /** Records matching the filter with after < seq ≤ last, in seq order, read in seq order. */
+  private scan(filter: AuditFilter, after: number, last: number, limit: number): AuditRecordRow[] {
+    const where: SQL[] = [gt(auditRecords.seq, after), lte(auditRecords.seq, last)];
     if (filter.actor !== undefined) where.push(eq(auditRecords.actor, filter.actor));
     if (filter.action !== undefined) where.push(eq(auditRecords.action, filter.action));
     if (filter.objectType !== undefined) where.push(eq(auditRecords.objectType, filter.objectType));
@@ -91,8 +150,45 @@ export class AuditRepository {
     if (filter.outcome !== undefined) where.push(eq(auditRecords.outcome, filter.outcome));
     if (filter.from !== undefined) where.push(gte(auditRecords.time, filter.from));
     if (filter.to !== undefined) where.push(lt(auditRecords.time, filter.to));
-    if (filter.maxSeq !== undefined) where.push(lte(auditRecords.seq, filter.maxSeq));
     return this.db.select().from(auditRecords).where(and(...where)).orderBy(asc(auditRecords.seq)).limit(limit).all();
+  }
+
+  /** The next summarised blocks in [first, lastBlock] that every summarised part of the filter allows. */
+  private candidateBlocks(filter: AuditFilter, first: number, lastBlock: number, count = 64): number[] {
+    const inRange = sql`${auditBlocks.block} BETWEEN ${first} AND ${lastBlock}`;
+    const parts: SQL[] = [];
+    const valued: [string, string | undefined][] = [["actor", filter.actor], ["action", filter.action], ["object", filter.objectId]];
+    for (const [kind, value] of valued) {
+      if (value !== undefined) parts.push(sql`SELECT ${auditBlocks.block} FROM ${auditBlocks} WHERE ${auditBlocks.kind} = ${kind} AND ${auditBlocks.value} = ${value} AND ${inRange}`);
+    }
+    if (filter.from !== undefined || filter.to !== undefined) {
+      const time: SQL[] = [sql`${auditBlocks.kind} = 'time' AND ${auditBlocks.value} = '' AND ${inRange}`];
+      if (filter.from !== undefined) time.push(sql`${auditBlocks.maxTime} >= ${filter.from}`);
+      if (filter.to !== undefined) time.push(sql`${auditBlocks.minTime} < ${filter.to}`);
+      parts.push(sql`SELECT ${auditBlocks.block} FROM ${auditBlocks} WHERE ${sql.join(time, sql` AND `)}`);
+    }
+    const query = sql`${sql.join(parts, sql` INTERSECT `)} ORDER BY 1 LIMIT ${count}`;
+    return this.db.all<{ block: number }>(query).map((row) => row.block);
+  }
+
+  /** The last block with a summary; -1 when there is none. */
+  lastSummarisedBlock(): number {
+    const block = this.lastBlockStatement.get()?.block;
+    return block === null || block === undefined ? -1 : Number(block);
+  }
+
+  insertBlockSummary(rows: AuditBlockRow[]): void {
+    for (const row of rows) this.insertBlockStatement.run(row.kind, row.value, row.block, row.minTime, row.maxTime);
+  }
+
+  /** The summarised fields of the records with from ≤ seq ≤ to (to rebuild a block's summary). */
+  summaryFields(from: number, to: number): { seq: number; time: string; actor: string; action: string; objectId: string | null }[] {
+    return this.db
+      .select({ seq: auditRecords.seq, time: auditRecords.time, actor: auditRecords.actor, action: auditRecords.action, objectId: auditRecords.objectId })
+      .from(auditRecords)
+      .where(and(gte(auditRecords.seq, from), lte(auditRecords.seq, to)))
+      .orderBy(asc(auditRecords.seq))
+      .all();
   }
 
   insertCheckpoint(row: NewCheckpointRow): void {

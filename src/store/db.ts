@@ -21,12 +21,12 @@ export interface Store {
 export function openStore(dataDir: string): Store {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const path = join(dataDir, "signet.db");
-  const { db, close } = openSqlite(path, MIGRATIONS_FOLDER);
+  const { db, raw, close } = openSqlite(path, MIGRATIONS_FOLDER);
   chmodSync(path, 0o600);
   return {
     keys: new KeyRepository(db),
     credentials: new CredentialRepository(db),
-    audit: new AuditRepository(db),
+    audit: new AuditRepository(db, raw),
     publishedKeys: new PublishedKeyRepository(db),
     close,
   };
@@ -38,6 +38,6 @@ export function openStore(dataDir: string): Store {
  * mode serialises the writers; readers are never blocked.
  */
 export function openAuditWriterStore(dataDir: string): { audit: AuditRepository; close(): void } {
-  const { db, close } = openSqlite(join(dataDir, "signet.db"), MIGRATIONS_FOLDER);
-  return { audit: new AuditRepository(db), close };
+  const { db, raw, close } = openSqlite(join(dataDir, "signet.db"), MIGRATIONS_FOLDER);
+  return { audit: new AuditRepository(db, raw), close };
 }
