@@ -6,7 +6,8 @@
  *   2. the Worker pool called in-process at saturation (no HTTP);
  *   3. POST /v1/synchronousSign under wrk (when installed) and autocannon;
  *   4. the HTTP floor: the same generators against an authenticated trivial route;
- *   5. latency under load: autocannon at a fixed 50% and 80% of the measured maximum;
+ *   5. latency under load: native/ratedload.c, open loop, at a fixed 50% and 80% of the
+ *      measured maximum (requests evenly spaced, latency counted from when each was due);
  *   6. POST /v1/batchSign with 64 P-256 signatures per call, when the route exists;
  *   7. what auditing every signature costs: P-256 over HTTP with the audit of operations off
  *      and on, in alternating runs on fresh server processes (the median of each);
@@ -25,9 +26,9 @@ import { findSoftHsmModule, prepareEmbeddedToken } from "../src/signer/embedded/
 import { Pkcs11Signer } from "../src/signer/signer";
 import { keyHandleId, type KeyPairSpec, type KeyUsageFlags } from "../src/signer/types";
 import { autocannon, wrk, wrkInstalled, type LoadRequest, type LoadResult } from "./lib/load";
-import { compileNative, runNative, type NativeTarget } from "./lib/native";
+import { compileNative, compileRatedLoad, ratedLoad, runNative, type NativeTarget } from "./lib/native";
 import { measurePool } from "./lib/pool";
-import { coreCount, cpuModel, cpuSeconds, peakRssMb } from "./lib/proc";
+import { coreCount, cpuModel, cpuPerRequest, cpuSeconds, peakRssMb, threadCpu } from "./lib/proc";
 import {
   markdown,
   svgChart,
@@ -84,12 +85,15 @@ function signRequest(url: string, key: string, algorithm: string): LoadRequest {
 /** Runs one load against the server and adds the server's CPU and memory to the result. */
 async function measured(server: BenchServer, run: () => Promise<LoadResult>): Promise<MeasuredLoad> {
   const cpu0 = cpuSeconds(server.pid);
+  const threads0 = threadCpu(server.pid);
   const t0 = performance.now();
   const result = await run();
   const elapsed = (performance.now() - t0) / 1000;
   const serverCores = Math.round(((cpuSeconds(server.pid) - cpu0) / elapsed) * 100) / 100;
+  const parts = cpuPerRequest(server.pid, threads0, threadCpu(server.pid), result.total, cores);
+  const generator = Math.round(((result.generatorCores * result.seconds) / Math.max(1, result.total)) * 1e6 * 10) / 10;
   if (result.non2xx + result.errors > 0) progress(`  ${result.non2xx} non-2xx answers and ${result.errors} errors`);
-  return { ...result, serverCores, serverPeakRssMb: peakRssMb(server.pid) };
+  return { ...result, serverCores, serverPeakRssMb: peakRssMb(server.pid), cpuMicrosPerRequest: { ...parts, generator } };
 }
 
 async function bothGenerators(server: BenchServer, request: LoadRequest): Promise<{ wrk?: MeasuredLoad; autocannon: MeasuredLoad }> {
@@ -183,6 +187,7 @@ async function main(): Promise<void> {
     softhsmConf: join(dataDir, "hsm/softhsm2.conf"),
   };
 
+  const ratedLoadBinary = compileRatedLoad(join(dataDir, "native"));
   const physical = new Map<string, AlgorithmReport["physical"]>();
   const pools = new Map<string, AlgorithmReport["pool"]>();
   for (const c of CASES) {
@@ -217,7 +222,7 @@ async function main(): Promise<void> {
     for (const share of [0.5, 0.8]) {
       const rate = Math.max(1, Math.round(top.requestsPerSecond * share));
       progress(`  latency at ${share * 100}% load: ${rate} req/s`);
-      latencyUnderLoad.push({ share, rate, result: await autocannon(request, { connections, seconds, rate }) });
+      latencyUnderLoad.push({ share, rate, result: await ratedLoad(ratedLoadBinary, request, { connections, seconds, rate }) });
     }
     algorithms.push({
       name: c.name,

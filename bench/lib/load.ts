@@ -1,8 +1,8 @@
 /**
  * HTTP load generators, each in its own process so that its CPU is not the server's:
  * autocannon (the design card's choice, single-threaded JavaScript, run under Node.js) and,
- * where it is installed, wrk (multi-threaded C, much lighter per request). autocannon also
- * runs the fixed-rate mode (-R) for latency under load.
+ * where it is installed, wrk (multi-threaded C, much lighter per request). Latency at a fixed
+ * rate is measured by native/ratedload.c (see there why not autocannon -R).
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { ROOT } from "./server";
 
 export interface LoadResult {
-  generator: "autocannon" | "wrk";
+  generator: "autocannon" | "wrk" | "ratedload";
   requestsPerSecond: number;
   latencyMs: { p50: number; p90: number; p99: number; p999?: number; max: number };
   non2xx: number;
@@ -34,14 +34,10 @@ function generatorCores(proc: { resourceUsage(): { cpuTime: { user: number | big
   return Math.round(((Number(usage.cpuTime.user) + Number(usage.cpuTime.system)) / 1e6 / seconds) * 100) / 100;
 }
 
-export async function autocannon(
-  request: LoadRequest,
-  options: { connections: number; seconds: number; rate?: number },
-): Promise<LoadResult> {
+export async function autocannon(request: LoadRequest, options: { connections: number; seconds: number }): Promise<LoadResult> {
   const args = [join(ROOT, "node_modules/autocannon/autocannon.js"), "--json", "-c", String(options.connections), "-d", String(options.seconds), "-m", request.method];
   for (const [name, value] of Object.entries(request.headers)) args.push("-H", `${name}=${value}`);
   if (request.body) args.push("-b", request.body);
-  if (options.rate) args.push("-R", String(options.rate));
   args.push(request.url);
   const proc = Bun.spawn(["node", ...args], { stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);

@@ -1,9 +1,11 @@
 /**
- * The physical limit: native/p11bench.c, compiled here with the machine's cc (never committed
- * as a binary), signing in a tight loop through the same module, token and key.
+ * The native helpers, compiled here with the machine's cc (never committed as binaries):
+ * native/p11bench.c, the physical limit, signing in a tight loop through the same module, token
+ * and key; native/ratedload.c, the open-loop generator for latency at a fixed request rate.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { LoadRequest, LoadResult } from "./load";
 import { ROOT } from "./server";
 
 export interface NativeResult {
@@ -15,12 +17,53 @@ export interface NativeResult {
   signatures: number;
 }
 
-export function compileNative(outDir: string): string {
+function compile(outDir: string, name: string, libraries: string[]): string {
   mkdirSync(outDir, { recursive: true });
-  const binary = join(outDir, "p11bench");
-  const built = Bun.spawnSync(["cc", "-O2", "-o", binary, join(ROOT, "native/p11bench.c"), "-ldl", "-lpthread"], { stderr: "pipe" });
-  if (built.exitCode !== 0 || !existsSync(binary)) throw new Error(`cc failed: ${built.stderr.toString()}`);
+  const binary = join(outDir, name);
+  const built = Bun.spawnSync(["cc", "-O2", "-o", binary, join(ROOT, `native/${name}.c`), ...libraries], { stderr: "pipe" });
+  if (built.exitCode !== 0 || !existsSync(binary)) throw new Error(`cc ${name}.c failed: ${built.stderr.toString()}`);
   return binary;
+}
+
+export function compileNative(outDir: string): string {
+  return compile(outDir, "p11bench", ["-ldl", "-lpthread"]);
+}
+
+export function compileRatedLoad(outDir: string): string {
+  return compile(outDir, "ratedload", []);
+}
+
+/** Latency at a fixed rate: `rate` requests a second, evenly spaced, for `seconds`. */
+export async function ratedLoad(
+  binary: string,
+  request: LoadRequest,
+  options: { connections: number; rate: number; seconds: number },
+): Promise<LoadResult> {
+  const url = new URL(request.url);
+  const headers = { host: url.host, ...request.headers, ...(request.body ? { "content-length": String(Buffer.byteLength(request.body)) } : {}) };
+  const raw = `${request.method} ${url.pathname}${url.search} HTTP/1.1\r\n${Object.entries(headers).map(([n, v]) => `${n}: ${v}\r\n`).join("")}\r\n${request.body ?? ""}`;
+  const file = join(binary, "..", `request-${process.pid}.http`);
+  writeFileSync(file, raw);
+  const proc = Bun.spawn([binary, url.hostname, url.port, String(options.connections), String(options.rate), String(options.seconds), file], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  if (code !== 0) throw new Error(`ratedload failed (${code}): ${err.slice(0, 500)}`);
+  const r = JSON.parse(out.trim()) as { due: number; completed: number; non2xx: number; errors: number; p50: number; p90: number; p99: number; p999: number; max: number };
+  const ms = (us: number) => Math.round(us / 10) / 100;
+  const usage = proc.resourceUsage();
+  const cpu = usage ? (Number(usage.cpuTime.user) + Number(usage.cpuTime.system)) / 1e6 : 0;
+  return {
+    generator: "ratedload",
+    requestsPerSecond: Math.round(r.completed / options.seconds),
+    latencyMs: { p50: ms(r.p50), p90: ms(r.p90), p99: ms(r.p99), p999: ms(r.p999), max: ms(r.max) },
+    non2xx: r.non2xx,
+    errors: r.errors,
+    total: r.completed,
+    generatorCores: Math.round((cpu / options.seconds) * 100) / 100,
+    seconds: options.seconds,
+  };
 }
 
 export interface NativeTarget {

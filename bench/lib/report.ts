@@ -6,6 +6,8 @@ import type { PoolResult } from "./pool";
 export interface MeasuredLoad extends LoadResult {
   serverCores: number;
   serverPeakRssMb: number;
+  /** The server's CPU per request by part, and the load generator's, in µs. */
+  cpuMicrosPerRequest: { main: number; signing: number; audit: number; runtime: number; generator: number };
 }
 
 export interface AlgorithmReport {
@@ -74,6 +76,8 @@ export function markdown(report: BenchReport): string {
       `| ${a.name} | ${n(a.physical.oneThread.perSecond)}/s | ${n(a.physical.allCores.perSecond)}/s | ${n(a.pool.perSecond)}/s | ${a.http.wrk ? `${n(a.http.wrk.requestsPerSecond)}/s` : "–"} | ${n(a.http.autocannon.requestsPerSecond)}/s | ${pct(a.best.toPhysical)} | ${pct(a.best.toFloor)} | ${top.latencyMs.p50} / ${top.latencyMs.p99} ms | ${at(0.5) ?? "–"} / ${at(0.8) ?? "–"} ms |`,
     );
   }
+  lines.push("");
+  lines.push(cpuTable(report));
   const floor = report.floor.wrk ?? report.floor.autocannon;
   lines.push("");
   lines.push(`HTTP floor (GET /v1/versionInfo, authenticated): ${n(floor.requestsPerSecond)} req/s with ${floor.generator} (server ${floor.serverCores} cores, generator ${floor.generatorCores} cores).`);
@@ -87,6 +91,30 @@ export function markdown(report: BenchReport): string {
   lines.push("|---|---|---|---|");
   for (const t of report.targets) lines.push(`| ${t.name} | ${t.target} | ${t.measured} | ${t.met ? "met" : "**missed**"} |`);
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * Where the CPU goes, per request, in the best HTTP run of each algorithm: the two cores are
+ * shared by the load generator, the server's main thread (HTTP, access control, domain), the
+ * signing Workers, the audit writer and the runtime (JIT, GC). "token" is what the same
+ * signature costs from C (p11bench, all cores): the part no service can avoid.
+ */
+function cpuTable(report: BenchReport): string {
+  const rows = ["CPU per request in µs (best HTTP run; the token's own cost from C for comparison):", "", "| algorithm | token (C) | signing Workers | main thread | audit writer | runtime | load generator | total | cores ÷ total = ceiling |", "|---|---|---|---|---|---|---|---|---|"];
+  const add = (name: string, load: MeasuredLoad, token: number | null) => {
+    const c = load.cpuMicrosPerRequest;
+    const total = Math.round((c.main + c.signing + c.audit + c.runtime + c.generator) * 10) / 10;
+    const ceiling = total > 0 ? Math.round((report.machine.cores * 1e6) / total) : 0;
+    rows.push(`| ${name} | ${token ?? "–"} | ${c.signing} | ${c.main} | ${c.audit} | ${c.runtime} | ${c.generator} | ${total} | ${n(ceiling)}/s |`);
+  };
+  for (const a of report.algorithms) {
+    const best = a.http.wrk && a.http.wrk.requestsPerSecond >= a.http.autocannon.requestsPerSecond ? a.http.wrk : a.http.autocannon;
+    const physical = a.physical.allCores;
+    add(`${a.name} (${best.generator})`, best, Math.round((physical.cpuSeconds / Math.max(1, physical.signatures)) * 1e6 * 10) / 10);
+  }
+  const floor = report.floor.wrk ?? report.floor.autocannon;
+  add(`HTTP floor (${floor.generator})`, floor, null);
+  return rows.join("\n");
 }
 
 /** Grouped bars of throughput per algorithm, and the p99 latency at 50% of the maximum rate. */
