@@ -42,7 +42,10 @@ const ALGORITHM_OID: Record<KeyType, string> = {
   RSA: "1.2.840.113549.1.1.1",
   EC: "1.2.840.10045.2.1",
   ED: "1.3.101.112",
+  DSA: "1.2.840.10040.4.1",
   AES: "2.16.840.1.101.3.4.1",
+  /** des-ede3-cbc (RFC 8018): the usual identifier of three-key triple DES. */
+  TDEA: "1.2.840.113549.3.7",
   HMACSHA256: "1.2.840.113549.2.9",
   HMACSHA384: "1.2.840.113549.2.10",
   HMACSHA512: "1.2.840.113549.2.11",

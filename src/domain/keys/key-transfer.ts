@@ -89,6 +89,7 @@ export class KeyTransferService {
     const type = this.type(input.algorithm);
     const flags = usageFlags(type, input.attributes);
     const codec = await material();
+    if (type === "DSA") throw new SignetError("invalidKeyType", "DSA keys are not imported as plain material (create them in the HSM, or unwrap them with AES_WRAP_PAD_DSA)");
     const keyMaterial = isSecretKeyType(type) ? this.secretMaterial(type, input) : this.privateMaterial(type, input, codec);
     try {
       // A certificate comes with a private key only, and must be its: checked before anything lands.
@@ -138,11 +139,11 @@ export class KeyTransferService {
   }
 
   private type(algorithm: string): KeyType {
-    if (algorithm === "RSA" || algorithm === "EC" || algorithm === "ED" || algorithm === "AES" || isHmacAlgorithm(algorithm)) return algorithm;
-    throw new SignetError("invalidKeyType", `key algorithm "${algorithm}" is not supported (RSA, EC, ED, AES, HMACSHA256, HMACSHA384, HMACSHA512)`);
+    if (algorithm === "RSA" || algorithm === "EC" || algorithm === "ED" || algorithm === "AES" || algorithm === "TDEA" || isHmacAlgorithm(algorithm)) return algorithm;
+    throw new SignetError("invalidKeyType", `key algorithm "${algorithm}" is not imported (RSA, EC, ED, AES, TDEA, HMACSHA256, HMACSHA384, HMACSHA512)`);
   }
 
-  private secretMaterial(type: "AES" | "HMACSHA256" | "HMACSHA384" | "HMACSHA512", input: ImportInput): KeyMaterial {
+  private secretMaterial(type: "AES" | "TDEA" | "HMACSHA256" | "HMACSHA384" | "HMACSHA512", input: ImportInput): KeyMaterial {
     if (present(input.privateKey) || present(input.publicKey)) {
       throw new SignetError("inputValidation", `${type} keys are imported as secretKey, without privateKey or publicKey`);
     }
@@ -151,7 +152,14 @@ export class KeyTransferService {
     if (type === "AES" && !(AES_KEY_SIZES as readonly number[]).includes(length * 8)) {
       throw new SignetError("invalidKeyEncoding", `an AES key is 16, 24 or 32 bytes; secretKey is ${length}`);
     }
-    if (type !== "AES" && (length < HMAC_BYTES[type] || length > MAX_HMAC_KEY_BYTES)) {
+    if (type === "TDEA" && length !== 24) {
+      throw new SignetError("invalidKeyEncoding", `a TDEA key is 24 bytes (three-key triple DES); secretKey is ${length}`);
+    }
+    if (type === "TDEA" && !threeDistinctDesKeys(input.secretKey)) {
+      // Two equal parts make it one- or two-key triple DES (NIST SP 800-67 keying option 1 needs three).
+      throw new SignetError("invalidKeyEncoding", "a TDEA key is three different DES keys; two of the three parts of secretKey are equal");
+    }
+    if (type !== "AES" && type !== "TDEA" && (length < HMAC_BYTES[type] || length > MAX_HMAC_KEY_BYTES)) {
       throw new SignetError("invalidKeyEncoding", `an ${type} key is ${HMAC_BYTES[type]} to ${MAX_HMAC_KEY_BYTES} bytes; secretKey is ${length}`);
     }
     return { type, value: input.secretKey };
@@ -176,6 +184,13 @@ export class KeyTransferService {
     }
     return parsed;
   }
+}
+
+/** K1, K2 and K3 all differ (parity bits, the low bit of each byte, ignored). */
+function threeDistinctDesKeys(key: Uint8Array): boolean {
+  const part = (i: number) => Array.from(key.subarray(8 * i, 8 * i + 8), (b) => b & 0xfe).join(",");
+  const [k1, k2, k3] = [part(0), part(1), part(2)];
+  return k1 !== k2 && k2 !== k3 && k1 !== k3;
 }
 
 /** Best effort: overwrite secret bytes once they are no longer needed. */
