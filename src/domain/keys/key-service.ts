@@ -11,6 +11,7 @@ import { randomBytes } from "node:crypto";
 import type { AuditRecorder } from "../../audit/audit-log";
 import type { AuditEvent } from "../../audit/record";
 import { SignetError } from "../../errors";
+import { requireKeyGeneration } from "../../signer/capabilities";
 import { curveByName } from "../../signer/curves";
 import type { Signer } from "../../signer/signer";
 import {
@@ -37,6 +38,7 @@ import {
   usageOf,
   type CreateKeyInput,
 } from "./key-spec";
+import { hashPassword, isNoPassword, KeyPasswords } from "./key-passwords";
 
 const ALGORITHM_OID: Record<KeyType, string> = {
   RSA: "1.2.840.113549.1.1.1",
@@ -75,6 +77,8 @@ export interface KeyView {
   versions: KeyVersionView[];
   minimumVersion: string;
   blocked: boolean;
+  /** The key has a TSB password (every use must give it). */
+  passwordProtected: boolean;
 }
 
 /** What the signing path needs to know about a key, kept in memory. */
@@ -98,6 +102,8 @@ export interface ResolvedKey {
   minVersion: number;
   /** A blocked key refuses every operation. */
   blocked: boolean;
+  /** The stored password hash (key-passwords.ts), or null for a key without a password. */
+  passwordHash: string | null;
 }
 
 /**
@@ -130,12 +136,16 @@ export class KeyService {
   private readonly loading = new Map<string, Promise<ResolvedKey>>();
   private readonly creating = new Set<string>();
   private readonly rotations = new Map<string, Promise<unknown>>();
+  /** The password check every service makes when a request names a key. */
+  readonly passwords: KeyPasswords;
 
   constructor(
     private readonly signer: Signer,
     private readonly repo: KeyRepository,
     private readonly audit: AuditRecorder,
-  ) {}
+  ) {
+    this.passwords = new KeyPasswords(audit);
+  }
 
   /** Adopts token keys the store does not know, and forgets stored keys the token lost. */
   async reconcile(): Promise<{ adopted: string[]; dropped: string[] }> {
@@ -167,7 +177,12 @@ export class KeyService {
     requireKey(context, input.label);
     const event: AuditEvent = {
       action: "key.create", objectType: "key", objectId: input.label || null, outcome: "success",
-      details: { algorithm: String(input.algorithm), keySize: input.keySize ?? null, curveOid: input.curveOid ?? null },
+      details: {
+        algorithm: String(input.algorithm),
+        keySize: input.keySize ?? null,
+        curveOid: input.curveOid ?? null,
+        passwordProtected: !isNoPassword(input.password),
+      },
     };
     return recorded(this.audit, context, event, () => this.createKey(input), (view) => ({
       keyVersion: view.keyVersion,
@@ -175,11 +190,17 @@ export class KeyService {
     }));
   }
 
-  private createKey(input: CreateKeyInput): Promise<KeyView> {
+  private async createKey(input: CreateKeyInput): Promise<KeyView> {
     const plan = planKey(input);
     const spec = plan.spec;
-    return this.land(plan.label, "generated", plan.policy, (ref) =>
-      isSecretKeySpec(spec) ? this.signer.generateSecretKey(ref, spec, plan.flags) : this.signer.generateKeyPair(ref, spec, plan.flags),
+    requireKeyGeneration(spec, new Set(this.signer.token.mechanisms));
+    const passwordHash = isNoPassword(input.password) ? null : await hashPassword(input.password);
+    return this.land(
+      plan.label,
+      "generated",
+      plan.policy,
+      (ref) => (isSecretKeySpec(spec) ? this.signer.generateSecretKey(ref, spec, plan.flags) : this.signer.generateKeyPair(ref, spec, plan.flags)),
+      { passwordHash },
     );
   }
 
@@ -193,7 +214,7 @@ export class KeyService {
     origin: KeyOrigin,
     policy: unknown,
     make: (ref: KeyObjectRef) => Promise<TokenKeyInfo>,
-    options: { accept?: (info: TokenKeyInfo) => void; keySize?: number | null } = {},
+    options: { accept?: (info: TokenKeyInfo) => void; keySize?: number | null; passwordHash?: string | null } = {},
   ): Promise<KeyView> {
     checkNewLabel(label);
     if (this.creating.has(label)) throw this.duplicate(label);
@@ -207,6 +228,7 @@ export class KeyService {
         options.accept?.(info);
         const row = this.keyRow(info, createdAt, origin, policy);
         if (!row.keySize && options.keySize) row.keySize = options.keySize;
+        row.passwordHash = options.passwordHash ?? null;
         this.repo.insert(row, [this.versionRow(info, 1, createdAt)]);
       } catch (error) {
         await this.signer.destroyKey(ref);
@@ -225,10 +247,13 @@ export class KeyService {
    * label, a new CKA_ID. It becomes the current version (signing and encryption use it from now
    * on); older versions stay for verification and decryption down to the minimum version.
    */
-  async rotate(label: string, context: OperationContext): Promise<KeyView> {
+  async rotate(label: string, context: OperationContext, password?: string | null): Promise<KeyView> {
     requireKey(context, label);
     const event: AuditEvent = { action: "key.rotate", objectType: "key", objectId: label, outcome: "success" };
-    return recorded(this.audit, context, event, () => this.rotateSerially(label), (view) => ({ keyVersion: view.keyVersion }));
+    return recorded(this.audit, context, event, async () => {
+      await this.passwords.check((await this.stored(label)).key, password, context, "key.rotate");
+      return this.rotateSerially(label);
+    }, (view) => ({ keyVersion: view.keyVersion }));
   }
 
   private rotateSerially(label: string): Promise<KeyView> {
@@ -267,6 +292,17 @@ export class KeyService {
     return [...labels].filter((label) => !grant || grant.permits(label)).sort();
   }
 
+  /** How many of these keys are of each algorithm (from the store; keys not yet adopted are not counted). */
+  algorithmCounts(labels: readonly string[]): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const label of labels) {
+      const algorithm = this.repo.get(label)?.key.algorithm;
+      if (algorithm) counts[algorithm] = (counts[algorithm] ?? 0) + 1;
+    }
+    return counts;
+  }
+
+  /** The key's view, for Signet's own use: no password is asked (routes go through KeyAttestation.attest). */
   async describe(label: string, context: OperationContext): Promise<KeyView> {
     requireKey(context, label);
     const stored = await this.stored(label);
@@ -275,14 +311,19 @@ export class KeyService {
     return this.view(stored, info);
   }
 
-  async delete(label: string, context: OperationContext): Promise<void> {
+  /**
+   * Deletes a key (every version). A key with a password is deleted only with it (POST
+   * /v1/key/deleteKey carries it; DELETE /v1/key/{label} has none to give).
+   */
+  async delete(label: string, context: OperationContext, password?: string | null): Promise<void> {
     requireKey(context, label);
     const event: AuditEvent = { action: "key.delete", objectType: "key", objectId: label, outcome: "success" };
-    await recorded(this.audit, context, event, () => this.deleteKey(label));
+    await recorded(this.audit, context, event, () => this.deleteKey(label, context, password));
   }
 
-  private async deleteKey(label: string): Promise<void> {
+  private async deleteKey(label: string, context: OperationContext, password: string | null | undefined): Promise<void> {
     const stored = await this.stored(label);
+    await this.passwords.check(stored.key, password, context, "key.delete");
     const info = await this.currentInfo(stored);
     if (!info.flags.destroyable) {
       throw new SignetError("operationForbiddenForKey", `key "${label}" is not destroyable`);
@@ -296,6 +337,7 @@ export class KeyService {
       }
     }
     this.repo.delete(label);
+    this.passwords.forget(label);
   }
 
   /** The in-memory entry for a label, if it is loaded. The signing path tries this first. */
@@ -377,7 +419,7 @@ export class KeyService {
     return {
       label: info.ref.label,
       algorithm: info.type,
-      keySize: info.type === "RSA" || isSecretKeyType(info.type) ? info.bits : null,
+      keySize: info.type === "RSA" || info.type === "DSA" || isSecretKeyType(info.type) ? info.bits : null,
       curveOid: info.curve ? curveByName(info.curve).oid : null,
       policy: policy === null || policy === undefined ? null : JSON.stringify(policy),
       currentVersion: 1,
@@ -385,6 +427,7 @@ export class KeyService {
       blocked: false,
       origin,
       createdAt,
+      passwordHash: null,
     };
   }
 
@@ -406,6 +449,7 @@ export class KeyService {
       handles: new Map(stored.versions.map((v) => [v.version, keyHandleId({ label, id: v.tokenId })])),
       minVersion: stored.key.minVersion,
       blocked: stored.key.blocked,
+      passwordHash: stored.key.passwordHash,
     };
     this.resolved.set(stored.key.label, entry);
     return entry;
@@ -427,6 +471,7 @@ export class KeyService {
       keyVersion: versionTag(key.currentVersion),
       minimumVersion: versionTag(key.minVersion),
       blocked: key.blocked,
+      passwordProtected: key.passwordHash !== null,
       versions: stored.versions.map((v) => ({
         version: v.version,
         keyVersion: versionTag(v.version),

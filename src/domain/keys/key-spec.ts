@@ -24,6 +24,8 @@ export interface CreateKeyInput {
   curveOid?: string | null;
   attributes?: Record<string, boolean | null | undefined> | null;
   policy?: unknown;
+  /** The TSB key password (already joined from its characters); empty or absent: none. */
+  password?: string | null;
 }
 
 export interface KeyPlan {

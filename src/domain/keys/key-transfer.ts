@@ -20,6 +20,7 @@ import type { OperationContext } from "../context";
 import type { KeyService, KeyView } from "./key-service";
 import { AES_KEY_SIZES, RSA_KEY_SIZES, usageFlags, type CreateKeyInput } from "./key-spec";
 import { namedVersion } from "./key-use";
+import { hashPassword, isNoPassword } from "./key-passwords";
 
 export interface ImportInput {
   label: string;
@@ -34,6 +35,8 @@ export interface ImportInput {
   certificate?: Uint8Array | null;
   attributes?: CreateKeyInput["attributes"];
   policy?: unknown;
+  /** A TSB password for the new key (Signet extension on import); empty or absent: none. */
+  password?: string | null;
 }
 
 export interface ExportedKey {
@@ -79,10 +82,10 @@ export class KeyTransferService {
   }
 
   /** Recorded as key.export: who took plain key material out of the HSM, and which version. */
-  export(label: string, keyVersion: string | null | undefined, context: OperationContext): Promise<ExportedKey> {
+  export(label: string, keyVersion: string | null | undefined, context: OperationContext, password?: string | null): Promise<ExportedKey> {
     requireKey(context, label);
     const event = keyEvent("key.export", label, { keyVersion: keyVersion ?? null });
-    return recorded(this.audit, context, event, () => this.exportNow(label, keyVersion), (out) => ({ keyVersion: out.keyVersion }));
+    return recorded(this.audit, context, event, () => this.exportNow(label, keyVersion, context, password), (out) => ({ keyVersion: out.keyVersion }));
   }
 
   private async importNow(input: ImportInput, context: OperationContext): Promise<KeyView> {
@@ -100,12 +103,13 @@ export class KeyTransferService {
         }
         certificate = await this.certificates.checkCertificateFor(input.certificate, codec.publicKeySpki(keyMaterial));
       }
-      const view = await this.keys.land(input.label, "imported", input.policy ?? null, (ref) => this.signer.importKey(ref, keyMaterial, flags));
+      const passwordHash = isNoPassword(input.password) ? null : await hashPassword(input.password);
+      const view = await this.keys.land(input.label, "imported", input.policy ?? null, (ref) => this.signer.importKey(ref, keyMaterial, flags), { passwordHash });
       if (certificate) {
         try {
           await this.certificates.storeFor(view, certificate);
         } catch (error) {
-          await this.keys.delete(view.label, context);
+          await this.keys.delete(view.label, context, input.password);
           throw error;
         }
       }
@@ -115,8 +119,9 @@ export class KeyTransferService {
     }
   }
 
-  private async exportNow(label: string, keyVersion: string | null | undefined): Promise<ExportedKey> {
+  private async exportNow(label: string, keyVersion: string | null | undefined, context: OperationContext, password: string | null | undefined): Promise<ExportedKey> {
     const key = this.keys.cached(label) ?? (await this.keys.resolve(label));
+    await this.keys.passwords.check(key, password, context, "key.export");
     if (!key.flags.extractable || key.flags.sensitive) {
       throw new SignetError("operationForbiddenForKey", `key "${label}" is ${key.flags.sensitive ? "sensitive" : "not extractable"}: its material is not exported`);
     }

@@ -10,16 +10,26 @@ import type { SigningService } from "../../domain/signing/signing-service";
 import { SignetError } from "../../errors";
 import type { authPlugin } from "../auth";
 import { withErrors } from "../docs";
+import { passwordOf, type PasswordField } from "../password";
 import { errorBody } from "../error-status";
 import { BatchSignBody, BatchSignItem, BatchSignResponse } from "./batch.model";
 
 const itemCheck = TypeCompiler.Compile(BatchSignItem);
 
+function passwordShapeOk(value: PasswordField): boolean {
+  try {
+    passwordOf(value, "keyPassword");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function toItem(raw: unknown, index: number): BatchItem {
   const reference = raw && typeof raw === "object" && typeof (raw as { reference?: unknown }).reference === "string"
     ? ((raw as { reference: string }).reference)
     : null;
-  if (!itemCheck.Check(raw)) {
+  if (!itemCheck.Check(raw) || !passwordShapeOk(raw.keyPassword)) {
     const first = itemCheck.Errors(raw).First();
     const where = first ? `${first.path.replace(/^\//, "").replaceAll("/", ".") || "item"}: ${first.message}` : "invalid item";
     return { reference, error: new SignetError("inputValidation", `requests[${index}] ${where}`) };
@@ -31,6 +41,7 @@ function toItem(raw: unknown, index: number): BatchItem {
       algorithm: raw.signatureAlgorithm,
       payload: raw.payload,
       format: raw.signatureType === "RAW" ? "RAW" : "DER",
+      password: passwordOf(raw.keyPassword, `requests[${index}].keyPassword`),
     },
   };
 }

@@ -5,6 +5,7 @@ import type { HmacService } from "../../domain/crypto/hmac-service";
 import type { WrapService } from "../../domain/crypto/wrap-service";
 import type { authPlugin } from "../auth";
 import { withErrors } from "../docs";
+import { passwordOf } from "../password";
 import { decodeBase64, encodeBase64 } from "../encoding";
 import {
   DecryptBody,
@@ -42,6 +43,7 @@ export function cryptoRoutes(auth: ReturnType<typeof authPlugin>, ciphers: Ciphe
             payload: decodeBase64(request.payload, "encryptRequest.payload"),
             tagLength: request.tagLength,
             additionalAuthenticationData: optionalBase64(request.additionalAuthenticationData, "encryptRequest.additionalAuthenticationData"),
+            password: passwordOf(request.keyPassword, "encryptRequest.keyPassword"),
           },
           context,
         );
@@ -83,6 +85,7 @@ export function cryptoRoutes(auth: ReturnType<typeof authPlugin>, ciphers: Ciphe
             tagLength: request.tagLength,
             additionalAuthenticationData: optionalBase64(request.additionalAuthenticationData, "decryptRequest.additionalAuthenticationData"),
             keyVersion: request.keyVersion,
+            password: passwordOf(request.keyPassword, "decryptRequest.keyPassword"),
           },
           context,
         );
@@ -108,7 +111,13 @@ export function cryptoRoutes(auth: ReturnType<typeof authPlugin>, ciphers: Ciphe
       async ({ body, context }) => {
         const request = body.wrapKeyRequest;
         const { wrappedKey, keyVersion } = await wrapping.wrap(
-          { keyToBeWrapped: request.keyToBeWrapped, wrapKeyName: request.wrapKeyName, wrapMethod: request.wrapMethod },
+          {
+            keyToBeWrapped: request.keyToBeWrapped,
+            wrapKeyName: request.wrapKeyName,
+            wrapMethod: request.wrapMethod,
+            keyToBeWrappedPassword: passwordOf(request.keyToBeWrappedPassword, "wrapKeyRequest.keyToBeWrappedPassword"),
+            wrapKeyPassword: passwordOf(request.wrapKeyPassword, "wrapKeyRequest.wrapKeyPassword"),
+          },
           context,
         );
         return { wrappedKey: encodeBase64(wrappedKey), keyVersion };
@@ -140,6 +149,7 @@ export function cryptoRoutes(auth: ReturnType<typeof authPlugin>, ciphers: Ciphe
             policy: request.policy,
             keyVersion: request.keyVersion,
             algorithm: request.algorithm,
+            unwrapKeyPassword: passwordOf(request.unwrapKeyPassword, "unwrapKeyRequest.unwrapKeyPassword"),
           },
           context,
         );
@@ -166,7 +176,7 @@ export function cryptoRoutes(auth: ReturnType<typeof authPlugin>, ciphers: Ciphe
       async ({ body, context }) => {
         const request = body.hmacRequest;
         const { mac, keyVersion } = await hmac.hmac(
-          { label: request.keyName, payload: decodeBase64(request.payload, "hmacRequest.payload") },
+          { label: request.keyName, payload: decodeBase64(request.payload, "hmacRequest.payload"), password: passwordOf(request.keyPassword, "hmacRequest.keyPassword") },
           context,
         );
         return { keyedHash: encodeBase64(mac), keyVersion };

@@ -34,7 +34,7 @@ const MODE_MECHANISM: Record<CipherMode, number> = {
 /** TDEA's modes on the token (DES3); the other modes are AES's or RSA's. */
 const TDEA_MECHANISM: Partial<Record<CipherMode, number>> = { cbc: CKM.DES3_CBC, cbcPad: CKM.DES3_CBC_PAD };
 
-function mechanismNumber(algorithm: CipherAlgorithm): number {
+export function mechanismNumber(algorithm: CipherAlgorithm): number {
   return algorithm.keyType === "TDEA" ? TDEA_MECHANISM[algorithm.mode]! : MODE_MECHANISM[algorithm.mode];
 }
 

@@ -20,7 +20,7 @@ import { privateKeyTemplate, publicKeyTemplate, secretKeyTemplate, type PrivateK
 
 type UnwrapOp = Extract<SignerOp, { op: "unwrapKey" }>;
 
-const MECHANISM = { AES_KEY_WRAP: CKM.AES_KEY_WRAP, AES_KEY_WRAP_PAD: CKM.AES_KEY_WRAP_PAD, RSA_PKCS_OAEP: CKM.RSA_PKCS_OAEP } as const;
+export const MECHANISM = { AES_KEY_WRAP: CKM.AES_KEY_WRAP, AES_KEY_WRAP_PAD: CKM.AES_KEY_WRAP_PAD, RSA_PKCS_OAEP: CKM.RSA_PKCS_OAEP } as const;
 
 /** Wrapped keys are at most a PKCS#8 RSA-4096 key plus padding. */
 const MAX_WRAPPED_BYTES = 4096;
