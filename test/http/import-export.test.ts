@@ -240,7 +240,7 @@ describe("bad imports", () => {
     ["bad label", () => ({ label: "bad/label", algorithm: "AES", secretKey: b64(randomBytes(16)) }), 400, 610],
     ["unknown algorithm", () => ({ algorithm: "DSA", privateKey: pairs.p256!.pkcs8 }), 400, 613],
     ["secretKey not base64", () => ({ algorithm: "AES", secretKey: "***" }), 400, 612],
-    ["contradictory attributes", () => ({ algorithm: "AES", secretKey: b64(randomBytes(16)), attributes: { sign: true } }), 400, 606],
+    ["an attribute Signet does not offer", () => ({ algorithm: "AES", secretKey: b64(randomBytes(16)), attributes: { bip32: true } }), 400, 606],
   ];
   let before: string[] = [];
   beforeAll(async () => {

@@ -165,7 +165,7 @@ describe("refused", () => {
     ["unwrap with a type that contradicts the method", () => unwrap({ wrappedKey: goodBlob, label: "never-5", wrapMethod: "AES_WRAP_PAD_RSA", algorithm: "EC" }), 400, 600],
     ["unwrap a secret key as a private key type", () => unwrap({ wrappedKey: goodBlob, label: "never-6", algorithm: "RSA" }), 400, 600],
     ["unwrap with an unknown key version", () => unwrap({ wrappedKey: goodBlob, label: "never-7", keyVersion: "v3" }), 404, 661],
-    ["unwrap with contradictory attributes", () => unwrap({ wrappedKey: goodBlob, label: "never-8", attributes: { sign: true } }), 400, 606],
+    ["unwrap with an attribute Signet does not offer", () => unwrap({ wrappedKey: goodBlob, label: "never-8", attributes: { slip10: true } }), 400, 606],
     ["unwrap data that is not base64", () => unwrap({ wrappedKey: "###", label: "never-9" }), 400, 612],
   ];
   for (const [name, call, status, errorCode] of CASES) {

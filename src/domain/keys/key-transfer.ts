@@ -92,7 +92,6 @@ export class KeyTransferService {
     const type = this.type(input.algorithm);
     const flags = usageFlags(type, input.attributes);
     const codec = await material();
-    if (type === "DSA") throw new SignetError("invalidKeyType", "DSA keys are not imported as plain material (create them in the HSM, or unwrap them with AES_WRAP_PAD_DSA)");
     const keyMaterial = isSecretKeyType(type) ? this.secretMaterial(type, input) : this.privateMaterial(type, input, codec);
     try {
       // A certificate comes with a private key only, and must be its: checked before anything lands.
@@ -143,7 +142,8 @@ export class KeyTransferService {
     }
   }
 
-  private type(algorithm: string): KeyType {
+  private type(algorithm: string): Exclude<KeyType, "DSA"> {
+    if (algorithm === "DSA") throw new SignetError("invalidKeyType", "DSA keys are not imported as plain material (create them in the HSM, or unwrap them with AES_WRAP_PAD_DSA)");
     if (algorithm === "RSA" || algorithm === "EC" || algorithm === "ED" || algorithm === "AES" || algorithm === "TDEA" || isHmacAlgorithm(algorithm)) return algorithm;
     throw new SignetError("invalidKeyType", `key algorithm "${algorithm}" is not imported (RSA, EC, ED, AES, TDEA, HMACSHA256, HMACSHA384, HMACSHA512)`);
   }
