@@ -160,7 +160,7 @@ describe("the service's results equal Node's for a known key", () => {
     const unwrapped = await signet.json("POST", "/v1/synchronousUnwrap", {
       unwrapKeyRequest: { wrappedKey: blob, label: "rsa-unwrapped", unwrapKeyName: "kek", wrapMethod: "AES_WRAP_PAD_RSA" },
     });
-    expect(unwrapped.status).toBe(200);
+    expect(unwrapped.status).toBe(201);
     expect(unwrapped.body.json.publicKey).toBe(pairs.rsa!.spki);
     const testCase = signingCase("SHA512_WITH_RSA_PSS", Buffer.from("unwrapped RSA"), pairs.rsa!.spki);
     const signed = await signet.json("POST", "/v1/synchronousSign", { signRequest: { payload: b64(testCase.payload), signKeyName: "rsa-unwrapped", signatureAlgorithm: "SHA512_WITH_RSA_PSS" } });
