@@ -99,8 +99,15 @@ describe("connection check and API keys", () => {
   test("GET /v1/licenseInfo answers the TSB's shape to the service role only", async () => {
     const license = await signet.json("GET", "/v1/licenseInfo", undefined, { "x-api-key": keys.service });
     expect(license).toMatchObject({ status: 200, body: { clientFlags: ["REST_API"] } });
-    const refused = await signet.json("GET", "/v1/licenseInfo", undefined, { "x-api-key": keys.keyOperation });
-    expect({ status: refused.status, errorCode: refused.body.errorCode }).toEqual({ status: 403, errorCode: 400 });
+    for (const path of ["/v1/licenseInfo", "/v1/keystore/statistics"]) {
+      const refused = await signet.json("GET", path, undefined, { "x-api-key": keys.keyOperation });
+      expect({ path, status: refused.status, errorCode: refused.body.errorCode }).toEqual({ path, status: 403, errorCode: 400 });
+      const anonymous = await fetch(`${signet.url}${path}`);
+      expect({ path, status: anonymous.status }).toEqual({ path, status: 401 });
+    }
+    const document = await (await fetch(`${signet.url}/docs/json`)).json();
+    expect(document.paths["/v1/licenseInfo"].get.operationId).toBe("licenseInfo");
+    expect(document.paths["/v1/keystore/statistics"].get.operationId).toBe("keyStoreStatistics");
   });
 
   test("statistics count only the keys the caller may use", async () => {
