@@ -20,7 +20,7 @@ import { SignetError } from "../../errors";
 import type { Signer } from "../../signer/signer";
 import { keyHandleId, type KeyObjectRef, type KeyUsageFlags } from "../../signer/types";
 import { requireKey } from "../access/key-grant";
-import type { OperationContext } from "../context";
+import { SYSTEM_CONTEXT, type OperationContext } from "../context";
 import type { KeyService, KeyView } from "./key-service";
 
 export const ATTESTATION_KEY: KeyObjectRef = { label: "_signet-attestation", id: "a3" };
@@ -124,7 +124,7 @@ export class KeyAttestation {
     } catch (error) {
       if (!(error instanceof SignetError && error.kind === "keyNotFound")) throw error;
       info = await signer.generateKeyPair(ATTESTATION_KEY, { type: "EC", curve: "P-256" }, ATTESTATION_FLAGS);
-      await audit.record({ actor: "system", requestId: "startup", clientAddress: null }, {
+      await audit.record(SYSTEM_CONTEXT, {
         action: "key.create", objectType: "key", objectId: ATTESTATION_KEY.label, outcome: "success", details: { algorithm: "EC", curve: "P-256", purpose: "attestation" },
       });
     }

@@ -10,39 +10,30 @@ import type { SigningService } from "../../domain/signing/signing-service";
 import { SignetError } from "../../errors";
 import type { authPlugin } from "../auth";
 import { withErrors } from "../docs";
-import { passwordOf, type PasswordField } from "../password";
+import { passwordOf } from "../password";
 import { errorBody } from "../error-status";
 import { BatchSignBody, BatchSignItem, BatchSignResponse } from "./batch.model";
 
 const itemCheck = TypeCompiler.Compile(BatchSignItem);
 
-function passwordShapeOk(value: PasswordField): boolean {
-  try {
-    passwordOf(value, "keyPassword");
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function toItem(raw: unknown, index: number): BatchItem {
   const reference = raw && typeof raw === "object" && typeof (raw as { reference?: unknown }).reference === "string"
     ? ((raw as { reference: string }).reference)
     : null;
-  if (!itemCheck.Check(raw) || !passwordShapeOk(raw.keyPassword)) {
+  if (!itemCheck.Check(raw)) {
     const first = itemCheck.Errors(raw).First();
     const where = first ? `${first.path.replace(/^\//, "").replaceAll("/", ".") || "item"}: ${first.message}` : "invalid item";
     return { reference, error: new SignetError("inputValidation", `requests[${index}] ${where}`) };
   }
+  let password: string | null;
+  try {
+    password = passwordOf(raw.keyPassword, `requests[${index}].keyPassword`);
+  } catch (error) {
+    return { reference, error: error as SignetError };
+  }
   return {
     reference,
-    input: {
-      label: raw.signKeyName,
-      algorithm: raw.signatureAlgorithm,
-      payload: raw.payload,
-      format: raw.signatureType === "RAW" ? "RAW" : "DER",
-      password: passwordOf(raw.keyPassword, `requests[${index}].keyPassword`),
-    },
+    input: { label: raw.signKeyName, algorithm: raw.signatureAlgorithm, payload: raw.payload, format: raw.signatureType === "RAW" ? "RAW" : "DER", password },
   };
 }
 
