@@ -50,6 +50,8 @@ export const ERROR_CATALOGUE = {
   keyBlocked: { errorCode: 660, reason: "res.error.key.blocked" },
   keyVersionNotFound: { errorCode: 661, reason: "res.error.key.version.not.existent" },
   keyVersionRetired: { errorCode: 662, reason: "res.error.key.version.below.minimum" },
+  /** The key has a password and the request's (password, keyPassword, ...) is not it, or the key has none and one was given. */
+  keyPasswordMismatch: { errorCode: 620, reason: "res.error.key.password.mismatch" },
   certificateNotFound: { errorCode: 663, reason: "res.error.certificate.not.existent" },
 
   // Access.

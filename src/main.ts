@@ -19,9 +19,11 @@ import { CipherService } from "./domain/crypto/cipher-service";
 import { HmacService } from "./domain/crypto/hmac-service";
 import { WrapService } from "./domain/crypto/wrap-service";
 import { SYSTEM_CONTEXT } from "./domain/context";
+import { KeyAttestation } from "./domain/keys/key-attestation";
 import { KeyLifecycleService } from "./domain/keys/key-lifecycle";
 import { KeyService } from "./domain/keys/key-service";
 import { KeyTransferService } from "./domain/keys/key-transfer";
+import { ServiceInfo } from "./domain/service/service-info";
 import { SigningService } from "./domain/signing/signing-service";
 import { TokenService } from "./domain/tokens/token-service";
 import { createApp } from "./http/app";
@@ -109,6 +111,8 @@ async function main(): Promise<void> {
   const lifecycle = new KeyLifecycleService(keys, store.keys, signer, audit);
   const hmac = new HmacService(keys, signer, config.maxPayloadBytes, config.maxRandomBytes, audit);
   const auditService = new AuditService(audit, new AuditReader(store.audit), store.audit);
+  const attestation = await KeyAttestation.open(keys, signer, audit);
+  const serviceInfo = new ServiceInfo(keys, signer);
   await audit.checkpoint().catch((error: unknown) => logger.error("could not sign an audit checkpoint", { error }));
 
   // Signet's own bearer-token key: made in the token on first start, unless bearer tokens are off.
@@ -174,6 +178,8 @@ async function main(): Promise<void> {
     keys,
     transfer,
     lifecycle,
+    attestation,
+    serviceInfo,
     signing,
     ciphers,
     wrapping,

@@ -16,10 +16,12 @@ import type { CertificateService } from "../domain/certificates/certificate-serv
 import type { CipherService } from "../domain/crypto/cipher-service";
 import type { HmacService } from "../domain/crypto/hmac-service";
 import type { WrapService } from "../domain/crypto/wrap-service";
+import type { KeyAttestation } from "../domain/keys/key-attestation";
 import type { KeyLifecycleService } from "../domain/keys/key-lifecycle";
 import type { KeyService } from "../domain/keys/key-service";
 import type { KeyTransferService } from "../domain/keys/key-transfer";
 import type { BatchLimits } from "../domain/signing/batch-sign";
+import type { ServiceInfo } from "../domain/service/service-info";
 import type { SigningService } from "../domain/signing/signing-service";
 import type { TokenService } from "../domain/tokens/token-service";
 import { SignetError } from "../errors";
@@ -41,6 +43,8 @@ import { batchRoutes } from "./routes/batch";
 import { certificateRoutes } from "./routes/certificates";
 import { cryptoRoutes } from "./routes/crypto";
 import { debugRoutes } from "./routes/debug";
+import { keyAttributeRoutes } from "./routes/key-attributes";
+import { keyPasswordRoutes } from "./routes/key-passwords";
 import { keyStateRoutes } from "./routes/key-state";
 import { keyRoutes } from "./routes/keys";
 import { serviceRoutes } from "./routes/service";
@@ -62,6 +66,8 @@ export interface AppServices {
   keys: KeyService;
   transfer: KeyTransferService;
   lifecycle: KeyLifecycleService;
+  attestation: KeyAttestation;
+  serviceInfo: ServiceInfo;
   signing: SigningService;
   tokens: TokenService;
   ciphers: CipherService;
@@ -155,8 +161,10 @@ export function createApp(services: AppServices) {
     });
   const modules: [HttpModule, () => AnyElysia][] = [
     ["docs", () => docsPlugin()],
-    ["management", () => serviceRoutes(auth, services.signer)],
+    ["management", () => serviceRoutes(auth, services.signer, services.serviceInfo)],
     ["keyManagement", () => keyRoutes(auth, services.keys, services.transfer)],
+    ["keyManagement", () => keyAttributeRoutes(auth, services.attestation)],
+    ["keyManagement", () => keyPasswordRoutes(auth, services.keys, services.lifecycle)],
     ["keyManagement", () => keyStateRoutes(auth, services.keys, services.lifecycle)],
     ["keyOperations", () => signingRoutes(auth, services.signing, services.hmac)],
     ["keyOperations", () => cryptoRoutes(auth, services.ciphers, services.wrapping, services.hmac)],

@@ -44,6 +44,7 @@ export const HTTP_STATUS: Record<ErrorKind, number> = {
   keyBlocked: 403,
   keyVersionNotFound: 404,
   keyVersionRetired: 403,
+  keyPasswordMismatch: 403,
   certificateNotFound: 404,
   missingApiKey: 401,
   invalidApiKey: 401,

@@ -17,7 +17,7 @@ import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import { AlgorithmIdentifier } from "@peculiar/asn1-x509";
 import { curveByName, curveByOid, type CurveInfo } from "./curves";
 import { curveSpki, rsaSpki, unwrapEcPoint } from "./encoding";
-import type { CurveName, HmacAlgorithm } from "./types";
+import type { CipherKeyType, CurveName, HmacAlgorithm } from "./types";
 
 const OID_RSA_ENCRYPTION = "1.2.840.113549.1.1.1";
 const OID_EC_PUBLIC_KEY = "1.2.840.10045.2.1";
@@ -35,12 +35,12 @@ export interface RsaComponents {
 }
 
 export type KeyMaterial =
-  | { type: "AES" | HmacAlgorithm; value: Uint8Array }
+  | { type: CipherKeyType | HmacAlgorithm; value: Uint8Array }
   | { type: "RSA"; rsa: RsaComponents }
   /** `value`: the EC scalar (field-size bytes) or the Ed25519 seed; `point`: 04‖x‖y or the 32-byte Ed25519 key. */
   | { type: "EC" | "ED"; curve: CurveName; value: Uint8Array; point: Uint8Array };
 
-export type PrivateKeyMaterial = Exclude<KeyMaterial, { type: "AES" | HmacAlgorithm }>;
+export type PrivateKeyMaterial = Exclude<KeyMaterial, { type: CipherKeyType | HmacAlgorithm }>;
 
 /** Material that is not what it claims to be. The message is safe to show (it never holds key bytes). */
 export class KeyMaterialError extends Error {}

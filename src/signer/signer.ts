@@ -18,6 +18,8 @@ import type { CertificateFields, StoredCertificate } from "./pkcs11/certificates
 import { SignetError } from "../errors";
 import { findTokenSlot, loadModule, loginUser, openSession, unpadLabel, type Handle } from "./pkcs11/module";
 import { Pkcs11Executor } from "./pkcs11/executor";
+import { probeDeterministicEcdsa } from "./pkcs11/probes";
+import type { TokenTraits } from "./algorithms";
 import { failureError, SignerPool, type PoolOptions, type PoolStats } from "./pool/pool";
 import {
   keyHandleId,
@@ -41,6 +43,8 @@ export interface SignerHealth {
 
 export interface Signer {
   readonly token: TokenDescription;
+  /** What start-up probing found the token does beyond its mechanism list. */
+  readonly traits: TokenTraits;
   /**
    * `key` is keyHandleId(ref), computed once by the caller. `data` and `signature` are
    * handed over to a Worker (their buffers are transferred): do not use them afterwards.
@@ -123,6 +127,7 @@ export class Pkcs11Signer implements Signer {
     readonly token: TokenDescription,
     private readonly options: Pkcs11SignerOptions,
     private readonly inline: Pkcs11Executor | null,
+    readonly traits: TokenTraits,
   ) {
     this.session = session;
   }
@@ -142,10 +147,11 @@ export class Pkcs11Signer implements Signer {
       serialNumber: unpadLabel(info.serialNumber),
       mechanisms,
     };
-    const executor = { modulePath: options.modulePath, slot, pin: options.pin, mechanisms };
+    const traits: TokenTraits = { deterministicEcdsa: probeDeterministicEcdsa(p11, session, new Set(mechanisms)) };
+    const executor = { modulePath: options.modulePath, slot, pin: options.pin, mechanisms, traits };
     const pool = await SignerPool.start({ ...options.pool, executor });
     const inline = options.inlineSigning ? Pkcs11Executor.open({ ...executor, sessions: 1 }) : null;
-    return new Pkcs11Signer(p11, slot, session, pool, token, options, inline);
+    return new Pkcs11Signer(p11, slot, session, pool, token, options, inline, traits);
   }
 
   async sign(key: string, algorithm: string, data: Uint8Array, der: boolean): Promise<Uint8Array> {

@@ -7,7 +7,7 @@ import type { CertificateFields, StoredCertificate } from "./pkcs11/certificates
  * layer translates its requests into these types.
  */
 
-export type KeyType = "RSA" | "EC" | "ED" | "AES" | HmacAlgorithm;
+export type KeyType = "RSA" | "EC" | "ED" | "DSA" | "AES" | "TDEA" | HmacAlgorithm;
 
 /** Generic secret keys bound (through CKA_ALLOWED_MECHANISMS) to one HMAC. */
 export type HmacAlgorithm = "HMACSHA256" | "HMACSHA384" | "HMACSHA512";
@@ -21,9 +21,12 @@ export function isHmacAlgorithm(value: string): value is HmacAlgorithm {
   return (HMAC_ALGORITHMS as readonly string[]).includes(value);
 }
 
+/** Block-cipher secret keys: AES, and TDEA (three-key triple DES, CKK_DES3). */
+export type CipherKeyType = "AES" | "TDEA";
+
 /** Key types whose single object is a CKO_SECRET_KEY (no public half). */
-export function isSecretKeyType(type: KeyType): type is "AES" | HmacAlgorithm {
-  return type === "AES" || isHmacAlgorithm(type);
+export function isSecretKeyType(type: KeyType): type is CipherKeyType | HmacAlgorithm {
+  return type === "AES" || type === "TDEA" || isHmacAlgorithm(type);
 }
 
 export type CurveName = "P-256" | "P-384" | "P-521" | "secp256k1" | "Ed25519";
@@ -50,9 +53,15 @@ export interface TokenKeyFlags extends KeyUsageFlags {
 export type KeyPairSpec =
   | { type: "RSA"; bits: 2048 | 3072 | 4096 }
   | { type: "EC"; curve: Exclude<CurveName, "Ed25519"> }
-  | { type: "ED"; curve: "Ed25519" };
+  | { type: "ED"; curve: "Ed25519" }
+  /** DSA with fresh domain parameters made by the token (FIPS 186-4: L = 2048 or 3072, N = 256). */
+  | { type: "DSA"; bits: 2048 | 3072 };
 
-export type SecretKeySpec = { type: "AES"; bits: 128 | 192 | 256 } | { type: HmacAlgorithm; bytes: number };
+export type SecretKeySpec =
+  | { type: "AES"; bits: 128 | 192 | 256 }
+  /** Three-key TDEA: 24 bytes, 168 effective bits. */
+  | { type: "TDEA"; bits: 192 }
+  | { type: HmacAlgorithm; bytes: number };
 
 export type KeySpec = KeyPairSpec | SecretKeySpec;
 
@@ -69,7 +78,7 @@ export interface KeyObjectRef {
 export interface TokenKeyInfo {
   ref: KeyObjectRef;
   type: KeyType;
-  /** RSA modulus bits, the curve's field size for EC and ED keys, the key length of secret keys. */
+  /** RSA modulus bits, DSA prime bits, the curve's field size for EC and ED keys, the key length of secret keys. */
   bits: number;
   curve: CurveName | null;
   /** DER SubjectPublicKeyInfo, or null when the token holds no public part for the key. */

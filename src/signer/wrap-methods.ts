@@ -1,7 +1,7 @@
 /**
  * Key wrapping methods by their Securosys names. The suffix of an AES method names the type of
  * the private key it carries (needed to unwrap it: the token must be told what key it makes);
- * without a suffix the wrapped key is a secret key (AES, HMAC).
+ * without a suffix the wrapped key is a secret key (AES, TDEA, HMAC).
  *
  * Private keys travel as PKCS#8, whose length is rarely a multiple of 8 bytes, so they are
  * wrapped with the padding variant (RFC 5649) only. RSA_WRAP_OAEP is OAEP with SHA-1 and
@@ -11,7 +11,7 @@
  */
 import type { HashName } from "./algorithms";
 
-export type WrappedKind = "secret" | "RSA" | "EC" | "ED";
+export type WrappedKind = "secret" | "RSA" | "EC" | "ED" | "DSA";
 
 export interface WrapMethod {
   name: string;
@@ -28,7 +28,7 @@ function table(): Map<string, WrapMethod> {
     { name: "AES_WRAP_PAD", wrappingKeyType: "AES", mechanism: "AES_KEY_WRAP_PAD", wrapped: "secret", oaepHash: null },
     { name: "RSA_WRAP_OAEP", wrappingKeyType: "RSA", mechanism: "RSA_PKCS_OAEP", wrapped: "secret", oaepHash: "SHA1" },
   ];
-  for (const type of ["RSA", "EC", "ED"] as const) {
+  for (const type of ["RSA", "EC", "ED", "DSA"] as const) {
     all.push({ name: `AES_WRAP_PAD_${type}`, wrappingKeyType: "AES", mechanism: "AES_KEY_WRAP_PAD", wrapped: type, oaepHash: null });
   }
   return new Map(all.map((m) => [m.name, m]));

@@ -43,6 +43,11 @@ export class KeyRepository {
     this.db.update(keys).set({ policy }).where(eq(keys.label, label)).run();
   }
 
+  /** The stored password hash, or null to remove the password. */
+  setPasswordHash(label: string, passwordHash: string | null): void {
+    this.db.update(keys).set({ passwordHash }).where(eq(keys.label, label)).run();
+  }
+
   setMinVersion(label: string, minVersion: number): void {
     this.db.update(keys).set({ minVersion }).where(eq(keys.label, label)).run();
   }

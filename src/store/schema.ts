@@ -9,7 +9,7 @@ import { integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizz
 
 export const keys = sqliteTable("keys", {
   label: text("label").primaryKey(),
-  /** RSA, EC or ED. */
+  /** RSA, EC, ED, DSA, AES, TDEA or an HMAC type. */
   algorithm: text("algorithm").notNull(),
   keySize: integer("key_size"),
   curveOid: text("curve_oid"),
@@ -23,6 +23,11 @@ export const keys = sqliteTable("keys", {
   /** "generated" by Signet, or "adopted" from objects already on the token. */
   origin: text("origin").notNull(),
   createdAt: text("created_at").notNull(),
+  /**
+   * The key's TSB password as a slow hash with its salt and cost ("scrypt$ln=15,r=8,p=1$<salt>$<hash>",
+   * see src/domain/keys/key-passwords.ts), or null for a key without a password. Never the password.
+   */
+  passwordHash: text("password_hash"),
 });
 
 export const keyVersions = sqliteTable(

@@ -77,7 +77,7 @@ describe("what is recorded", () => {
     const unwrapped = await signet.json("POST", "/v1/synchronousUnwrap", {
       unwrapKeyRequest: { wrappedKey: wrapped.body.wrappedKey, label: "ops-unwrapped", unwrapKeyName: "ops-aes", wrapMethod: "AES_WRAP" },
     });
-    expect(unwrapped.status).toBe(200);
+    expect(unwrapped.status).toBe(201);
     const mac = await signet.json("POST", "/v1/synchronousHmac", { hmacRequest: { keyName: "ops-mac", payload: b64(secret) } });
     expect(mac.status).toBe(200);
     expect((await signet.json("POST", "/v1/key/export/plain", { label: "ops-data" })).status).toBe(200);

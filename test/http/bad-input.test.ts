@@ -61,7 +61,7 @@ const CASES: Case[] = [
   { name: "create: RSA without keySize", method: "POST", path: "/v1/key", body: { label: "small", algorithm: "RSA" }, status: 400, errorCode: 603, reason: "res.error.input.keysize" },
   { name: "create: unsupported key type", method: "POST", path: "/v1/key", body: { label: "bls", algorithm: "BLS" }, status: 400, errorCode: 613, reason: "res.error.invalid.key.type" },
   { name: "create: unknown curve", method: "POST", path: "/v1/key", body: { label: "curve", algorithm: "EC", curveOid: "1.2.3.4" }, status: 400, errorCode: 600, reason: "res.error.input.validation.failed" },
-  { name: "create: EC key that decrypts", method: "POST", path: "/v1/key", body: { label: "ecdec", algorithm: "EC", curveOid: "1.3.132.0.34", attributes: { decrypt: true } }, status: 400, errorCode: 606, reason: "res.error.key.attributes.invalid" },
+  { name: "create: BIP32 derivation (not offered)", method: "POST", path: "/v1/key", body: { label: "bip", algorithm: "EC", curveOid: "1.3.132.0.10", attributes: { bip32: true } }, status: 400, errorCode: 606, reason: "res.error.key.attributes.invalid" },
   { name: "create: unknown attribute", method: "POST", path: "/v1/key", body: { label: "odd", algorithm: "ED", attributes: { teleport: true } }, status: 400, errorCode: 606, reason: "res.error.key.attributes.invalid" },
   { name: "create: attribute not boolean", method: "POST", path: "/v1/key", body: { label: "odd", algorithm: "ED", attributes: { sign: "yes" } }, status: 400, errorCode: 600, reason: "res.error.input.validation.failed" },
   { name: "attributes of an unknown key", method: "GET", path: "/v1/key/ghost/attributes", status: 404, errorCode: 650, reason: "res.error.key.not.existent" },

@@ -156,7 +156,7 @@ describe("modify", () => {
       const encrypt = await signet.json("POST", "/v1/encrypt", { encryptRequest: { payload: b64("x"), encryptKeyName: "mod-aes", cipherAlgorithm: "AES_GCM" } });
       expect(encrypt.body.errorCode).toBe(614);
 
-      const before = (await signet.json("GET", "/v1/key/mod/attributes")).body;
+      const before = (await signet.json("GET", "/v1/key/mod/attributes")).body.json;
       for (const [name, fields, status, errorCode] of [
         ["loosen sign again", { attributes: { sign: true } }, 400, 606],
         ["make it not sensitive again", { attributes: { sensitive: false } }, 400, 606],
@@ -169,7 +169,7 @@ describe("modify", () => {
         const response = fields === null ? await signet.json("POST", "/v1/synchronousModify", {}) : await modify(fields);
         expect({ name, status: response.status, errorCode: response.body.errorCode }).toEqual({ name, status, errorCode });
       }
-      expect((await signet.json("GET", "/v1/key/mod/attributes")).body).toEqual(before);
+      expect((await signet.json("GET", "/v1/key/mod/attributes")).body.json).toEqual(before);
 
       const sealed = await modify({ attributes: { extractable: false, derive: false } });
       expect(sealed.body.json.attributes).toMatchObject({ extractable: false, derive: false });

@@ -33,6 +33,11 @@ const ROUTES = [
   ["POST", "/v1/synchronousModify", "keyManagement", "synchronousModify"],
   ["POST", "/v1/key/some-key/rotate", "keyManagement", "rotateKey"],
   ["POST", "/v1/key/some-key/minimumVersion", "keyManagement", "setMinimumKeyVersion"],
+  ["POST", "/v1/key/attributes", "keyManagement", "getKeyAttributesWithKeyPassword"],
+  ["GET", "/v1/key/some-key/attributes", "keyManagement", "getKeyAttributes"],
+  ["POST", "/v1/key/deleteKey", "keyManagement", "deleteKeyWithPassword"],
+  ["POST", "/v1/key/changePassword", "keyManagement", "changeKeyPassword"],
+  ["GET", "/v1/attestation/publicKey", "keyManagement", "getAttestationPublicKey"],
 ] as const;
 
 function createKey(name: string, roles: string): string {

@@ -58,7 +58,7 @@ async function checkOldData(signet: RunningSignet, made: Made): Promise<void> {
   const unwrapped = await signet.json("POST", "/v1/synchronousUnwrap", {
     unwrapKeyRequest: { wrappedKey: made.wrapped, label: `copy-${Date.now()}`, unwrapKeyName: "kek", wrapMethod: "AES_WRAP", keyVersion: "v1" },
   });
-  expect(unwrapped.status).toBe(200);
+  expect(unwrapped.status).toBe(201);
 }
 
 describe("rotation", () => {

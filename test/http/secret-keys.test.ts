@@ -66,9 +66,10 @@ test("bad secret-key requests are refused with their codes and create nothing", 
     const cases = [
       [{ label: "a", algorithm: "AES", keySize: 100 }, 400, 603],
       [{ label: "a", algorithm: "AES" }, 400, 603],
-      [{ label: "a", algorithm: "AES", keySize: 256, attributes: { sign: true } }, 400, 606],
-      [{ label: "a", algorithm: "AES", keySize: 256, attributes: { derive: true } }, 400, 606],
-      [{ label: "a", algorithm: "HMACSHA256", attributes: { decrypt: true } }, 400, 606],
+      [{ label: "a", algorithm: "AES", keySize: 256, attributes: { slip10: true } }, 400, 606],
+      [{ label: "a", algorithm: "AES", keySize: 256, attributes: { signs: true } }, 400, 606],
+      [{ label: "a", algorithm: "HMACSHA256", attributes: { decrypt: "yes" } }, 400, 600],
+      [{ label: "a", algorithm: "TDEA", keySize: 128 }, 400, 603],
       [{ label: "a", algorithm: "HMACSHA256", keySize: 128 }, 400, 603],
       [{ label: "a", algorithm: "HMACSHA1" }, 400, 613],
     ] as const;

@@ -16,9 +16,11 @@ const KEYS = [
   { label: "ec-p521", algorithm: "EC", curveOid: "1.3.132.0.35" },
   { label: "ec-secp256k1", algorithm: "EC", curveOid: "1.3.132.0.10" },
   { label: "ed-25519", algorithm: "ED", curveOid: "1.3.101.112" },
+  { label: "dsa-2048", algorithm: "DSA", keySize: 2048 },
+  { label: "dsa-3072", algorithm: "DSA", keySize: 3072 },
 ] as const;
 
-const TYPE_OF: Record<string, "RSA" | "EC" | "ED"> = { RSA: "RSA", EC: "EC", ED: "ED" };
+const TYPE_OF: Record<string, "RSA" | "EC" | "ED" | "DSA"> = { RSA: "RSA", EC: "EC", ED: "ED", DSA: "DSA" };
 
 let signet: RunningSignet;
 const publicKeys = new Map<string, string>();
@@ -45,7 +47,7 @@ describe("key creation", () => {
       const json = body.json;
       expect(json.label).toBe(key.label);
       expect(json.algorithm).toBe(key.algorithm);
-      if (key.algorithm === "RSA") expect(json.keySize).toBe(key.keySize);
+      if (key.algorithm === "RSA" || key.algorithm === "DSA") expect(json.keySize).toBe(key.keySize);
       else expect(json.curveOid).toBe(key.curveOid);
       expect(json.attributes.sign).toBe(true);
       expect(json.attributes.sensitive).toBe(true);
@@ -73,8 +75,8 @@ describe("synchronousSign", () => {
     const names: string[] = [];
     for (const key of KEYS) {
       for (const algorithm of SIGNATURE_ALGORITHMS.values()) {
-        if (algorithm.keyType !== TYPE_OF[key.algorithm]) continue;
-        const formats = algorithm.scheme === "ecdsa" ? [false, true] : [false];
+        if (algorithm.keyType !== TYPE_OF[key.algorithm] || algorithm.deterministic) continue;
+        const formats = algorithm.scheme === "ecdsa" || algorithm.scheme === "dsa" ? [false, true] : [false];
         for (const raw of formats) {
           const testCase = signingCase(algorithm.name, message, publicKeys.get(key.label)!, raw);
           const { status, body } = await signet.json("POST", "/v1/synchronousSign", {
@@ -95,7 +97,15 @@ describe("synchronousSign", () => {
     const results = await verifyWithNode(jobs);
     const failed = names.filter((_, i) => !results[i]);
     expect(failed).toEqual([]);
-    expect(jobs.length).toBeGreaterThan(80);
+    expect(jobs.length).toBeGreaterThan(200);
+  });
+
+  test("SHA256_WITH_ECDSA_DETERMINISTIC is refused on a token whose ECDSA is not RFC 6979 (SoftHSM), naming why", async () => {
+    const { status, body } = await signet.json("POST", "/v1/synchronousSign", {
+      signRequest: { payload: Buffer.from(message).toString("base64"), signKeyName: "ec-p256", signatureAlgorithm: "SHA256_WITH_ECDSA_DETERMINISTIC" },
+    });
+    expect(status).toBe(400);
+    expect(body).toEqual({ errorCode: 681, reason: "res.error.mechanism.not.supported", message: expect.stringContaining("RFC 6979") });
   });
 
   test("a tampered message does not verify with Node, so the check above can fail", async () => {

@@ -3,6 +3,8 @@
 // {"result": base64 | boolean} or {"error": "..."}. Byte fields are base64.
 //   {op: "publicEncrypt", spki, padding: "oaep" | "pkcs1", oaepHash?, data}
 //   {op: "publicDecrypt"...} is not offered: the private keys stay in the token.
+//   {op: "publicRecover", spki, data}: what an RSA PKCS#1 v1.5 signature (type-1 padding, checked) was made over
+//   {op: "rawDigestVerify"...} is not offered: raw-digest ECDSA/DSA checks use the openssl command line
 //   {op: "cipher", algorithm ("aes-256-gcm", "aes-128-cbc", ...), key, iv, data, aad?, tagBytes?, decrypt?}
 //   {op: "hmac", hash ("sha256"...), key, data}
 //   {op: "privateKeyMatches", pkcs8, spki}: does the private key belong to the public key?
@@ -17,6 +19,7 @@ import {
   createPublicKey,
   generateKeyPairSync,
   privateDecrypt,
+  publicDecrypt,
   publicEncrypt,
 } from "node:crypto";
 import { createInterface } from "node:readline";
@@ -29,6 +32,10 @@ function run(job) {
       const key = createPublicKey({ key: b(job.spki), format: "der", type: "spki" });
       const padding = job.padding === "oaep" ? constants.RSA_PKCS1_OAEP_PADDING : constants.RSA_PKCS1_PADDING;
       return publicEncrypt({ key, padding, oaepHash: job.oaepHash }, b(job.data)).toString("base64");
+    }
+    case "publicRecover": {
+      const key = createPublicKey({ key: b(job.spki), format: "der", type: "spki" });
+      return publicDecrypt({ key, padding: constants.RSA_PKCS1_PADDING }, b(job.data)).toString("base64");
     }
     case "rsaOaepDecrypt": {
       const key = createPrivateKey({ key: b(job.pkcs8), format: "der", type: "pkcs8" });

@@ -51,4 +51,40 @@ describe("signature plans", () => {
     ];
     for (const name of listed) expect(SIGNATURE_ALGORITHMS.has(name)).toBe(true);
   });
+
+  test("DSA: the combined mechanism where the token has it; NONE_WITH_DSA takes digests of 20 to 64 bytes on CKM_DSA", () => {
+    const dsa = new Set<number>([CKM.DSA, CKM.DSA_SHA256]);
+    expect(planSignature(signatureAlgorithm("SHA256_WITH_DSA")!, dsa)).toMatchObject({ mechanism: CKM.DSA_SHA256, hashInService: null });
+    expect(planSignature(signatureAlgorithm("SHA384_WITH_DSA")!, dsa)).toMatchObject({ mechanism: CKM.DSA, hashInService: "SHA384" });
+    expect(planSignature(signatureAlgorithm("NONE_WITH_DSA")!, dsa)).toMatchObject({ mechanism: CKM.DSA, digestLengths: [20, 28, 32, 48, 64] });
+    expect(planSignature(signatureAlgorithm("SHA1_WITH_DSA")!, new Set([CKM.ECDSA]))).toEqual({ missing: CKM.DSA });
+  });
+
+  test("ECDSA over SHA-3 uses the token's combined mechanism when it has one, else hashes in the service; Keccak and double SHA-256 always in the service", () => {
+    expect(planSignature(signatureAlgorithm("SHA3256_WITH_ECDSA")!, softhsm26)).toMatchObject({ mechanism: CKM.ECDSA, hashInService: "SHA3_256" });
+    expect(planSignature(signatureAlgorithm("SHA3256_WITH_ECDSA")!, new Set([CKM.ECDSA, CKM.ECDSA_SHA3_256]))).toMatchObject({ mechanism: CKM.ECDSA_SHA3_256, hashInService: null });
+    expect(planSignature(signatureAlgorithm("KECCAK256_WITH_ECDSA")!, softhsm26)).toMatchObject({ mechanism: CKM.ECDSA, hashInService: "KECCAK256" });
+    expect(planSignature(signatureAlgorithm("DOUBLE_SHA256_WITH_ECDSA")!, softhsm26)).toMatchObject({ mechanism: CKM.ECDSA, hashInService: "DOUBLE_SHA256" });
+  });
+
+  test("NONE_WITH_RSA signs the payload as given; NONE_WITH_RSA_PSS takes a digest whose length picks the PSS parameters", () => {
+    expect(planSignature(signatureAlgorithm("NONE_WITH_RSA")!, softhsm26)).toMatchObject({ mechanism: CKM.RSA_PKCS, digestInfo: null, hashInService: null, digestLengths: null });
+    expect(planSignature(signatureAlgorithm("NONE_WITH_RSA_PSS")!, softhsm26)).toMatchObject({ mechanism: CKM.RSA_PKCS_PSS, pss: null, pssFromDigestLength: true, digestLengths: [20, 28, 32, 48, 64] });
+  });
+
+  test("deterministic ECDSA only on a token found to sign with RFC 6979 nonces, never emulated", () => {
+    const algorithm = signatureAlgorithm("SHA256_WITH_ECDSA_DETERMINISTIC")!;
+    expect(planSignature(algorithm, softhsm26)).toEqual({ missing: CKM.ECDSA, reason: expect.stringContaining("RFC 6979") });
+    expect(planSignature(algorithm, new Set([CKM.ECDSA, CKM.ECDSA_SHA256]), { deterministicEcdsa: true })).toMatchObject({ mechanism: CKM.ECDSA, hashInService: "SHA256" });
+  });
+
+  test("every algorithm the TSB Go client lists is known", () => {
+    const listed = [
+      ..."SHA1 SHA224 SHA256 SHA384 SHA512".split(" ").flatMap((h) => [`${h}_WITH_DSA`, `${h}_WITH_ECDSA`]),
+      ..."SHA3224 SHA3256 SHA3384 SHA3512 KECCAK224 KECCAK256 KECCAK384 KECCAK512".split(" ").map((h) => `${h}_WITH_ECDSA`),
+      "NONE_WITH_DSA", "NONE_WITH_RSA", "NONE_WITH_RSA_PSS", "DOUBLE_SHA256_WITH_ECDSA", "SHA256_WITH_ECDSA_DETERMINISTIC", "NONESHA1_WITH_RSA", "SHA1_WITH_RSA_PSS",
+    ];
+    for (const name of listed) expect({ name, known: SIGNATURE_ALGORITHMS.has(name) }).toEqual({ name, known: true });
+  });
 });
+

@@ -6,7 +6,7 @@
 import type { DetailValue, Outcome } from "../../audit/record";
 import { ERROR_CATALOGUE, SignetError, type ErrorKind } from "../../errors";
 
-const DENIALS = new Set<ErrorKind>(["missingApiKey", "invalidApiKey", "roleMissing", "operationForbiddenForKey"]);
+const DENIALS = new Set<ErrorKind>(["missingApiKey", "invalidApiKey", "roleMissing", "operationForbiddenForKey", "keyPasswordMismatch"]);
 
 export function outcomeOf(error: unknown): Outcome {
   return error instanceof SignetError && DENIALS.has(error.kind) ? "denied" : "failure";

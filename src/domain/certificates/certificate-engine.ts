@@ -45,6 +45,8 @@ export interface CsrInput {
   keyUsage?: string[] | null;
   extendedKeyUsage?: string[] | null;
   subjectAlternativeNames?: string[] | null;
+  /** The key's password (TSB keyPassword), if it has one. */
+  password?: string | null;
 }
 
 export interface SelfSignInput extends CsrInput {
@@ -63,6 +65,8 @@ export interface SignCsrInput {
   subjectAlternativeNames?: string[] | null;
   validity?: number | null;
   certificateAuthority?: boolean | null;
+  /** The CA key's password (TSB keyPassword), if it has one. */
+  password?: string | null;
 }
 
 export interface Issued {
@@ -91,7 +95,7 @@ export class CertificateEngine {
   }
 
   async request(input: CsrInput, context: OperationContext): Promise<Issued> {
-    const { key, use, signature, pair } = await this.signingKey(input.label, input.signatureAlgorithm, context);
+    const { key, use, signature, pair } = await this.signingKey(input.label, input.signatureAlgorithm, context, input.password);
     const extensions: x509.Extension[] = [];
     if (input.keyUsage?.some((usage) => usage.trim())) extensions.push(keyUsageExtension(input.keyUsage, x509.KeyUsageFlags.digitalSignature));
     const eku = extendedKeyUsageExtension(input.extendedKeyUsage);
@@ -107,7 +111,7 @@ export class CertificateEngine {
 
   /** A self-signed certificate for the key, stored beside it (replacing the one it had). */
   async selfSign(input: SelfSignInput, context: OperationContext): Promise<Issued> {
-    const { key, use, signature, pair, spki } = await this.signingKey(input.label, input.signatureAlgorithm, context);
+    const { key, use, signature, pair, spki } = await this.signingKey(input.label, input.signatureAlgorithm, context, input.password);
     const days = validityDays(input.validity);
     const name = subjectName(input.attributes);
     const ca = input.certificateAuthority === true;
@@ -124,7 +128,7 @@ export class CertificateEngine {
 
   /** Issues a certificate for a CSR, signed by the key's current version under its stored CA certificate. */
   async signCsr(input: SignCsrInput, context: OperationContext): Promise<Issued> {
-    const { key, use, signature, pair } = await this.signingKey(input.label, input.signatureAlgorithm, context);
+    const { key, use, signature, pair } = await this.signingKey(input.label, input.signatureAlgorithm, context, input.password);
     const caCertificate = await this.certificateOf(key.label, parseKeyHandleId(use.handleId).id);
     if (!caCertificate) {
       throw new SignetError("certificateNotFound", `key "${key.label}" has no certificate for its current version to issue under; selfsign or import one`);
@@ -206,8 +210,9 @@ export class CertificateEngine {
     await this.store({ label: view.label, id: stored.versions[0]!.tokenId }, certificate);
   }
 
-  private async signingKey(label: string, algorithm: string, _context: OperationContext) {
+  private async signingKey(label: string, algorithm: string, _context: OperationContext, password: string | null | undefined) {
     const key: ResolvedKey = this.keys.cached(label) ?? (await this.keys.resolve(label));
+    await this.keys.passwords.check(key, password, _context, "certificate");
     const use: KeyUse = currentVersion(key);
     const signature: CertificateSignature = certificateSignature(algorithm, key);
     if (!key.flags.sign) throw new SignetError("operationForbiddenForKey", `key "${label}" does not have the sign attribute`);

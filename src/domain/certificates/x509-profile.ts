@@ -134,7 +134,8 @@ const HASH_BYTES: Record<string, number> = { SHA256: 32, SHA384: 48, SHA512: 64 
 
 export function certificateSignature(name: string, key: { label: string; type: KeyType }): CertificateSignature {
   const algorithm = signatureAlgorithm(name);
-  const allowed = algorithm && !algorithm.prehashed && (algorithm.scheme === "eddsa" || CERT_HASHES.has(algorithm.hash ?? ""));
+  const allowed =
+    algorithm && !algorithm.prehashed && !algorithm.deterministic && algorithm.scheme !== "dsa" && (algorithm.scheme === "eddsa" || CERT_HASHES.has(algorithm.hash ?? ""));
   if (!algorithm || !allowed) {
     throw new SignetError("inputValidation", `signatureAlgorithm for certificates is SHA256|SHA384|SHA512_WITH_RSA, _WITH_RSA_PSS, _WITH_ECDSA or EDDSA; got "${name}"`);
   }
@@ -151,6 +152,8 @@ export function certificateSignature(name: string, key: { label: string; type: K
       return { name, keyType: "EC", webCrypto: { name: "ECDSA", hash } };
     case "eddsa":
       return { name, keyType: "ED", webCrypto: { name: "Ed25519" } };
+    case "dsa":
+      throw new SignetError("inputValidation", `certificates are not signed with DSA; got "${name}"`);
   }
 }
 

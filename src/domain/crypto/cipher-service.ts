@@ -11,7 +11,7 @@
 import { hash } from "node:crypto";
 import type { AuditRecorder } from "../../audit/audit-log";
 import { SignetError } from "../../errors";
-import { cipherAlgorithm, GCM_DEFAULT_TAG_BITS, GCM_TAG_BITS, type CipherAlgorithm } from "../../signer/ciphers";
+import { cipherAlgorithm, GCM_DEFAULT_TAG_BITS, GCM_TAG_BITS, REFUSED_CIPHERS, type CipherAlgorithm } from "../../signer/ciphers";
 import type { Signer } from "../../signer/signer";
 import { requireKey } from "../access/key-grant";
 import { keyEvent, recordedOperation } from "../audit/recorded";
@@ -26,6 +26,8 @@ export interface EncryptInput {
   payload: Uint8Array;
   tagLength?: number | null;
   additionalAuthenticationData?: Uint8Array | null;
+  /** The key's password (TSB keyPassword), if it has one. */
+  password?: string | null;
 }
 
 export interface EncryptOutput {
@@ -45,6 +47,8 @@ export interface DecryptInput {
   tagLength?: number | null;
   additionalAuthenticationData?: Uint8Array | null;
   keyVersion?: string | null;
+  /** The key's password (TSB keyPassword), if it has one. */
+  password?: string | null;
 }
 
 export class CipherService {
@@ -58,7 +62,7 @@ export class CipherService {
   encrypt(input: EncryptInput, context: OperationContext): Promise<EncryptOutput> {
     requireKey(context, input.label);
     const event = keyEvent("encrypt", input.label, { algorithm: input.algorithm });
-    return recordedOperation(this.audit, context, event, () => this.encryptNow(input), (out) => ({
+    return recordedOperation(this.audit, context, event, () => this.encryptNow(input, context), (out) => ({
       keyVersion: out.keyVersion,
       ciphertextSha256: hash("sha256", out.encrypted, "hex"),
     }));
@@ -71,11 +75,12 @@ export class CipherService {
       keyVersion: input.keyVersion ?? null,
       ciphertextSha256: hash("sha256", input.encrypted, "hex"),
     });
-    return recordedOperation(this.audit, context, event, () => this.decryptNow(input));
+    return recordedOperation(this.audit, context, event, () => this.decryptNow(input, context));
   }
 
-  private async encryptNow(input: EncryptInput): Promise<EncryptOutput> {
+  private async encryptNow(input: EncryptInput, context: OperationContext): Promise<EncryptOutput> {
     const key = this.keys.cached(input.label) ?? (await this.keys.resolve(input.label));
+    await this.keys.passwords.check(key, input.password, context, "encrypt");
     const algorithm = this.check(key, input.algorithm, input.additionalAuthenticationData);
     const tagBits = this.tagBits(algorithm, input.tagLength);
     this.checkPayload(input.payload, "payload");
@@ -88,8 +93,9 @@ export class CipherService {
     return { encrypted: ciphertext, iv, tag, keyVersion: use.keyVersion };
   }
 
-  private async decryptNow(input: DecryptInput): Promise<Uint8Array> {
+  private async decryptNow(input: DecryptInput, context: OperationContext): Promise<Uint8Array> {
     const key = this.keys.cached(input.label) ?? (await this.keys.resolve(input.label));
+    await this.keys.passwords.check(key, input.password, context, "decrypt");
     const algorithm = this.check(key, input.algorithm, input.additionalAuthenticationData);
     const tagBits = this.tagBits(algorithm, input.tagLength);
     this.checkPayload(input.encrypted, "encryptedPayload");
@@ -112,6 +118,8 @@ export class CipherService {
 
   private check(key: ResolvedKey, name: string, aad: Uint8Array | null | undefined): CipherAlgorithm {
     const algorithm = cipherAlgorithm(name);
+    const refused = REFUSED_CIPHERS.get(name);
+    if (refused) throw new SignetError("inputValidation", `${name} is not offered: ${refused}`);
     if (!algorithm) throw new SignetError("inputValidation", `unknown cipherAlgorithm "${name}"`);
     if (algorithm.keyType !== key.type) {
       throw new SignetError("algorithmNotSupportedByKey", `${name} needs an ${algorithm.keyType} key; "${key.label}" is ${key.type}`);

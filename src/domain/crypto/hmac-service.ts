@@ -18,6 +18,8 @@ export interface HmacInput {
   label: string;
   /** Handed over to the signer: the caller must not use it afterwards. */
   payload: Uint8Array;
+  /** The key's password, if it has one (keyPassword; a Signet extension on the HMAC routes). */
+  password?: string | null;
 }
 
 export interface VerifyHmacInput extends HmacInput {
@@ -39,7 +41,7 @@ export class HmacService {
     requireKey(context, input.label);
     const event = keyEvent("hmac", input.label);
     return recordedOperation(this.audit, context, event, async () => {
-      const key = await this.hmacKey(input);
+      const key = await this.hmacKey(input, context, "hmac");
       const use = currentVersion(key);
       return { mac: await this.signer.hmac(use.handleId, key.type as HmacAlgorithm, input.payload), keyVersion: use.keyVersion };
     }, (out) => ({ keyVersion: out.keyVersion, macSha256: hash("sha256", out.mac, "hex") }));
@@ -49,7 +51,7 @@ export class HmacService {
     requireKey(context, input.label);
     const event = keyEvent("hmac.verify", input.label, { keyVersion: input.keyVersion ?? null, macSha256: hash("sha256", input.mac, "hex") });
     return recordedOperation(this.audit, context, event, async () => {
-      const key = await this.hmacKey(input);
+      const key = await this.hmacKey(input, context, "hmac.verify");
       const use = namedVersion(key, input.keyVersion);
       return this.signer.verifyHmac(use.handleId, key.type as HmacAlgorithm, input.payload, input.mac);
     }, (valid) => ({ valid }));
@@ -62,8 +64,9 @@ export class HmacService {
     return this.signer.generateRandom(length);
   }
 
-  private async hmacKey(input: HmacInput): Promise<ResolvedKey> {
+  private async hmacKey(input: HmacInput, context: OperationContext, operation: string): Promise<ResolvedKey> {
     const key = this.keys.cached(input.label) ?? (await this.keys.resolve(input.label));
+    await this.keys.passwords.check(key, input.password, context, operation);
     if (!isHmacAlgorithm(key.type)) {
       throw new SignetError("algorithmNotSupportedByKey", `HMAC needs an HMACSHA256, HMACSHA384 or HMACSHA512 key; "${key.label}" is ${key.type}`);
     }

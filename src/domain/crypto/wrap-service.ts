@@ -23,6 +23,9 @@ export interface WrapInput {
   keyToBeWrapped: string;
   wrapKeyName: string;
   wrapMethod: string;
+  /** The passwords of the two keys (TSB keyToBeWrappedPassword, wrapKeyPassword), if they have one. */
+  keyToBeWrappedPassword?: string | null;
+  wrapKeyPassword?: string | null;
 }
 
 export interface UnwrapInput {
@@ -34,8 +37,10 @@ export interface UnwrapInput {
   policy?: unknown;
   /** Version of the unwrapping key (Signet extension). */
   keyVersion?: string | null;
-  /** Type of a wrapped secret key: AES (default) or an HMAC (Signet extension). */
+  /** Type of a wrapped secret key: AES (default), TDEA or an HMAC (Signet extension). */
   algorithm?: string | null;
+  /** The unwrapping key's password (TSB unwrapKeyPassword), if it has one. */
+  unwrapKeyPassword?: string | null;
 }
 
 export class WrapService {
@@ -50,7 +55,7 @@ export class WrapService {
     requireKey(context, input.wrapKeyName);
     requireKey(context, input.keyToBeWrapped);
     const event = keyEvent("key.wrap", input.keyToBeWrapped, { wrapKeyName: input.wrapKeyName, wrapMethod: input.wrapMethod });
-    return recordedOperation(this.audit, context, event, () => this.wrapNow(input), (out) => ({
+    return recordedOperation(this.audit, context, event, () => this.wrapNow(input, context), (out) => ({
       wrapKeyVersion: out.keyVersion,
       wrappedKeySha256: hash("sha256", out.wrappedKey, "hex"),
     }));
@@ -65,13 +70,15 @@ export class WrapService {
       wrapMethod: input.wrapMethod,
       wrappedKeySha256: hash("sha256", input.wrappedKey, "hex"),
     });
-    return recorded(this.audit, context, event, () => this.unwrapNow(input), (view) => ({ algorithm: view.algorithm, keyVersion: view.keyVersion }));
+    return recorded(this.audit, context, event, () => this.unwrapNow(input, context), (view) => ({ algorithm: view.algorithm, keyVersion: view.keyVersion }));
   }
 
-  private async wrapNow(input: WrapInput): Promise<{ wrappedKey: Uint8Array; keyVersion: string }> {
+  private async wrapNow(input: WrapInput, context: OperationContext): Promise<{ wrappedKey: Uint8Array; keyVersion: string }> {
     const method = this.method(input.wrapMethod);
     const wrapping = await this.resolve(input.wrapKeyName);
+    await this.keys.passwords.check(wrapping, input.wrapKeyPassword, context, "key.wrap");
     const key = await this.resolve(input.keyToBeWrapped);
+    await this.keys.passwords.check(key, input.keyToBeWrappedPassword, context, "key.wrap");
     this.checkWrappingKey(wrapping, method);
     const kind = isSecretKeyType(key.type) ? "secret" : key.type;
     if (kind !== method.wrapped) {
@@ -85,13 +92,14 @@ export class WrapService {
     return { wrappedKey, keyVersion: use.keyVersion };
   }
 
-  private async unwrapNow(input: UnwrapInput): Promise<KeyView> {
+  private async unwrapNow(input: UnwrapInput, context: OperationContext): Promise<KeyView> {
     const method = this.method(input.wrapMethod);
     const type = this.unwrappedType(method, input.algorithm);
     const flags = usageFlags(type, input.attributes);
     if (input.wrappedKey.length === 0) throw new SignetError("invalidPayload", "wrappedKey is empty");
     const keySize = this.secretKeyBits(method, type, input.wrappedKey.length);
     const unwrapping = await this.resolve(input.unwrapKeyName);
+    await this.keys.passwords.check(unwrapping, input.unwrapKeyPassword, context, "key.unwrap");
     this.checkWrappingKey(unwrapping, method);
     const use = namedVersion(unwrapping, input.keyVersion);
     return this.keys.land(
@@ -128,8 +136,8 @@ export class WrapService {
       return method.wrapped;
     }
     const type = algorithm ?? "AES";
-    if (type !== "AES" && !isHmacAlgorithm(type)) {
-      throw new SignetError("inputValidation", `${method.name} carries secret keys: algorithm is AES, HMACSHA256, HMACSHA384 or HMACSHA512`);
+    if (type !== "AES" && type !== "TDEA" && !isHmacAlgorithm(type)) {
+      throw new SignetError("inputValidation", `${method.name} carries secret keys: algorithm is AES, TDEA, HMACSHA256, HMACSHA384 or HMACSHA512`);
     }
     return type;
   }
@@ -143,7 +151,8 @@ export class WrapService {
   private secretKeyBits(method: WrapMethod, type: KeyType, wrappedBytes: number): number | null {
     if (!isSecretKeyType(type) || method.mechanism === "RSA_PKCS_OAEP") return null;
     const bytes = wrappedBytes - 8;
-    const fits = type === "AES" ? [16, 24, 32].includes(bytes) : isHmacAlgorithm(type) && bytes >= HMAC_BYTES[type] && bytes <= 128;
+    const fits =
+      type === "AES" ? [16, 24, 32].includes(bytes) : type === "TDEA" ? bytes === 24 : isHmacAlgorithm(type) && bytes >= HMAC_BYTES[type] && bytes <= 128;
     if (!fits) throw new SignetError("invalidKeyEncoding", `a ${wrappedBytes}-byte ${method.name} blob cannot hold a ${type} key Signet takes`);
     return bytes * 8;
   }

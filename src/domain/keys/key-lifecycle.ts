@@ -1,7 +1,8 @@
 /**
  * What changes on a key after it is made, other than its material: blocking and unblocking
  * (TSB synchronousBlock / synchronousUnblock), modifying its policy and tightening its
- * attributes (synchronousModify), and the minimum version below which it is refused.
+ * attributes (synchronousModify), the minimum version below which it is refused, and its
+ * password (TSB changePassword). Each asks for the key's password first (key-passwords.ts).
  *
  * The block state and the minimum version live in the database (they survive restarts, and a
  * token need not let attributes change to honour them); every use of a key checks them first
@@ -20,6 +21,7 @@ import { keyEvent, recorded } from "../audit/recorded";
 import type { OperationContext } from "../context";
 import type { KeyService, KeyView } from "./key-service";
 import { parseKeyVersion } from "./key-use";
+import { hashPassword, isNoPassword } from "./key-passwords";
 
 export interface ModifyInput {
   label: string;
@@ -27,6 +29,8 @@ export interface ModifyInput {
   policy?: unknown;
   /** Attributes to tighten (Signet extension). */
   attributes?: Record<string, boolean | null | undefined> | null;
+  /** The key's password (TSB keyPassword). */
+  password?: string | null;
 }
 
 /** Each usage attribute and the value it may be changed to. */
@@ -50,14 +54,38 @@ export class KeyLifecycleService {
     private readonly audit: AuditRecorder,
   ) {}
 
-  block(label: string, context: OperationContext): Promise<KeyView> {
+  block(label: string, context: OperationContext, password?: string | null): Promise<KeyView> {
     requireKey(context, label);
-    return recorded(this.audit, context, keyEvent("key.block", label), () => this.setBlocked(label, true, context));
+    return recorded(this.audit, context, keyEvent("key.block", label), () => this.setBlocked(label, true, context, password));
   }
 
-  unblock(label: string, context: OperationContext): Promise<KeyView> {
+  unblock(label: string, context: OperationContext, password?: string | null): Promise<KeyView> {
     requireKey(context, label);
-    return recorded(this.audit, context, keyEvent("key.unblock", label), () => this.setBlocked(label, false, context));
+    return recorded(this.audit, context, keyEvent("key.unblock", label), () => this.setBlocked(label, false, context, password));
+  }
+
+  /**
+   * Changes (or sets, or removes) a key's password: the current one must be given, and the key
+   * must be modifiable, as on the TSB. An empty new password removes it. Recorded as
+   * key.password.change (never with a password in it).
+   */
+  changePassword(label: string, password: string | null | undefined, newPassword: string | null | undefined, context: OperationContext): Promise<KeyView> {
+    requireKey(context, label);
+    const event = keyEvent("key.password.change", label, { passwordRemoved: isNoPassword(newPassword) });
+    return recorded(this.audit, context, event, () =>
+      this.serialised(label, async () => {
+        const stored = await this.keys.stored(label);
+        await this.keys.passwords.check(stored.key, password, context, "key.password.change");
+        const info = await this.keys.currentInfo(stored);
+        if (!info.flags.modifiable) throw new SignetError("operationForbiddenForKey", `key "${label}" is not modifiable: its password cannot change`);
+        const passwordHash = isNoPassword(newPassword) ? null : await hashPassword(newPassword);
+        this.repo.setPasswordHash(label, passwordHash);
+        // Whatever was remembered about the old password is gone; the next use reloads the key.
+        this.keys.passwords.forget(label);
+        this.keys.forget(label);
+        return this.keys.describe(label, context);
+      }),
+    );
   }
 
   modify(input: ModifyInput, context: OperationContext): Promise<KeyView> {
@@ -77,6 +105,7 @@ export class KeyLifecycleService {
         throw new SignetError("inputValidation", "modifyRequest changes nothing: give a policy or attributes");
       }
       const stored = await this.keys.stored(input.label);
+      await this.keys.passwords.check(stored.key, input.password, context, "key.modify");
       const info = await this.keys.currentInfo(stored);
       if (!info.flags.modifiable) throw new SignetError("operationForbiddenForKey", `key "${input.label}" is not modifiable`);
       for (const [name, value] of Object.entries(changes) as [keyof KeyUsageFlags, boolean][]) {
@@ -105,16 +134,17 @@ export class KeyLifecycleService {
   }
 
   /** Versions below `minimumVersion` are refused from now on; it is at most the current version. */
-  setMinimumVersion(label: string, minimumVersion: string, context: OperationContext): Promise<KeyView> {
+  setMinimumVersion(label: string, minimumVersion: string, context: OperationContext, password?: string | null): Promise<KeyView> {
     requireKey(context, label);
     const event = keyEvent("key.minimumVersion", label, { minimumVersion });
-    return recorded(this.audit, context, event, () => this.setMinimumVersionNow(label, minimumVersion, context));
+    return recorded(this.audit, context, event, () => this.setMinimumVersionNow(label, minimumVersion, context, password));
   }
 
-  private setMinimumVersionNow(label: string, minimumVersion: string, context: OperationContext): Promise<KeyView> {
+  private setMinimumVersionNow(label: string, minimumVersion: string, context: OperationContext, password: string | null | undefined): Promise<KeyView> {
     return this.serialised(label, async () => {
       const version = parseKeyVersion(minimumVersion);
       const stored = await this.keys.stored(label);
+      await this.keys.passwords.check(stored.key, password, context, "key.minimumVersion");
       if (version > stored.key.currentVersion) {
         throw new SignetError("numberOutOfRange", `the minimum version of key "${label}" is at most its current version v${stored.key.currentVersion}`);
       }
@@ -124,9 +154,10 @@ export class KeyLifecycleService {
     });
   }
 
-  private setBlocked(label: string, blocked: boolean, context: OperationContext): Promise<KeyView> {
+  private setBlocked(label: string, blocked: boolean, context: OperationContext, password: string | null | undefined): Promise<KeyView> {
     return this.serialised(label, async () => {
-      await this.keys.stored(label);
+      const stored = await this.keys.stored(label);
+      await this.keys.passwords.check(stored.key, password, context, blocked ? "key.block" : "key.unblock");
       this.repo.setBlocked(label, blocked);
       this.keys.forget(label);
       return this.keys.describe(label, context);

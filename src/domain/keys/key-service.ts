@@ -11,19 +11,10 @@ import { randomBytes } from "node:crypto";
 import type { AuditRecorder } from "../../audit/audit-log";
 import type { AuditEvent } from "../../audit/record";
 import { SignetError } from "../../errors";
-import { curveByName } from "../../signer/curves";
+import { requireKeyGeneration } from "../../signer/capabilities";
 import type { Signer } from "../../signer/signer";
-import {
-  isSecretKeyType,
-  keyHandleId,
-  type CurveName,
-  type KeyObjectRef,
-  type KeyType,
-  type TokenKeyFlags,
-  type TokenKeyInfo,
-} from "../../signer/types";
+import type { KeyObjectRef, TokenKeyInfo } from "../../signer/types";
 import type { KeyRepository, StoredKey } from "../../store/keys";
-import type { KeyRow, KeyVersionRow } from "../../store/schema";
 import { requireKey } from "../access/key-grant";
 import { recorded } from "../audit/recorded";
 import { SYSTEM_CONTEXT, type OperationContext } from "../context";
@@ -37,102 +28,27 @@ import {
   usageOf,
   type CreateKeyInput,
 } from "./key-spec";
+import { hashPassword, isNoPassword, KeyPasswords } from "./key-passwords";
+import { isoSeconds, keyRow, keyView, resolvedKey, versionRow, type KeyOrigin, type KeyView, type ResolvedKey } from "./key-views";
 
-const ALGORITHM_OID: Record<KeyType, string> = {
-  RSA: "1.2.840.113549.1.1.1",
-  EC: "1.2.840.10045.2.1",
-  ED: "1.3.101.112",
-  AES: "2.16.840.1.101.3.4.1",
-  HMACSHA256: "1.2.840.113549.2.9",
-  HMACSHA384: "1.2.840.113549.2.10",
-  HMACSHA512: "1.2.840.113549.2.11",
-};
-
-/** How a key came to be: made by Signet, found on the token, imported as plain material, or unwrapped. */
-export type KeyOrigin = "generated" | "adopted" | "imported" | "unwrapped";
-
-export interface KeyVersionView {
-  version: number;
-  keyVersion: string;
-  createTime: string;
-  publicKey: string | null;
-}
-
-export interface KeyView {
-  label: string;
-  algorithm: KeyType;
-  algorithmOid: string;
-  curveOid: string | null;
-  keySize: number | null;
-  createTime: string;
-  publicKey: string | null;
-  attributes: TokenKeyFlags;
-  policy: unknown;
-  keyVersion: string;
-  versions: KeyVersionView[];
-  minimumVersion: string;
-  blocked: boolean;
-}
-
-/** What the signing path needs to know about a key, kept in memory. */
-export interface ResolvedKey {
-  label: string;
-  /** keyHandleId of the current version. */
-  handleId: string;
-  type: KeyType;
-  /** EC and ED keys: the curve; RSA and secret keys: null. */
-  curve: CurveName | null;
-  /** RSA modulus bits, the curve's size, or a secret key's bits. */
-  bits: number;
-  /** Attributes of the current version. */
-  flags: TokenKeyFlags;
-  /** The current version as the TSB names it ("v1"). */
-  keyVersion: string;
-  version: number;
-  /** keyHandleId of every version, by number. */
-  handles: ReadonlyMap<number, string>;
-  /** Versions below this one are refused. */
-  minVersion: number;
-  /** A blocked key refuses every operation. */
-  blocked: boolean;
-}
-
-/**
- * The stored policy, with its keyStatus.blocked (the TSB's place for the block state) made to
- * tell the truth when the policy has one.
- */
-function policyView(key: KeyRow): unknown {
-  const policy: unknown = key.policy ? JSON.parse(key.policy) : null;
-  if (policy && typeof policy === "object" && !Array.isArray(policy) && "keyStatus" in policy) {
-    const status = (policy as { keyStatus: unknown }).keyStatus;
-    (policy as { keyStatus: unknown }).keyStatus = { ...(status && typeof status === "object" ? status : {}), blocked: key.blocked };
-  }
-  return policy;
-}
-
-export function versionTag(version: number): string {
-  return `v${version}`;
-}
-
-function isoSeconds(date = new Date()): string {
-  return `${date.toISOString().slice(0, 19)}Z`;
-}
-
-function base64(bytes: Uint8Array | null): string | null {
-  return bytes ? Buffer.from(bytes).toString("base64") : null;
-}
+export { versionTag } from "./key-views";
+export type { KeyOrigin, KeyVersionView, KeyView, ResolvedKey } from "./key-views";
 
 export class KeyService {
   private readonly resolved = new Map<string, ResolvedKey>();
   private readonly loading = new Map<string, Promise<ResolvedKey>>();
   private readonly creating = new Set<string>();
   private readonly rotations = new Map<string, Promise<unknown>>();
+  /** The password check every service makes when a request names a key. */
+  readonly passwords: KeyPasswords;
 
   constructor(
     private readonly signer: Signer,
     private readonly repo: KeyRepository,
     private readonly audit: AuditRecorder,
-  ) {}
+  ) {
+    this.passwords = new KeyPasswords(audit);
+  }
 
   /** Adopts token keys the store does not know, and forgets stored keys the token lost. */
   async reconcile(): Promise<{ adopted: string[]; dropped: string[] }> {
@@ -164,7 +80,12 @@ export class KeyService {
     requireKey(context, input.label);
     const event: AuditEvent = {
       action: "key.create", objectType: "key", objectId: input.label || null, outcome: "success",
-      details: { algorithm: String(input.algorithm), keySize: input.keySize ?? null, curveOid: input.curveOid ?? null },
+      details: {
+        algorithm: String(input.algorithm),
+        keySize: input.keySize ?? null,
+        curveOid: input.curveOid ?? null,
+        passwordProtected: !isNoPassword(input.password),
+      },
     };
     return recorded(this.audit, context, event, () => this.createKey(input), (view) => ({
       keyVersion: view.keyVersion,
@@ -172,11 +93,17 @@ export class KeyService {
     }));
   }
 
-  private createKey(input: CreateKeyInput): Promise<KeyView> {
+  private async createKey(input: CreateKeyInput): Promise<KeyView> {
     const plan = planKey(input);
     const spec = plan.spec;
-    return this.land(plan.label, "generated", plan.policy, (ref) =>
-      isSecretKeySpec(spec) ? this.signer.generateSecretKey(ref, spec, plan.flags) : this.signer.generateKeyPair(ref, spec, plan.flags),
+    requireKeyGeneration(spec, new Set(this.signer.token.mechanisms));
+    const passwordHash = isNoPassword(input.password) ? null : await hashPassword(input.password);
+    return this.land(
+      plan.label,
+      "generated",
+      plan.policy,
+      (ref) => (isSecretKeySpec(spec) ? this.signer.generateSecretKey(ref, spec, plan.flags) : this.signer.generateKeyPair(ref, spec, plan.flags)),
+      { passwordHash },
     );
   }
 
@@ -190,7 +117,7 @@ export class KeyService {
     origin: KeyOrigin,
     policy: unknown,
     make: (ref: KeyObjectRef) => Promise<TokenKeyInfo>,
-    options: { accept?: (info: TokenKeyInfo) => void; keySize?: number | null } = {},
+    options: { accept?: (info: TokenKeyInfo) => void; keySize?: number | null; passwordHash?: string | null } = {},
   ): Promise<KeyView> {
     checkNewLabel(label);
     if (this.creating.has(label)) throw this.duplicate(label);
@@ -202,9 +129,10 @@ export class KeyService {
       const createdAt = isoSeconds();
       try {
         options.accept?.(info);
-        const row = this.keyRow(info, createdAt, origin, policy);
+        const row = keyRow(info, createdAt, origin, policy);
         if (!row.keySize && options.keySize) row.keySize = options.keySize;
-        this.repo.insert(row, [this.versionRow(info, 1, createdAt)]);
+        row.passwordHash = options.passwordHash ?? null;
+        this.repo.insert(row, [versionRow(info, 1, createdAt)]);
       } catch (error) {
         await this.signer.destroyKey(ref);
         throw error;
@@ -222,10 +150,13 @@ export class KeyService {
    * label, a new CKA_ID. It becomes the current version (signing and encryption use it from now
    * on); older versions stay for verification and decryption down to the minimum version.
    */
-  async rotate(label: string, context: OperationContext): Promise<KeyView> {
+  async rotate(label: string, context: OperationContext, password?: string | null): Promise<KeyView> {
     requireKey(context, label);
     const event: AuditEvent = { action: "key.rotate", objectType: "key", objectId: label, outcome: "success" };
-    return recorded(this.audit, context, event, () => this.rotateSerially(label), (view) => ({ keyVersion: view.keyVersion }));
+    return recorded(this.audit, context, event, async () => {
+      await this.passwords.check((await this.stored(label)).key, password, context, "key.rotate");
+      return this.rotateSerially(label);
+    }, (view) => ({ keyVersion: view.keyVersion }));
   }
 
   private rotateSerially(label: string): Promise<KeyView> {
@@ -245,7 +176,7 @@ export class KeyService {
     const made = isSecretKeySpec(spec) ? await this.signer.generateSecretKey(ref, spec, flags) : await this.signer.generateKeyPair(ref, spec, flags);
     const version = Math.max(...stored.versions.map((v) => v.version)) + 1;
     try {
-      this.repo.addVersion(this.versionRow(made, version, isoSeconds()));
+      this.repo.addVersion(versionRow(made, version, isoSeconds()));
     } catch (error) {
       await this.signer.destroyKey(ref);
       throw error;
@@ -264,6 +195,17 @@ export class KeyService {
     return [...labels].filter((label) => !grant || grant.permits(label)).sort();
   }
 
+  /** How many of these keys are of each algorithm (from the store; keys not yet adopted are not counted). */
+  algorithmCounts(labels: readonly string[]): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const label of labels) {
+      const algorithm = this.repo.get(label)?.key.algorithm;
+      if (algorithm) counts[algorithm] = (counts[algorithm] ?? 0) + 1;
+    }
+    return counts;
+  }
+
+  /** The key's view, for Signet's own use: no password is asked (routes go through KeyAttestation.attest). */
   async describe(label: string, context: OperationContext): Promise<KeyView> {
     requireKey(context, label);
     const stored = await this.stored(label);
@@ -272,14 +214,19 @@ export class KeyService {
     return this.view(stored, info);
   }
 
-  async delete(label: string, context: OperationContext): Promise<void> {
+  /**
+   * Deletes a key (every version). A key with a password is deleted only with it (POST
+   * /v1/key/deleteKey carries it; DELETE /v1/key/{label} has none to give).
+   */
+  async delete(label: string, context: OperationContext, password?: string | null): Promise<void> {
     requireKey(context, label);
     const event: AuditEvent = { action: "key.delete", objectType: "key", objectId: label, outcome: "success" };
-    await recorded(this.audit, context, event, () => this.deleteKey(label));
+    await recorded(this.audit, context, event, () => this.deleteKey(label, context, password));
   }
 
-  private async deleteKey(label: string): Promise<void> {
+  private async deleteKey(label: string, context: OperationContext, password: string | null | undefined): Promise<void> {
     const stored = await this.stored(label);
+    await this.passwords.check(stored.key, password, context, "key.delete");
     const info = await this.currentInfo(stored);
     if (!info.flags.destroyable) {
       throw new SignetError("operationForbiddenForKey", `key "${label}" is not destroyable`);
@@ -293,6 +240,7 @@ export class KeyService {
       }
     }
     this.repo.delete(label);
+    this.passwords.forget(label);
   }
 
   /** The in-memory entry for a label, if it is loaded. The signing path tries this first. */
@@ -363,73 +311,20 @@ export class KeyService {
   /** Takes a key found on the token into the store (keys made outside Signet, or by another instance). */
   private async adopt(info: TokenKeyInfo): Promise<void> {
     const createdAt = isoSeconds();
-    this.repo.insert(this.keyRow(info, createdAt, "adopted", null), [this.versionRow(info, 1, createdAt)]);
+    this.repo.insert(keyRow(info, createdAt, "adopted", null), [versionRow(info, 1, createdAt)]);
     await this.audit.record(SYSTEM_CONTEXT, {
       action: "key.adopt", objectType: "key", objectId: info.ref.label, outcome: "success",
       details: { algorithm: info.type, bits: info.bits, curve: info.curve, tokenId: info.ref.id },
     });
   }
 
-  private keyRow(info: TokenKeyInfo, createdAt: string, origin: KeyRow["origin"], policy: unknown): KeyRow {
-    return {
-      label: info.ref.label,
-      algorithm: info.type,
-      keySize: info.type === "RSA" || isSecretKeyType(info.type) ? info.bits : null,
-      curveOid: info.curve ? curveByName(info.curve).oid : null,
-      policy: policy === null || policy === undefined ? null : JSON.stringify(policy),
-      currentVersion: 1,
-      minVersion: 1,
-      blocked: false,
-      origin,
-      createdAt,
-    };
-  }
-
-  private versionRow(info: TokenKeyInfo, version: number, createdAt: string): KeyVersionRow {
-    return { label: info.ref.label, version, tokenId: info.ref.id, publicKey: base64(info.publicKeySpki), createdAt };
-  }
-
   private remember(stored: StoredKey, info: TokenKeyInfo): ResolvedKey {
-    const label = stored.key.label;
-    const entry: ResolvedKey = {
-      label,
-      handleId: keyHandleId(info.ref),
-      type: info.type,
-      curve: info.curve,
-      bits: info.bits,
-      flags: info.flags,
-      keyVersion: versionTag(stored.key.currentVersion),
-      version: stored.key.currentVersion,
-      handles: new Map(stored.versions.map((v) => [v.version, keyHandleId({ label, id: v.tokenId })])),
-      minVersion: stored.key.minVersion,
-      blocked: stored.key.blocked,
-    };
+    const entry = resolvedKey(stored, info);
     this.resolved.set(stored.key.label, entry);
     return entry;
   }
 
   private view(stored: StoredKey, info: TokenKeyInfo): KeyView {
-    const { key } = stored;
-    return {
-      label: key.label,
-      algorithm: info.type,
-      algorithmOid: ALGORITHM_OID[info.type],
-      curveOid: info.curve ? curveByName(info.curve).oid : null,
-      // A secret key unwrapped by SoftHSM reports no CKA_VALUE_LEN: the stored size stands in.
-      keySize: info.bits || key.keySize || null,
-      createTime: key.createdAt,
-      publicKey: base64(info.publicKeySpki),
-      attributes: info.flags,
-      policy: policyView(key),
-      keyVersion: versionTag(key.currentVersion),
-      minimumVersion: versionTag(key.minVersion),
-      blocked: key.blocked,
-      versions: stored.versions.map((v) => ({
-        version: v.version,
-        keyVersion: versionTag(v.version),
-        createTime: v.createdAt,
-        publicKey: v.publicKey,
-      })),
-    };
+    return keyView(stored, info);
   }
 }

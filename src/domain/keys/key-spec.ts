@@ -24,6 +24,8 @@ export interface CreateKeyInput {
   curveOid?: string | null;
   attributes?: Record<string, boolean | null | undefined> | null;
   policy?: unknown;
+  /** The TSB key password (already joined from its characters); empty or absent: none. */
+  password?: string | null;
 }
 
 export interface KeyPlan {
@@ -57,9 +59,33 @@ const UNSUPPORTED_WHEN_TRUE = new Set(["bip32", "slip10", "ekaSign"]);
 
 export const RSA_KEY_SIZES = [2048, 3072, 4096] as const;
 export const AES_KEY_SIZES = [128, 192, 256] as const;
+export const DSA_KEY_SIZES = [2048, 3072] as const;
+/** TDEA is three-key triple DES only: 24 bytes (168 effective bits). The TSB sends no keySize for it. */
+export const TDEA_KEY_SIZES = [192, 168] as const;
 
 export function defaultFlags(type: KeyType): KeyUsageFlags {
-  return type === "AES" ? { ...DEFAULT_FLAGS, sign: false, decrypt: true } : { ...DEFAULT_FLAGS };
+  return type === "AES" || type === "TDEA" ? { ...DEFAULT_FLAGS, sign: false, decrypt: true } : { ...DEFAULT_FLAGS };
+}
+
+/**
+ * The usages each key type has in Signet. A TSB client sends the same attribute set for every
+ * key type (the Go client's tests ask every key to sign, decrypt and unwrap, and the Vault plugin
+ * lets users do the same), and the TSB accepts it; so does Signet, setting only the usages the key
+ * type has. The key's answer shows the attributes it really has.
+ */
+const USAGES: Record<string, readonly (keyof KeyUsageFlags)[]> = {
+  RSA: ["sign", "decrypt", "unwrap"],
+  EC: ["sign", "derive"],
+  ED: ["sign"],
+  DSA: ["sign"],
+  AES: ["decrypt", "unwrap"],
+  TDEA: ["decrypt"],
+  HMAC: ["sign"],
+};
+const USAGE_FLAGS = new Set<keyof KeyUsageFlags>(["sign", "decrypt", "unwrap", "derive"]);
+
+function usagesOf(type: KeyType): readonly (keyof KeyUsageFlags)[] {
+  return USAGES[isHmacAlgorithm(type) ? "HMAC" : type]!;
 }
 
 const LABEL_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N} ._@+:=~,()'-]{0,127}$/u;
@@ -113,12 +139,26 @@ export function keySpec(input: Pick<CreateKeyInput, "algorithm" | "keySize" | "c
         throw new SignetError("inputValidation", "ED keys are Ed25519: curveOid is 1.3.101.112 or absent");
       }
       return { type: "ED", curve: "Ed25519" };
+    case "DSA": {
+      const size = input.keySize;
+      if (!DSA_KEY_SIZES.includes(size as (typeof DSA_KEY_SIZES)[number])) {
+        throw new SignetError("unsupportedKeySize", `DSA keys are ${DSA_KEY_SIZES.join(", ")} bits; keySize was ${size ?? "missing"}`);
+      }
+      return { type: "DSA", bits: size as 2048 | 3072 };
+    }
     case "AES": {
       const size = input.keySize;
       if (!AES_KEY_SIZES.includes(size as (typeof AES_KEY_SIZES)[number])) {
         throw new SignetError("unsupportedKeySize", `AES keys are ${AES_KEY_SIZES.join(", ")} bits; keySize was ${size ?? "missing"}`);
       }
       return { type: "AES", bits: size as 128 | 192 | 256 };
+    }
+    case "TDEA": {
+      const size = input.keySize;
+      if (size !== undefined && size !== null && size !== 0 && !TDEA_KEY_SIZES.includes(size as (typeof TDEA_KEY_SIZES)[number])) {
+        throw new SignetError("unsupportedKeySize", `TDEA keys are three-key triple DES (192 bits, 168 effective; or no keySize); keySize was ${size}`);
+      }
+      return { type: "TDEA", bits: 192 };
     }
     default: {
       const algorithm = input.algorithm;
@@ -132,7 +172,7 @@ export function keySpec(input: Pick<CreateKeyInput, "algorithm" | "keySize" | "c
       }
       throw new SignetError(
         "invalidKeyType",
-        `key algorithm "${algorithm}" is not supported (RSA, EC, ED, AES, HMACSHA256, HMACSHA384, HMACSHA512)`,
+        `key algorithm "${algorithm}" is not supported (RSA, EC, ED, DSA, AES, TDEA, HMACSHA256, HMACSHA384, HMACSHA512)`,
       );
     }
   }
@@ -140,6 +180,7 @@ export function keySpec(input: Pick<CreateKeyInput, "algorithm" | "keySize" | "c
 
 export function usageFlags(type: KeyType, attributes: CreateKeyInput["attributes"]): KeyUsageFlags {
   const flags = defaultFlags(type);
+  const usages = usagesOf(type);
   for (const [name, value] of Object.entries(attributes ?? {})) {
     if (value === null || value === undefined) continue;
     if (typeof value !== "boolean") throw new SignetError("keyAttributesInvalid", `attribute ${name} must be true or false`);
@@ -150,11 +191,8 @@ export function usageFlags(type: KeyType, attributes: CreateKeyInput["attributes
       throw new SignetError("keyAttributesInvalid", `unknown key attribute ${name}`);
     }
   }
-  if (type !== "RSA" && type !== "AES" && (flags.decrypt || flags.unwrap)) {
-    throw new SignetError("keyAttributesInvalid", `${type} keys cannot decrypt or unwrap`);
-  }
-  if (type === "AES" && flags.sign) throw new SignetError("keyAttributesInvalid", "AES keys cannot sign (use an HMAC key)");
-  if (type !== "EC" && flags.derive) throw new SignetError("keyAttributesInvalid", `${type === "ED" ? "Ed25519" : type} keys cannot derive`);
+  // A usage the key type has no use for is not set on the token (see USAGES).
+  for (const usage of USAGE_FLAGS) if (!usages.includes(usage)) flags[usage] = false;
   return flags;
 }
 
@@ -177,11 +215,15 @@ export function specOf(info: TokenKeyInfo, storedBits: number | null): KeySpec {
       return { type: "EC", curve: info.curve as Exclude<CurveName, "Ed25519"> };
     case "ED":
       return { type: "ED", curve: "Ed25519" };
+    case "DSA":
+      return { type: "DSA", bits: info.bits as 2048 | 3072 };
     case "AES": {
       // A key SoftHSM unwrapped reports no length; the stored one (or AES-256) stands in.
       const bits = info.bits || storedBits || 256;
       return { type: "AES", bits: bits as 128 | 192 | 256 };
     }
+    case "TDEA":
+      return { type: "TDEA", bits: 192 };
     default:
       return { type: info.type, bytes: HMAC_BYTES[info.type] };
   }

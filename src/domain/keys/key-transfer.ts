@@ -20,6 +20,7 @@ import type { OperationContext } from "../context";
 import type { KeyService, KeyView } from "./key-service";
 import { AES_KEY_SIZES, RSA_KEY_SIZES, usageFlags, type CreateKeyInput } from "./key-spec";
 import { namedVersion } from "./key-use";
+import { hashPassword, isNoPassword } from "./key-passwords";
 
 export interface ImportInput {
   label: string;
@@ -34,6 +35,8 @@ export interface ImportInput {
   certificate?: Uint8Array | null;
   attributes?: CreateKeyInput["attributes"];
   policy?: unknown;
+  /** A TSB password for the new key (Signet extension on import); empty or absent: none. */
+  password?: string | null;
 }
 
 export interface ExportedKey {
@@ -79,10 +82,10 @@ export class KeyTransferService {
   }
 
   /** Recorded as key.export: who took plain key material out of the HSM, and which version. */
-  export(label: string, keyVersion: string | null | undefined, context: OperationContext): Promise<ExportedKey> {
+  export(label: string, keyVersion: string | null | undefined, context: OperationContext, password?: string | null): Promise<ExportedKey> {
     requireKey(context, label);
     const event = keyEvent("key.export", label, { keyVersion: keyVersion ?? null });
-    return recorded(this.audit, context, event, () => this.exportNow(label, keyVersion), (out) => ({ keyVersion: out.keyVersion }));
+    return recorded(this.audit, context, event, () => this.exportNow(label, keyVersion, context, password), (out) => ({ keyVersion: out.keyVersion }));
   }
 
   private async importNow(input: ImportInput, context: OperationContext): Promise<KeyView> {
@@ -99,12 +102,13 @@ export class KeyTransferService {
         }
         certificate = await this.certificates.checkCertificateFor(input.certificate, codec.publicKeySpki(keyMaterial));
       }
-      const view = await this.keys.land(input.label, "imported", input.policy ?? null, (ref) => this.signer.importKey(ref, keyMaterial, flags));
+      const passwordHash = isNoPassword(input.password) ? null : await hashPassword(input.password);
+      const view = await this.keys.land(input.label, "imported", input.policy ?? null, (ref) => this.signer.importKey(ref, keyMaterial, flags), { passwordHash });
       if (certificate) {
         try {
           await this.certificates.storeFor(view, certificate);
         } catch (error) {
-          await this.keys.delete(view.label, context);
+          await this.keys.delete(view.label, context, input.password);
           throw error;
         }
       }
@@ -114,8 +118,9 @@ export class KeyTransferService {
     }
   }
 
-  private async exportNow(label: string, keyVersion: string | null | undefined): Promise<ExportedKey> {
+  private async exportNow(label: string, keyVersion: string | null | undefined, context: OperationContext, password: string | null | undefined): Promise<ExportedKey> {
     const key = this.keys.cached(label) ?? (await this.keys.resolve(label));
+    await this.keys.passwords.check(key, password, context, "key.export");
     if (!key.flags.extractable || key.flags.sensitive) {
       throw new SignetError("operationForbiddenForKey", `key "${label}" is ${key.flags.sensitive ? "sensitive" : "not extractable"}: its material is not exported`);
     }
@@ -137,12 +142,13 @@ export class KeyTransferService {
     }
   }
 
-  private type(algorithm: string): KeyType {
-    if (algorithm === "RSA" || algorithm === "EC" || algorithm === "ED" || algorithm === "AES" || isHmacAlgorithm(algorithm)) return algorithm;
-    throw new SignetError("invalidKeyType", `key algorithm "${algorithm}" is not supported (RSA, EC, ED, AES, HMACSHA256, HMACSHA384, HMACSHA512)`);
+  private type(algorithm: string): Exclude<KeyType, "DSA"> {
+    if (algorithm === "DSA") throw new SignetError("invalidKeyType", "DSA keys are not imported as plain material (create them in the HSM, or unwrap them with AES_WRAP_PAD_DSA)");
+    if (algorithm === "RSA" || algorithm === "EC" || algorithm === "ED" || algorithm === "AES" || algorithm === "TDEA" || isHmacAlgorithm(algorithm)) return algorithm;
+    throw new SignetError("invalidKeyType", `key algorithm "${algorithm}" is not imported (RSA, EC, ED, AES, TDEA, HMACSHA256, HMACSHA384, HMACSHA512)`);
   }
 
-  private secretMaterial(type: "AES" | "HMACSHA256" | "HMACSHA384" | "HMACSHA512", input: ImportInput): KeyMaterial {
+  private secretMaterial(type: "AES" | "TDEA" | "HMACSHA256" | "HMACSHA384" | "HMACSHA512", input: ImportInput): KeyMaterial {
     if (present(input.privateKey) || present(input.publicKey)) {
       throw new SignetError("inputValidation", `${type} keys are imported as secretKey, without privateKey or publicKey`);
     }
@@ -151,7 +157,14 @@ export class KeyTransferService {
     if (type === "AES" && !(AES_KEY_SIZES as readonly number[]).includes(length * 8)) {
       throw new SignetError("invalidKeyEncoding", `an AES key is 16, 24 or 32 bytes; secretKey is ${length}`);
     }
-    if (type !== "AES" && (length < HMAC_BYTES[type] || length > MAX_HMAC_KEY_BYTES)) {
+    if (type === "TDEA" && length !== 24) {
+      throw new SignetError("invalidKeyEncoding", `a TDEA key is 24 bytes (three-key triple DES); secretKey is ${length}`);
+    }
+    if (type === "TDEA" && !threeDistinctDesKeys(input.secretKey)) {
+      // Two equal parts make it one- or two-key triple DES (NIST SP 800-67 keying option 1 needs three).
+      throw new SignetError("invalidKeyEncoding", "a TDEA key is three different DES keys; two of the three parts of secretKey are equal");
+    }
+    if (type !== "AES" && type !== "TDEA" && (length < HMAC_BYTES[type] || length > MAX_HMAC_KEY_BYTES)) {
       throw new SignetError("invalidKeyEncoding", `an ${type} key is ${HMAC_BYTES[type]} to ${MAX_HMAC_KEY_BYTES} bytes; secretKey is ${length}`);
     }
     return { type, value: input.secretKey };
@@ -176,6 +189,13 @@ export class KeyTransferService {
     }
     return parsed;
   }
+}
+
+/** K1, K2 and K3 all differ (parity bits, the low bit of each byte, ignored). */
+function threeDistinctDesKeys(key: Uint8Array): boolean {
+  const part = (i: number) => Array.from(key.subarray(8 * i, 8 * i + 8), (b) => b & 0xfe).join(",");
+  const [k1, k2, k3] = [part(0), part(1), part(2)];
+  return k1 !== k2 && k2 !== k3 && k1 !== k3;
 }
 
 /** Best effort: overwrite secret bytes once they are no longer needed. */

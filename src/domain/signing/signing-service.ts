@@ -34,6 +34,8 @@ export interface SignInput {
   /** Handed over to the signer: the caller must not use it afterwards. */
   payload: Uint8Array;
   format: SignatureFormat;
+  /** The key's password (TSB keyPassword), if it has one. */
+  password?: string | null;
 }
 
 export interface SignOutput {
@@ -47,6 +49,8 @@ export interface SignBase64Input {
   /** Standard base64 of the payload. */
   payload: string;
   format: SignatureFormat;
+  /** The key's password (TSB keyPassword), if it has one. */
+  password?: string | null;
 }
 
 export interface SignBase64Output {
@@ -62,6 +66,8 @@ export interface VerifyInput {
   signature: Uint8Array;
   /** The key version that signed (default: the current one). */
   keyVersion?: string | null;
+  /** The key's password (TSB masterKeyPassword), if it has one. */
+  password?: string | null;
 }
 
 /** Bytes a canonical base64 text decodes to (an upper bound when it holds whitespace). */
@@ -99,6 +105,7 @@ export class SigningService {
     let signature: Uint8Array;
     try {
       key = await this.resolveKey(input.label);
+      await this.keys.passwords.check(key, input.password, context, "sign");
       this.checkSign(key, input.algorithm, input.payload.length);
       signature = await this.signer.sign(key.handleId, input.algorithm, input.payload, input.format === "DER");
     } catch (error) {
@@ -134,6 +141,20 @@ export class SigningService {
    * leave for the Workers together.
    */
   signBase64With(key: ResolvedKey, input: SignBase64Input, context: OperationContext): Promise<SignBase64Output> {
+    // A password already verified (or none) is checked at once; the first use of a password waits for its verification.
+    const verifying = key.passwordHash === null && (input.password === undefined || input.password === null)
+      ? undefined
+      : this.keys.passwords.check(key, input.password, context, "sign");
+    if (verifying) {
+      return verifying.then(
+        () => this.signVerified(key, input, context),
+        (error: unknown) => this.refused(context, input, key, error).then(() => Promise.reject(error)),
+      );
+    }
+    return this.signVerified(key, input, context);
+  }
+
+  private signVerified(key: ResolvedKey, input: SignBase64Input, context: OperationContext): Promise<SignBase64Output> {
     const audited = this.audit.recordsOperations;
     let signing: ReturnType<Signer["signEncoded"]>;
     try {
@@ -162,6 +183,7 @@ export class SigningService {
     let keyVersion: string | undefined;
     try {
       key = await this.resolveKey(input.label);
+      await this.keys.passwords.check(key, input.password, context, "verify");
       this.check(key, input.algorithm, input.payload.length);
       const use = namedVersion(key, input.keyVersion);
       keyVersion = use.keyVersion;

@@ -26,6 +26,8 @@ export interface MintRequest {
   algorithm: JwsAlgorithmName;
   claims: Record<string, unknown>;
   ttlSeconds?: number | null;
+  /** The signing key's password, if it has one. */
+  keyPassword?: string | null;
 }
 
 export interface MintedToken {
@@ -84,7 +86,7 @@ export class TokenService {
     const claims = { ...request.claims, iat: issuedAt, exp: issuedAt + ttl };
     const input = `${encodeSegment({ alg: algorithm.name, typ: "JWT", kid })}.${encodeSegment(claims)}`;
     const { signature } = await this.signing.sign(
-      { label: key.label, algorithm: algorithm.signatureAlgorithm, payload: Buffer.from(input, "ascii"), format: algorithm.raw ? "RAW" : "DER" },
+      { label: key.label, algorithm: algorithm.signatureAlgorithm, payload: Buffer.from(input, "ascii"), format: algorithm.raw ? "RAW" : "DER", password: request.keyPassword },
       context,
     );
     return { token: `${input}.${Buffer.from(signature).toString("base64url")}`, kid, issuedAt, expiresAt: issuedAt + ttl };

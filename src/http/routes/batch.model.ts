@@ -21,8 +21,8 @@ export const BatchSignBody = t.Object({
     // is answered in its own result (errorCode 600) instead of refusing the batch.
     t.Unknown({
       description:
-        "An item: {reference?, signKeyName, signatureAlgorithm, payload, signatureType?}, the fields of synchronousSign's signRequest " +
-        "plus a reference (string, up to 256 characters) echoed in its result.",
+        "An item: {reference?, signKeyName, signatureAlgorithm, payload, signatureType?, keyPassword?}, the fields of synchronousSign's " +
+        "signRequest plus a reference (string, up to 256 characters) echoed in its result.",
       examples: [{ reference: "invoice-17", signKeyName: "payments-ec", signatureAlgorithm: "SHA256_WITH_ECDSA", payload: "UGF5bG9hZA==" }],
     }),
     { description: "The items to sign, answered in the same order. At most SIGNET_BATCH_MAX_ITEMS items and SIGNET_BATCH_MAX_BYTES payload bytes in all." },

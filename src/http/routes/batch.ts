@@ -10,6 +10,7 @@ import type { SigningService } from "../../domain/signing/signing-service";
 import { SignetError } from "../../errors";
 import type { authPlugin } from "../auth";
 import { withErrors } from "../docs";
+import { passwordOf } from "../password";
 import { errorBody } from "../error-status";
 import { BatchSignBody, BatchSignItem, BatchSignResponse } from "./batch.model";
 
@@ -24,14 +25,15 @@ function toItem(raw: unknown, index: number): BatchItem {
     const where = first ? `${first.path.replace(/^\//, "").replaceAll("/", ".") || "item"}: ${first.message}` : "invalid item";
     return { reference, error: new SignetError("inputValidation", `requests[${index}] ${where}`) };
   }
+  let password: string | null;
+  try {
+    password = passwordOf(raw.keyPassword, `requests[${index}].keyPassword`);
+  } catch (error) {
+    return { reference, error: error as SignetError };
+  }
   return {
     reference,
-    input: {
-      label: raw.signKeyName,
-      algorithm: raw.signatureAlgorithm,
-      payload: raw.payload,
-      format: raw.signatureType === "RAW" ? "RAW" : "DER",
-    },
+    input: { label: raw.signKeyName, algorithm: raw.signatureAlgorithm, payload: raw.payload, format: raw.signatureType === "RAW" ? "RAW" : "DER", password },
   };
 }
 

@@ -7,6 +7,7 @@ import { Elysia } from "elysia";
 import type { CertificateService } from "../../domain/certificates/certificate-service";
 import type { authPlugin } from "../auth";
 import { withErrors } from "../docs";
+import { passwordOf } from "../password";
 import { decodeBase64 } from "../encoding";
 import { CertificateResponse, CsrBody, CsrResponse, ImportCertificateBody, SelfSignBody, SignCsrBody } from "./certificates.model";
 import { LabelParams } from "./keys.model";
@@ -32,6 +33,7 @@ export function certificateRoutes(auth: ReturnType<typeof authPlugin>, certifica
             keyUsage: body.keyUsage,
             extendedKeyUsage: body.extendedKeyUsage,
             subjectAlternativeNames: body.subjectAlternativeNames,
+            password: passwordOf(body.keyPassword, "keyPassword"),
           },
           context,
         );
@@ -63,6 +65,7 @@ export function certificateRoutes(auth: ReturnType<typeof authPlugin>, certifica
             subjectAlternativeNames: body.subjectAlternativeNames,
             validity: body.validity,
             certificateAuthority: body.certificateAuthority,
+            password: passwordOf(body.keyPassword, "keyPassword"),
           },
           context,
         );
@@ -97,6 +100,7 @@ export function certificateRoutes(auth: ReturnType<typeof authPlugin>, certifica
             subjectAlternativeNames: body.subjectAlternativeNames,
             validity: body.validity,
             certificateAuthority: body.certificateAuthority,
+            password: passwordOf(body.keyPassword, "keyPassword"),
           },
           context,
         );

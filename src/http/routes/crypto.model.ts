@@ -1,6 +1,6 @@
 /** Request and response schemas of the encryption, wrapping, HMAC and random routes, in the Securosys TSB shape. */
 import { t } from "elysia";
-import { CIPHER_ALGORITHMS, GCM_TAG_BITS } from "../../signer/ciphers";
+import { CIPHER_ALGORITHMS, GCM_TAG_BITS, REFUSED_CIPHERS } from "../../signer/ciphers";
 import { WRAP_METHODS } from "../../signer/wrap-methods";
 import { KeyAttributesInput } from "./keys.model";
 import { KeyPassword } from "./signing.model";
@@ -15,11 +15,13 @@ export const KeyVersionField = t.Optional(
 
 const cipherAlgorithm = t.String({
   maxLength: 64,
-  enum: [...CIPHER_ALGORITHMS.keys()],
+  enum: [...CIPHER_ALGORITHMS.keys(), ...REFUSED_CIPHERS.keys()],
   description:
     "AES keys: AES_GCM (random 96-bit IV, tag appended), AES_CBC_NO_PADDING (whole 16-byte blocks), AES (CBC with PKCS#7 padding), " +
-    "AES_CTR (random 128-bit initial counter block). RSA keys: RSA_PADDING_OAEP_WITH_SHA1|SHA224|SHA256|SHA384|SHA512 (MGF1 with the same hash, " +
-    "empty label), RSA_PADDING_OAEP (= SHA1), RSA_PADDING_PKCS and RSA (PKCS#1 v1.5).",
+    "AES_CTR (random 128-bit initial counter block). TDEA keys: TDEA_CBC (CBC with PKCS#5 padding, random 64-bit IV), " +
+    "TDEA_CBC_NO_PADDING (whole 8-byte blocks). RSA keys: RSA_PADDING_OAEP_WITH_SHA1|SHA224|SHA256|SHA384|SHA512 (MGF1 with the same hash, " +
+    "empty label), RSA_PADDING_OAEP (= SHA1), RSA_PADDING_PKCS and RSA (PKCS#1 v1.5). AES_ECB, TDEA_ECB and RSA_NO_PADDING are refused " +
+    "(400, errorCode 600, with the reason).",
   examples: ["AES_GCM"],
 });
 
@@ -67,9 +69,9 @@ const wrapMethod = t.String({
   maxLength: 64,
   enum: [...WRAP_METHODS.keys()],
   description:
-    "AES_WRAP (RFC 3394) and AES_WRAP_PAD (RFC 5649) wrap secret keys under an AES key; AES_WRAP_PAD_RSA, AES_WRAP_PAD_EC and " +
-    "AES_WRAP_PAD_ED wrap private keys (PKCS#8) of that type under an AES key; RSA_WRAP_OAEP (OAEP with SHA-1 and MGF1-SHA-1) wraps secret " +
-    "keys under an RSA key.",
+    "AES_WRAP (RFC 3394) and AES_WRAP_PAD (RFC 5649) wrap secret keys (AES, TDEA, HMAC) under an AES key; AES_WRAP_PAD_RSA, " +
+    "AES_WRAP_PAD_EC, AES_WRAP_PAD_ED and AES_WRAP_PAD_DSA wrap private keys (PKCS#8) of that type under an AES key; RSA_WRAP_OAEP (OAEP " +
+    "with SHA-1 and MGF1-SHA-1) wraps secret keys under an RSA key.",
   examples: ["AES_WRAP_PAD"],
 });
 
@@ -99,7 +101,7 @@ export const UnwrapBody = t.Object({
     policy: t.Optional(t.Unknown({ description: "TSB key policy of the new key; stored and returned as given." })),
     keyVersion: KeyVersionField,
     algorithm: t.Optional(
-      t.Union([t.String({ maxLength: 32, description: "Type of a wrapped secret key: AES (default), HMACSHA256, HMACSHA384 or HMACSHA512. Signet extension." }), t.Null()]),
+      t.Union([t.String({ maxLength: 32, description: "Type of a wrapped secret key: AES (default), TDEA, HMACSHA256, HMACSHA384 or HMACSHA512. Signet extension." }), t.Null()]),
     ),
   }),
 });
@@ -111,6 +113,7 @@ export const HmacBody = t.Object({
     keyPassword: KeyPassword,
   }),
 });
+
 
 export const HmacResponse = t.Object({
   keyedHash: t.String({ description: "The HMAC, base64." }),

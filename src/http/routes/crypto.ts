@@ -5,6 +5,7 @@ import type { HmacService } from "../../domain/crypto/hmac-service";
 import type { WrapService } from "../../domain/crypto/wrap-service";
 import type { authPlugin } from "../auth";
 import { withErrors } from "../docs";
+import { passwordOf } from "../password";
 import { decodeBase64, encodeBase64 } from "../encoding";
 import {
   DecryptBody,
@@ -24,6 +25,12 @@ import { keyJson } from "./keys";
 
 const TAGS = ["Synchronous Key Operations"];
 
+/** Response schemas of a route that answers 201 Created. */
+function created<T extends Parameters<typeof withErrors>[0]>(schema: T, description: string) {
+  const { 200: ok, ...errors } = withErrors(schema, description);
+  return { ...errors, 201: ok };
+}
+
 function optionalBase64(value: string | null | undefined, field: string): Uint8Array | null {
   return value === null || value === undefined ? null : decodeBase64(value, field);
 }
@@ -42,6 +49,7 @@ export function cryptoRoutes(auth: ReturnType<typeof authPlugin>, ciphers: Ciphe
             payload: decodeBase64(request.payload, "encryptRequest.payload"),
             tagLength: request.tagLength,
             additionalAuthenticationData: optionalBase64(request.additionalAuthenticationData, "encryptRequest.additionalAuthenticationData"),
+            password: passwordOf(request.keyPassword, "encryptRequest.keyPassword"),
           },
           context,
         );
@@ -83,6 +91,7 @@ export function cryptoRoutes(auth: ReturnType<typeof authPlugin>, ciphers: Ciphe
             tagLength: request.tagLength,
             additionalAuthenticationData: optionalBase64(request.additionalAuthenticationData, "decryptRequest.additionalAuthenticationData"),
             keyVersion: request.keyVersion,
+            password: passwordOf(request.keyPassword, "decryptRequest.keyPassword"),
           },
           context,
         );
@@ -108,7 +117,13 @@ export function cryptoRoutes(auth: ReturnType<typeof authPlugin>, ciphers: Ciphe
       async ({ body, context }) => {
         const request = body.wrapKeyRequest;
         const { wrappedKey, keyVersion } = await wrapping.wrap(
-          { keyToBeWrapped: request.keyToBeWrapped, wrapKeyName: request.wrapKeyName, wrapMethod: request.wrapMethod },
+          {
+            keyToBeWrapped: request.keyToBeWrapped,
+            wrapKeyName: request.wrapKeyName,
+            wrapMethod: request.wrapMethod,
+            keyToBeWrappedPassword: passwordOf(request.keyToBeWrappedPassword, "wrapKeyRequest.keyToBeWrappedPassword"),
+            wrapKeyPassword: passwordOf(request.wrapKeyPassword, "wrapKeyRequest.wrapKeyPassword"),
+          },
           context,
         );
         return { wrappedKey: encodeBase64(wrappedKey), keyVersion };
@@ -128,7 +143,7 @@ export function cryptoRoutes(auth: ReturnType<typeof authPlugin>, ciphers: Ciphe
     )
     .post(
       "/v1/synchronousUnwrap",
-      async ({ body, context }) => {
+      async ({ body, context, set }) => {
         const request = body.unwrapKeyRequest;
         const view = await wrapping.unwrap(
           {
@@ -140,22 +155,25 @@ export function cryptoRoutes(auth: ReturnType<typeof authPlugin>, ciphers: Ciphe
             policy: request.policy,
             keyVersion: request.keyVersion,
             algorithm: request.algorithm,
+            unwrapKeyPassword: passwordOf(request.unwrapKeyPassword, "unwrapKeyRequest.unwrapKeyPassword"),
           },
           context,
         );
+        // 201, as the TSB answers it (the Go client's tests expect it for an unwrap).
+        set.status = 201;
         return { json: keyJson(view) };
       },
       {
         role: { role: "keyOperation", scope: "key:unwrap" },
         parse: "json",
         body: UnwrapBody,
-        response: withErrors(KeyResponse, "The new key."),
+        response: created(KeyResponse, "The new key (201 Created)."),
         detail: {
           tags: TAGS,
           operationId: "synchronousUnwrap",
           summary: "Unwrap a key into the HSM",
           description:
-            "Unwraps the wrapped key with the named version of the unwrapping key (default: current) and stores it in the token under " +
+            "Answers 201. Unwraps the wrapped key with the named version of the unwrapping key (default: current) and stores it in the token under " +
             "`label` with the given attributes (sensitive and not extractable by default). An RSA key gets its public key object; a " +
             "PKCS#8 EC or Ed25519 key arrives without one (it signs, but does not verify in the HSM). Role: keyOperation.",
         },
@@ -166,7 +184,7 @@ export function cryptoRoutes(auth: ReturnType<typeof authPlugin>, ciphers: Ciphe
       async ({ body, context }) => {
         const request = body.hmacRequest;
         const { mac, keyVersion } = await hmac.hmac(
-          { label: request.keyName, payload: decodeBase64(request.payload, "hmacRequest.payload") },
+          { label: request.keyName, payload: decodeBase64(request.payload, "hmacRequest.payload"), password: passwordOf(request.keyPassword, "hmacRequest.keyPassword") },
           context,
         );
         return { keyedHash: encodeBase64(mac), keyVersion };

@@ -39,4 +39,8 @@ export const ModifyBody = t.Object({
 
 export const MinimumVersionBody = t.Object({
   minimumVersion: t.String({ maxLength: 16, description: "Versions below this one are refused for every operation; at most the current version.", examples: ["v2"] }),
+  password: KeyPassword,
 });
+
+/** Optional body of the rotation route: the key's password, when it has one. */
+export const RotateBody = t.Object({ password: KeyPassword });

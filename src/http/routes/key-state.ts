@@ -3,20 +3,24 @@
  * as in the TSB), synchronousModify, rotation and the minimum version (role keyManagement).
  * Each answers the key's `json` object as it is afterwards.
  */
-import { Elysia } from "elysia";
+import { Elysia, t } from "elysia";
 import type { KeyLifecycleService } from "../../domain/keys/key-lifecycle";
 import type { KeyService } from "../../domain/keys/key-service";
 import { SignetError } from "../../errors";
 import type { authPlugin } from "../auth";
 import { withErrors } from "../docs";
-import { BlockBody, MinimumVersionBody, ModifyBody, UnblockOrBlockBody } from "./key-state.model";
+import { passwordOf } from "../password";
+import { BlockBody, MinimumVersionBody, ModifyBody, RotateBody, UnblockOrBlockBody } from "./key-state.model";
 import { keyJson } from "./keys";
 import { KeyResponse, LabelParams } from "./keys.model";
 
 export function keyStateRoutes(auth: ReturnType<typeof authPlugin>, keys: KeyService, lifecycle: KeyLifecycleService) {
   return new Elysia({ name: "signet.routes.key-state" })
     .use(auth)
-    .post("/v1/synchronousBlock", async ({ body, context }) => ({ json: keyJson(await lifecycle.block(body.blockRequest.blockKeyName, context)) }), {
+    .post("/v1/synchronousBlock", async ({ body, context }) => {
+      const request = body.blockRequest;
+      return { json: keyJson(await lifecycle.block(request.blockKeyName, context, passwordOf(request.keyPassword, "blockRequest.keyPassword"))) };
+    }, {
       role: { role: "keyOperation", scope: "key:block" },
       parse: "json",
       body: BlockBody,
@@ -33,7 +37,8 @@ export function keyStateRoutes(auth: ReturnType<typeof authPlugin>, keys: KeySer
       async ({ body, context }) => {
         const label = body.unblockRequest?.unblockKeyName ?? body.blockRequest?.blockKeyName;
         if (!label) throw new SignetError("inputValidation", "unblockRequest.unblockKeyName is missing");
-        return { json: keyJson(await lifecycle.unblock(label, context)) };
+        const password = body.unblockRequest ? passwordOf(body.unblockRequest.keyPassword, "unblockRequest.keyPassword") : passwordOf(body.blockRequest?.keyPassword, "blockRequest.keyPassword");
+        return { json: keyJson(await lifecycle.unblock(label, context, password)) };
       },
       {
         role: { role: "keyOperation", scope: "key:block" },
@@ -47,7 +52,8 @@ export function keyStateRoutes(auth: ReturnType<typeof authPlugin>, keys: KeySer
       "/v1/synchronousModify",
       async ({ body, context }) => {
         const request = body.modifyRequest;
-        return { json: keyJson(await lifecycle.modify({ label: request.modifyKeyName, policy: request.policy, attributes: request.attributes }, context)) };
+        const password = passwordOf(request.keyPassword, "modifyRequest.keyPassword");
+        return { json: keyJson(await lifecycle.modify({ label: request.modifyKeyName, policy: request.policy, attributes: request.attributes, password }, context)) };
       },
       {
         role: { role: "keyManagement", scope: "key:manage" },
@@ -64,9 +70,10 @@ export function keyStateRoutes(auth: ReturnType<typeof authPlugin>, keys: KeySer
         },
       },
     )
-    .post("/v1/key/:label/rotate", async ({ params, context }) => ({ json: keyJson(await keys.rotate(params.label, context)) }), {
+    .post("/v1/key/:label/rotate", async ({ params, body, context }) => ({ json: keyJson(await keys.rotate(params.label, context, passwordOf(body?.password, "password"))) }), {
       role: { role: "keyManagement", scope: "key:manage" },
       params: LabelParams,
+      body: t.Optional(t.Union([RotateBody, t.Null()])),
       response: withErrors(KeyResponse, "The key with its new current version."),
       detail: {
         tags: ["Keys"],
@@ -80,7 +87,9 @@ export function keyStateRoutes(auth: ReturnType<typeof authPlugin>, keys: KeySer
     })
     .post(
       "/v1/key/:label/minimumVersion",
-      async ({ params, body, context }) => ({ json: keyJson(await lifecycle.setMinimumVersion(params.label, body.minimumVersion, context)) }),
+      async ({ params, body, context }) => ({
+        json: keyJson(await lifecycle.setMinimumVersion(params.label, body.minimumVersion, context, passwordOf(body.password, "password"))),
+      }),
       {
         role: { role: "keyManagement", scope: "key:manage" },
         params: LabelParams,

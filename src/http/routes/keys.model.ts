@@ -4,7 +4,7 @@ import { KeyPassword } from "./signing.model";
 
 const attributeFlag = t.Optional(t.Union([t.Boolean(), t.Null()]));
 
-export const KEY_ALGORITHMS = ["RSA", "EC", "ED", "AES", "HMACSHA256", "HMACSHA384", "HMACSHA512"];
+export const KEY_ALGORITHMS = ["RSA", "EC", "ED", "DSA", "AES", "TDEA", "HMACSHA256", "HMACSHA384", "HMACSHA512"];
 
 export const KeyAttributesInput = t.Object(
   {
@@ -20,8 +20,10 @@ export const KeyAttributesInput = t.Object(
   },
   {
     description:
-      "PKCS#11 attributes of the private (or secret) key. Defaults: sign true (AES keys: decrypt true instead), sensitive true, " +
-      "destroyable true, everything else false. encrypt, verify and wrap are accepted and follow from decrypt, sign and unwrap.",
+      "PKCS#11 attributes of the private (or secret) key. Defaults: sign true (AES and TDEA keys: decrypt true instead), sensitive true, " +
+      "destroyable true, everything else false. encrypt, verify and wrap are accepted and follow from decrypt, sign and unwrap. A usage " +
+      "the key type has no use for (decrypt or unwrap on EC, ED, DSA and HMAC keys, sign on AES and TDEA keys, derive on all but EC) is " +
+      "accepted, as the TSB accepts it, and not set: the answer shows the key's real attributes.",
     additionalProperties: t.Union([t.Boolean(), t.Null()]),
   },
 );
@@ -32,12 +34,16 @@ export const CreateKeyBody = t.Object({
     maxLength: 32,
     enum: KEY_ALGORITHMS,
     description:
-      "Key type: RSA, EC, ED (key pairs), AES, or an HMAC key HMACSHA256 / HMACSHA384 / HMACSHA512 (a generic secret bound to that HMAC).",
+      "Key type: RSA, EC, ED, DSA (key pairs), AES, TDEA (three-key triple DES), or an HMAC key HMACSHA256 / HMACSHA384 / HMACSHA512 " +
+      "(a generic secret bound to that HMAC).",
     examples: ["EC"],
   }),
   keySize: t.Optional(
     t.Union([t.Integer(), t.Null()], {
-      description: "RSA modulus bits: 2048, 3072 or 4096. AES key bits: 128, 192 or 256. HMAC keys are as long as the hash (absent or 256 / 384 / 512).",
+      description:
+        "RSA modulus bits: 2048, 3072 or 4096. DSA prime bits: 2048 or 3072 (fresh domain parameters from the token, 256-bit q). AES key " +
+        "bits: 128, 192 or 256. TDEA: absent (as the TSB sends it), 0, 168 or 192; always three-key. HMAC keys are as long as the hash " +
+        "(absent or 256 / 384 / 512).",
       examples: [2048],
     }),
   ),
@@ -50,7 +56,14 @@ export const CreateKeyBody = t.Object({
   ),
   attributes: t.Optional(t.Union([KeyAttributesInput, t.Null()])),
   policy: t.Optional(t.Unknown({ description: "TSB key policy; stored and returned as given." })),
-  password: KeyPassword,
+  password: t.Optional(
+    t.Union([t.Array(t.String(), { maxItems: 1024 }), t.String({ maxLength: 1024 }), t.Null()], {
+      description:
+        "Password of the new key, as the TSB sends it (an array of one-character strings; a string is taken too). Every later operation " +
+        "on the key must give it (403, errorCode 620 otherwise). Absent, null or empty: no password. Only an scrypt hash is stored.",
+      examples: [["R", "E", "P", "L", "A", "C", "E"]],
+    }),
+  ),
 });
 
 export const KeyAttributesOutput = t.Object({
@@ -78,7 +91,7 @@ export const KeyVersionOutput = t.Object({
 export const KeyJson = t.Object({
   label: t.String(),
   id: t.Null({ description: "Always null, as in the TSB." }),
-  algorithm: t.String({ examples: ["EC"], description: "RSA, EC, ED, AES, HMACSHA256, HMACSHA384 or HMACSHA512." }),
+  algorithm: t.String({ examples: ["EC"], description: "RSA, EC, ED, DSA, AES, TDEA, HMACSHA256, HMACSHA384 or HMACSHA512." }),
   algorithmOid: t.String({ examples: ["1.2.840.10045.2.1"] }),
   curveOid: t.Union([t.String(), t.Null()]),
   keySize: t.Union([t.Integer(), t.Null()]),
@@ -91,9 +104,40 @@ export const KeyJson = t.Object({
   versions: t.Array(KeyVersionOutput, { description: "All versions (Signet extension)." }),
   minimumVersion: t.String({ description: "Versions below this one are refused (Signet extension).", examples: ["v1"] }),
   blocked: t.Boolean({ description: "A blocked key refuses every operation until unblocked (Signet extension; also in policy.keyStatus.blocked when the policy has a keyStatus)." }),
+  passwordProtected: t.Boolean({ description: "The key has a password that every operation must give (Signet extension)." }),
 });
 
 export const KeyResponse = t.Object({ json: KeyJson });
+
+/** The TSB's answer to reading a key: the json object and the same attributes as signed XML. */
+export const KeyAttributesResponse = t.Object({
+  json: KeyJson,
+  xml: t.String({ description: "The key's attributes as XML (UTF-8), read from the token at the time of the request." }),
+  xmlSignature: t.String({ description: "DER ECDSA-SHA256 signature over the XML's UTF-8 bytes by the attestation key, base64. Check it with the key from GET /v1/attestation/publicKey." }),
+  attestationKeyName: t.String({ description: "Label of the attestation key in the token.", examples: ["_signet-attestation"] }),
+});
+
+export const KeyWithPasswordBody = t.Object({
+  label: t.String({ minLength: 1, maxLength: 255, description: "Label of the key.", examples: ["payments-ec"] }),
+  password: KeyPassword,
+});
+
+export const ChangePasswordBody = t.Object({
+  label: t.String({ minLength: 1, maxLength: 255, description: "Label of the key; it must be modifiable.", examples: ["payments-ec"] }),
+  password: KeyPassword,
+  newPassword: t.Optional(
+    t.Union([t.Array(t.String(), { maxItems: 1024 }), t.String({ maxLength: 1024 }), t.Null()], {
+      description: "The new password, as the TSB sends it (an array of one-character strings). Absent, null or empty: the key has no password afterwards.",
+    }),
+  ),
+});
+
+export const AttestationKeyResponse = t.Object({
+  attestationKeyName: t.String({ examples: ["_signet-attestation"] }),
+  algorithm: t.String({ description: "How the XML is signed.", examples: ["SHA256_WITH_ECDSA"] }),
+  publicKey: t.String({ description: "The attestation key's public key: DER SubjectPublicKeyInfo, base64." }),
+  publicKeyPem: t.String({ description: "The same as PEM (for openssl dgst -verify)." }),
+});
 
 export const KeyLabels = t.Array(t.String(), { examples: [["payments-ec", "invoices-rsa"]] });
 
@@ -106,10 +150,15 @@ export const ImportKeyBody = t.Object({
   algorithm: t.String({ maxLength: 32, enum: KEY_ALGORITHMS, description: "Key type, as for POST /v1/key.", examples: ["AES"] }),
   privateKey: base64Field("RSA, EC or ED keys: the private key as DER PKCS#8 PrivateKeyInfo, base64."),
   publicKey: base64Field("Optional beside privateKey: its DER SubjectPublicKeyInfo, base64; refused when it is not the private key's."),
-  secretKey: base64Field("AES keys (16, 24 or 32 bytes) and HMAC keys (the hash's length to 128 bytes): the raw key, base64."),
+  secretKey: base64Field("AES keys (16, 24 or 32 bytes), TDEA keys (24 bytes, three different DES keys) and HMAC keys (the hash's length to 128 bytes): the raw key, base64."),
   certificate: base64Field("Beside privateKey: an X.509 certificate for it (PEM, or base64 DER), stored beside the key; refused when it is not the key's."),
   attributes: t.Optional(t.Union([KeyAttributesInput, t.Null()])),
   policy: t.Optional(t.Unknown({ description: "TSB key policy; stored and returned as given." })),
+  password: t.Optional(
+    t.Union([t.Array(t.String(), { maxItems: 1024 }), t.String({ maxLength: 1024 }), t.Null()], {
+      description: "Password of the new key (Signet extension; as on POST /v1/key).",
+    }),
+  ),
 });
 
 export const ExportKeyBody = t.Object({

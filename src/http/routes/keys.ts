@@ -1,9 +1,14 @@
-/** Key management routes: create, list, read attributes, delete. Role keyManagement; scopes key:manage, key:read. */
+/**
+ * Key management routes: create, import, export, list, delete. Role keyManagement; scopes key:manage,
+ * key:read, key:import, key:export. Reading a key's attributes (GET and POST), deleteKey and
+ * changePassword are in key-attributes.ts and key-passwords.ts.
+ */
 import { Elysia } from "elysia";
 import type { KeyService, KeyView } from "../../domain/keys/key-service";
 import type { KeyTransferService } from "../../domain/keys/key-transfer";
 import type { authPlugin } from "../auth";
 import { withErrors } from "../docs";
+import { passwordOf } from "../password";
 import { decodeBase64, encodeBase64 } from "../encoding";
 import { pemOrBase64 } from "./certificates";
 import { CreateKeyBody, ExportKeyBody, ExportKeyResponse, ImportKeyBody, KeyLabels, KeyResponse, LabelParams } from "./keys.model";
@@ -39,6 +44,7 @@ export function keyJson(view: KeyView) {
     versions: view.versions,
     minimumVersion: view.minimumVersion,
     blocked: view.blocked,
+    passwordProtected: view.passwordProtected,
   };
 }
 
@@ -51,7 +57,7 @@ function optionalBase64(value: string | null | undefined, field: string): Uint8A
 export function keyRoutes(auth: ReturnType<typeof authPlugin>, keys: KeyService, transfer: KeyTransferService) {
   return new Elysia({ name: "signet.routes.keys" })
     .use(auth)
-    .post("/v1/key", async ({ body, context }) => ({ json: keyJson(await keys.create(body, context)) }), {
+    .post("/v1/key", async ({ body, context }) => ({ json: keyJson(await keys.create({ ...body, password: passwordOf(body.password, "password") }, context)) }), {
       role: { role: "keyManagement", scope: "key:manage" },
       parse: "json",
       body: CreateKeyBody,
@@ -61,8 +67,11 @@ export function keyRoutes(auth: ReturnType<typeof authPlugin>, keys: KeyService,
         operationId: "createKey",
         summary: "Create a key in the HSM",
         description:
-          "Generates an RSA, EC or Ed25519 key pair, an AES key, or an HMAC key inside the token as token objects labelled with " +
-          "`label`. The private or secret key is sensitive and not extractable unless asked. A label already in use is refused.",
+          "Generates an RSA, EC, Ed25519 or DSA key pair, an AES or TDEA key, or an HMAC key inside the token as token objects labelled " +
+          "with `label`. The private or secret key is sensitive and not extractable unless asked. A label already in use is refused " +
+          "(400, errorCode 608) and nothing changes: this is how the TSB clients' CreateOrUpdateKey uses the route (their `modify` " +
+          "argument is never sent; a key is changed with synchronousModify and changePassword, rotated by creating a new label). " +
+          "A key type the token cannot make answers 400 with errorCode 681 naming the missing mechanism.",
       },
     })
     .post(
@@ -78,6 +87,7 @@ export function keyRoutes(auth: ReturnType<typeof authPlugin>, keys: KeyService,
             certificate: body.certificate ? pemOrBase64(body.certificate, "certificate") : null,
             attributes: body.attributes,
             policy: body.policy,
+            password: passwordOf(body.password, "password"),
           },
           context,
         );
@@ -101,7 +111,7 @@ export function keyRoutes(auth: ReturnType<typeof authPlugin>, keys: KeyService,
     .post(
       "/v1/key/export/plain",
       async ({ body, context }) => {
-        const exported = await transfer.export(body.label, body.keyVersion, context);
+        const exported = await transfer.export(body.label, body.keyVersion, context, passwordOf(body.password, "password"));
         const b64 = (value: Uint8Array | null) => (value ? encodeBase64(value) : null);
         return {
           label: exported.label,
@@ -132,24 +142,11 @@ export function keyRoutes(auth: ReturnType<typeof authPlugin>, keys: KeyService,
       response: withErrors(KeyLabels, "Labels of every key on the token."),
       detail: { tags: TAGS, operationId: "listKeys", summary: "List key labels", },
     })
-    .get(
-      "/v1/key/:label/attributes",
-      async ({ params, context }) => ({ json: keyJson(await keys.describe(params.label, context)) }),
-      {
-        role: { role: "keyManagement", scope: "key:read" },
-        params: LabelParams,
-        response: withErrors(KeyResponse, "The key's attributes, public key and versions."),
-        detail: {
-          tags: TAGS,
-          operationId: "getKeyAttributes",
-          summary: "Read a key's attributes and public key",
-        },
-      },
-    )
     .delete(
       "/v1/key/:label",
       async ({ params, context, set }) => {
-        await keys.delete(params.label, context);
+        // No body to carry a password: a key with one is deleted with POST /v1/key/deleteKey.
+        await keys.delete(params.label, context, null);
         set.status = 200;
         return null;
       },
@@ -160,7 +157,9 @@ export function keyRoutes(auth: ReturnType<typeof authPlugin>, keys: KeyService,
           tags: TAGS,
           operationId: "deleteKey",
           summary: "Delete a key",
-          description: "Removes every object (and every version) of the key from the token. Refused for a key that is not destroyable.",
+          description:
+            "Removes every object (and every version) of the key from the token. Refused for a key that is not destroyable (403, 614) " +
+            "and for a key with a password (403, 620: use POST /v1/key/deleteKey, which carries it).",
         },
       },
     );

@@ -1,14 +1,67 @@
-/** Service information and health. */
+/**
+ * Service information and health: version, licence flags and key store statistics (the TSB
+ * clients' connection check) for the service role; /health for anyone.
+ */
 import { Elysia, t } from "elysia";
+import type { ServiceInfo } from "../../domain/service/service-info";
 import type { Signer } from "../../signer/signer";
 import type { authPlugin } from "../auth";
 import { withErrors } from "../docs";
 
 export const SIGNET_VERSION = "0.1.0";
 
-export function serviceRoutes(auth: ReturnType<typeof authPlugin>, signer: Signer) {
+const Capability = t.Object({
+  available: t.Array(
+    t.Object({
+      name: t.String(),
+      mechanisms: t.Array(t.String(), { description: "The token mechanisms it runs on." }),
+      digest: t.Optional(t.String({ description: "Signatures: where the digest is computed (token, service, caller, none)." })),
+    }),
+  ),
+  unavailable: t.Array(t.Object({ name: t.String(), missing: t.String({ description: "The mechanism (or property) the token lacks." }) })),
+});
+
+const StatisticsResponse = t.Object({
+  keyStoreStatistics: t.String({ description: "One line (the TSB answers a string): keys by algorithm, and the token.", examples: ['3 keys (EC 2, RSA 1) on token "signet" (SoftHSM project SoftHSM v2, serial 1a2b3c4d)'] }),
+  token: t.Object({ label: t.String(), manufacturer: t.String(), model: t.String(), serialNumber: t.String() }),
+  keys: t.Object({ total: t.Integer(), byAlgorithm: t.Record(t.String(), t.Integer()) }, { description: "Keys the caller may use (its key allow-list)." }),
+  capabilities: t.Object(
+    {
+      mechanisms: t.Array(t.String(), { description: "Every mechanism the token lists." }),
+      traits: t.Object({ deterministicEcdsa: t.Boolean({ description: "The token's ECDSA uses RFC 6979 nonces (probed at start)." }) }),
+      keyTypes: Capability,
+      signatureAlgorithms: Capability,
+      cipherAlgorithms: Capability,
+      wrapMethods: Capability,
+    },
+    { description: "What Signet can serve on this token, by TSB name, and for the rest the mechanism the token lacks (Signet extension)." },
+  ),
+});
+
+export function serviceRoutes(auth: ReturnType<typeof authPlugin>, signer: Signer, info: ServiceInfo) {
   return new Elysia({ name: "signet.routes.service" })
     .use(auth)
+    .get("/v1/keystore/statistics", ({ context }) => info.statistics(context), {
+      role: { role: "service", scope: "service:info" },
+      response: withErrors(StatisticsResponse, "Key store statistics and the token's capabilities."),
+      detail: {
+        tags: ["Service Information"],
+        operationId: "keyStoreStatistics",
+        summary: "Key store statistics (the TSB clients' connection check) and what the token can do",
+        description:
+          "keyStoreStatistics is one line, as the TSB's; the other fields are Signet's: the token, the keys the caller may use by " +
+          "algorithm, and every key type, signature algorithm, cipher and wrap method by name, served (with the mechanisms it runs on) " +
+          "or not (with the mechanism the token lacks).",
+      },
+    })
+    .get("/v1/licenseInfo", () => info.license(), {
+      role: { role: "service", scope: "service:info" },
+      response: withErrors(
+        t.Object({ clientFlags: t.Array(t.String(), { description: "REST_API: the synchronous REST API (no SKA approvals, no asynchronous requests).", examples: [["REST_API"]] }) }),
+        "Licence flags.",
+      ),
+      detail: { tags: ["Service Information"], operationId: "licenseInfo", summary: "Licence flags (the TSB's shape)" },
+    })
     .get("/v1/versionInfo", () => ({ Version: SIGNET_VERSION, Vendor: "Signet" }), {
       role: { role: "service", scope: "service:info" },
       response: withErrors(t.Object({ Version: t.String({ examples: [SIGNET_VERSION] }), Vendor: t.String({ examples: ["Signet"] }) }), "Version and vendor."),

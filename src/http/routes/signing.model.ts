@@ -7,7 +7,9 @@ const ALGORITHM_NAMES = [...SIGNATURE_ALGORITHMS.keys()];
 /** A TSB key password: an array of one-character strings, a string, or null. */
 export const KeyPassword = t.Optional(
   t.Union([t.Array(t.String(), { maxItems: 1024 }), t.String({ maxLength: 1024 }), t.Null()], {
-    description: "Password of the key, as the TSB sends it (an array of one-character strings).",
+    description:
+      "Password of the key, as the TSB sends it (an array of one-character strings; a string is taken too). Required, and must match, " +
+      "when the key has a password; refused when it has none (403, errorCode 620). Absent, null or empty: no password.",
   }),
 );
 
@@ -16,8 +18,14 @@ const signatureAlgorithm = t.String({
   enum: ALGORITHM_NAMES,
   description:
     "Signature algorithm. RSA: SHA*_WITH_RSA (PKCS#1 v1.5), SHA*_WITH_RSA_PSS (salt = hash length, MGF1 with the same hash), " +
-    "NONESHA*_WITH_RSA[_PSS] (payload is the digest), NONE_WITH_RSA (payload is the DigestInfo). EC: SHA*_WITH_ECDSA, " +
-    "NONE_WITH_ECDSA (payload is the digest). Ed25519: EDDSA.",
+    "NONESHA*_WITH_RSA[_PSS] (payload is the digest), NONE_WITH_RSA (payload signed as given with PKCS#1 v1.5 type-1 padding, no " +
+    "DigestInfo added: normally the caller's DigestInfo), NONE_WITH_RSA_PSS (payload is a SHA-1 or SHA-2 digest; its length names the " +
+    "hash, MGF1 and salt length). EC: SHA1|SHA224|SHA256|SHA384|SHA512_WITH_ECDSA, SHA3224|SHA3256|SHA3384|SHA3512_WITH_ECDSA, " +
+    "KECCAK224|KECCAK256|KECCAK384|KECCAK512_WITH_ECDSA (original Keccak padding, as Ethereum), DOUBLE_SHA256_WITH_ECDSA " +
+    "(SHA-256 of SHA-256), NONE_WITH_ECDSA (payload is the digest), SHA256_WITH_ECDSA_DETERMINISTIC (RFC 6979; only on a token whose " +
+    "ECDSA is deterministic, otherwise 400 with errorCode 681). DSA: SHA1|SHA224|SHA256|SHA384|SHA512_WITH_DSA, NONE_WITH_DSA (payload " +
+    "is a 20 to 64-byte digest). Ed25519: EDDSA. An algorithm the token cannot serve answers 400 with errorCode 681 naming the " +
+    "missing mechanism; GET /v1/keystore/statistics lists what this token serves.",
   examples: ["SHA256_WITH_ECDSA"],
 });
 
@@ -28,7 +36,7 @@ export const SignBody = t.Object({
     signatureAlgorithm,
     signatureType: t.Optional(
       t.Union([t.Literal("DER"), t.Literal("RAW"), t.Null()], {
-        description: "ECDSA signature encoding: DER (default, RFC 3279) or RAW (r‖s). Other algorithms ignore it.",
+        description: "ECDSA and DSA signature encoding: DER (default, RFC 3279) or RAW (r‖s). Other algorithms ignore it.",
       }),
     ),
     payloadType: t.Optional(t.Union([t.String({ maxLength: 32 }), t.Null()], { description: "Accepted and ignored (TSB: UNSPECIFIED)." })),
@@ -64,6 +72,7 @@ export const VerifyBody = t.Object(
         payload: t.String({ description: "The data, base64." }),
         signature: t.String({ description: "The keyed hash to check, base64." }),
         keyVersion: verifyKeyVersion,
+        keyPassword: KeyPassword,
       }),
     ),
   },

@@ -5,6 +5,7 @@ import type { SigningService } from "../../domain/signing/signing-service";
 import { SignetError } from "../../errors";
 import type { authPlugin } from "../auth";
 import { withErrors } from "../docs";
+import { passwordOf } from "../password";
 import { decodeBase64 } from "../encoding";
 import { SignBody, SignResponse, VerifyBody, VerifyResponse } from "./signing.model";
 
@@ -22,6 +23,7 @@ export function signingRoutes(auth: ReturnType<typeof authPlugin>, signing: Sign
             algorithm: request.signatureAlgorithm,
             payload: request.payload,
             format: request.signatureType === "RAW" ? "RAW" : "DER",
+            password: passwordOf(request.keyPassword, "signRequest.keyPassword"),
           },
           context,
         );
@@ -54,6 +56,7 @@ export function signingRoutes(auth: ReturnType<typeof authPlugin>, signing: Sign
               payload: decodeBase64(hmacRequest.payload, "verifyHmacRequest.payload"),
               mac: decodeBase64(hmacRequest.signature, "verifyHmacRequest.signature"),
               keyVersion: hmacRequest.keyVersion,
+              password: passwordOf(hmacRequest.keyPassword, "verifyHmacRequest.keyPassword"),
             },
             context,
           );
@@ -66,6 +69,7 @@ export function signingRoutes(auth: ReturnType<typeof authPlugin>, signing: Sign
             payload: decodeBase64(request!.payload, "verifySignatureRequest.payload"),
             signature: decodeBase64(request!.signature, "verifySignatureRequest.signature"),
             keyVersion: request!.keyVersion,
+            password: passwordOf(request!.masterKeyPassword, "verifySignatureRequest.masterKeyPassword"),
           },
           context,
         );

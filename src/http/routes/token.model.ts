@@ -1,6 +1,7 @@
 /** Request and response schemas of the token service (JWTs minted with HSM keys, and the JWK set). */
 import { t } from "elysia";
 import { JWS_ALGORITHM_NAMES } from "../../domain/tokens/jws";
+import { KeyPassword } from "./signing.model";
 
 export const MintBody = t.Object({
   signKeyName: t.String({ minLength: 1, maxLength: 255, description: "Label of the key that signs the token.", examples: ["payments-ec"] }),
@@ -22,6 +23,7 @@ export const MintBody = t.Object({
       examples: [600],
     }),
   ),
+  keyPassword: KeyPassword,
 });
 
 export const MintResponse = t.Object({

@@ -7,6 +7,7 @@ import { Elysia } from "elysia";
 import type { TokenService } from "../../domain/tokens/token-service";
 import type { authPlugin } from "../auth";
 import { withErrors } from "../docs";
+import { passwordOf } from "../password";
 import { JwkSet, MintBody, MintResponse, PublicationResponse, PublishParams } from "./token.model";
 
 const TAGS = ["Tokens"];
@@ -18,7 +19,13 @@ export function tokenRoutes(auth: ReturnType<typeof authPlugin>, tokens: TokenSe
       "/v1/token/jwt",
       async ({ body, context }) => {
         const minted = await tokens.mint(
-          { signKeyName: body.signKeyName, algorithm: body.algorithm as never, claims: body.claims as Record<string, unknown>, ttlSeconds: body.ttlSeconds ?? null },
+          {
+            signKeyName: body.signKeyName,
+            algorithm: body.algorithm as never,
+            claims: body.claims as Record<string, unknown>,
+            ttlSeconds: body.ttlSeconds ?? null,
+            keyPassword: passwordOf(body.keyPassword, "keyPassword"),
+          },
           context,
         );
         return { token: minted.token, kid: minted.kid, issuedAt: minted.issuedAt, expiresAt: minted.expiresAt };

@@ -1,5 +1,5 @@
 /**
- * Encrypting and decrypting with a key on the token (AES modes, RSA PKCS#1 v1.5 and OAEP).
+ * Encrypting and decrypting with a key on the token (AES modes, TDEA CBC, RSA PKCS#1 v1.5 and OAEP).
  *
  * The mechanism for each cipher comes from the token's own list. One case needs more: SoftHSM
  * 2.6 offers CKM_RSA_PKCS_OAEP but refuses every hash except SHA-1 (CKR_ARGUMENTS_BAD). For
@@ -30,6 +30,13 @@ const MODE_MECHANISM: Record<CipherMode, number> = {
   pkcs1: CKM.RSA_PKCS,
   oaep: CKM.RSA_PKCS_OAEP,
 };
+
+/** TDEA's modes on the token (DES3); the other modes are AES's or RSA's. */
+const TDEA_MECHANISM: Partial<Record<CipherMode, number>> = { cbc: CKM.DES3_CBC, cbcPad: CKM.DES3_CBC_PAD };
+
+export function mechanismNumber(algorithm: CipherAlgorithm): number {
+  return algorithm.keyType === "TDEA" ? TDEA_MECHANISM[algorithm.mode]! : MODE_MECHANISM[algorithm.mode];
+}
 
 const HASH_MECHANISM: Record<HashName, [hashAlg: number, mgf: number]> = {
   SHA1: [CKM.SHA_1, CKG.MGF1_SHA1],
@@ -73,7 +80,7 @@ function output(bytes: number): Buffer {
 }
 
 function mechanismFor(algorithm: CipherAlgorithm, op: CipherOp): Mechanism {
-  const mechanism = MODE_MECHANISM[algorithm.mode];
+  const mechanism = mechanismNumber(algorithm);
   switch (algorithm.mode) {
     case "gcm": {
       const iv = asBuffer(op.iv!);
@@ -114,7 +121,7 @@ function prepare(key: SigningKey, planner: CipherPlanner, op: CipherOp): Prepare
   if (algorithm.keyType !== key.type) {
     return failure("algorithmNotSupportedByKey", `${algorithm.name} needs an ${algorithm.keyType} key, this key is ${key.type}`);
   }
-  const needed = MODE_MECHANISM[algorithm.mode];
+  const needed = mechanismNumber(algorithm);
   if (!planner.mechanisms.has(needed) && !(algorithm.mode === "oaep" && planner.mechanisms.has(CKM.RSA_X_509))) {
     return failure("mechanismNotSupported", `the token does not support ${mechanismName(needed)}, which ${algorithm.name} needs`);
   }
@@ -131,8 +138,8 @@ function checkInput(prepared: Prepared, op: CipherOp): OpFailure | null {
     return failure("invalidPayload", `${algorithm.name} needs a ${algorithm.ivBytes}-byte initializationVector`);
   }
   if (op.op === "encrypt") {
-    if (algorithm.mode === "cbc" && length % AES_BLOCK_BYTES !== 0) {
-      return failure("invalidPayload", `${algorithm.name} encrypts whole 16-byte blocks; the payload is ${length} bytes`);
+    if (algorithm.mode === "cbc" && length % algorithm.blockBytes !== 0) {
+      return failure("invalidPayload", `${algorithm.name} encrypts whole ${algorithm.blockBytes}-byte blocks; the payload is ${length} bytes`);
     }
     const max = algorithm.mode === "pkcs1" ? k - 11 : algorithm.mode === "oaep" ? oaepMaxMessageBytes(k, algorithm.hash!) : Infinity;
     if (length > max) return failure("invalidPayload", `${algorithm.name} with a ${k * 8}-bit key encrypts at most ${max} bytes; the payload is ${length}`);
@@ -141,8 +148,8 @@ function checkInput(prepared: Prepared, op: CipherOp): OpFailure | null {
   if (algorithm.keyType === "RSA" && length !== k) {
     return failure("invalidPayload", `an RSA ciphertext for this key is ${k} bytes; encryptedPayload is ${length}`);
   }
-  if ((algorithm.mode === "cbc" || algorithm.mode === "cbcPad") && (length === 0 || length % AES_BLOCK_BYTES !== 0)) {
-    return failure("invalidPayload", `${algorithm.name} ciphertext is whole 16-byte blocks; encryptedPayload is ${length} bytes`);
+  if ((algorithm.mode === "cbc" || algorithm.mode === "cbcPad") && (length === 0 || length % algorithm.blockBytes !== 0)) {
+    return failure("invalidPayload", `${algorithm.name} ciphertext is whole ${algorithm.blockBytes}-byte blocks; encryptedPayload is ${length} bytes`);
   }
   if (algorithm.mode === "gcm" && length < op.tagBits / 8) {
     return failure("invalidPayload", `encryptedPayload is shorter than the ${op.tagBits}-bit tag it must end with`);
@@ -155,7 +162,7 @@ function outputBytes(prepared: Prepared, op: CipherOp): number {
   if (algorithm.keyType === "RSA") return k;
   if (op.op === "decrypt") return op.data.length;
   if (algorithm.mode === "gcm") return op.data.length + op.tagBits / 8;
-  if (algorithm.mode === "cbcPad") return op.data.length + AES_BLOCK_BYTES;
+  if (algorithm.mode === "cbcPad") return op.data.length + algorithm.blockBytes;
   return op.data.length;
 }
 

@@ -4,9 +4,9 @@
  * in one place instead of half from the package and half by hand.
  */
 
-export const CKO = { CERTIFICATE: 1, PUBLIC_KEY: 2, PRIVATE_KEY: 3, SECRET_KEY: 4 } as const;
+export const CKO = { CERTIFICATE: 1, PUBLIC_KEY: 2, PRIVATE_KEY: 3, SECRET_KEY: 4, DOMAIN_PARAMETERS: 6 } as const;
 
-export const CKK = { RSA: 0x0, EC: 0x3, GENERIC_SECRET: 0x10, AES: 0x1f, EC_EDWARDS: 0x40 } as const;
+export const CKK = { RSA: 0x0, DSA: 0x1, EC: 0x3, GENERIC_SECRET: 0x10, DES3: 0x15, AES: 0x1f, EC_EDWARDS: 0x40 } as const;
 
 /** Certificate types (CKC_*). */
 export const CKC = { X_509: 0x0 } as const;
@@ -40,6 +40,11 @@ export const CKA = {
   EXPONENT_1: 0x126,
   EXPONENT_2: 0x127,
   COEFFICIENT: 0x128,
+  /** DSA domain parameters p, q, g (also on the key objects). */
+  PRIME: 0x130,
+  SUBPRIME: 0x131,
+  BASE: 0x132,
+  PRIME_BITS: 0x133,
   VALUE_LEN: 0x161,
   EXTRACTABLE: 0x162,
   NEVER_EXTRACTABLE: 0x164,
@@ -59,6 +64,13 @@ export const CKM = {
   RSA_X_509: 0x3,
   RSA_PKCS_OAEP: 0x9,
   RSA_PKCS_PSS: 0xd,
+  DSA_KEY_PAIR_GEN: 0x10,
+  DSA: 0x11,
+  DSA_SHA1: 0x12,
+  DSA_SHA224: 0x13,
+  DSA_SHA256: 0x14,
+  DSA_SHA384: 0x15,
+  DSA_SHA512: 0x16,
   SHA1_RSA_PKCS: 0x6,
   SHA1_RSA_PKCS_PSS: 0xe,
   SHA256_RSA_PKCS: 0x40,
@@ -77,6 +89,10 @@ export const CKM = {
   SHA384_HMAC: 0x261,
   SHA512: 0x270,
   SHA512_HMAC: 0x271,
+  DES3_KEY_GEN: 0x131,
+  DES3_ECB: 0x132,
+  DES3_CBC: 0x133,
+  DES3_CBC_PAD: 0x136,
   GENERIC_SECRET_KEY_GEN: 0x350,
   EC_KEY_PAIR_GEN: 0x1040,
   ECDSA: 0x1041,
@@ -94,6 +110,16 @@ export const CKM = {
   AES_GCM: 0x1087,
   AES_KEY_WRAP: 0x2109,
   AES_KEY_WRAP_PAD: 0x210a,
+  DSA_PARAMETER_GEN: 0x2000,
+  /** PKCS#11 3.0 SHA-3 digests and their ECDSA combinations (Signet hashes in the service when a token lacks them). */
+  SHA3_256: 0x2b0,
+  SHA3_224: 0x2b5,
+  SHA3_384: 0x2c0,
+  SHA3_512: 0x2d0,
+  ECDSA_SHA3_224: 0x1047,
+  ECDSA_SHA3_256: 0x1048,
+  ECDSA_SHA3_384: 0x1049,
+  ECDSA_SHA3_512: 0x104a,
 } as const;
 
 /** Mask generation functions for RSA-PSS (CKG_MGF1_*). */

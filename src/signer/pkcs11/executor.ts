@@ -13,6 +13,7 @@
  */
 import { hash } from "node:crypto";
 import type { PKCS11 } from "pkcs11js";
+import type { TokenTraits } from "../algorithms";
 import type { KeyObjectRef, OpFailure, OpResult, OpValue, SignerOp, TokenKeyInfo } from "../types";
 import { keyHandleId, parseKeyHandleId } from "../types";
 import { CipherPlanner, decrypt, encrypt } from "./ciphers";
@@ -52,6 +53,8 @@ export interface ExecutorOptions {
   pin: string;
   sessions: number;
   mechanisms: number[];
+  /** What start-up probing found the token does beyond its mechanism list (pkcs11/probes.ts). */
+  traits?: TokenTraits;
 }
 
 const RETRIABLE = new Set<SignerOp["op"]>([
@@ -110,7 +113,7 @@ export class Pkcs11Executor {
 
   private constructor(private readonly p11: PKCS11, private readonly options: ExecutorOptions) {
     this.sessions = new Array<Handle | null>(Math.max(1, options.sessions)).fill(null);
-    this.planner = new SignPlanner(new Set(options.mechanisms));
+    this.planner = new SignPlanner(new Set(options.mechanisms), options.traits);
     this.ciphers = new CipherPlanner(new Set(options.mechanisms));
   }
 

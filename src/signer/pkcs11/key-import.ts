@@ -86,6 +86,7 @@ export function exportKey(p11: PKCS11, session: Handle, key: SigningKey): KeyMat
       const point = key.objects.publicKey ? read(p11, session, key.objects.publicKey, CKA.EC_POINT) : new Uint8Array(0);
       return { type: key.type, curve: key.curve!.name, value, point };
     }
+    if (key.type === "DSA") return { kind: "invalidKeyType", message: "DSA keys are not exported as plain material (wrap them with AES_WRAP_PAD_DSA)" };
     return { type: key.type, value: read(p11, session, object, CKA.VALUE) };
   } catch (error) {
     const ckr = ckrName(error);

@@ -21,6 +21,7 @@ import {
   type TokenKeyInfo,
 } from "../types";
 import { CKA, CKK, CKM, CKO } from "./constants";
+import { dsaPublicTemplate, generateDsaDomain, readDsaPublicKey } from "./dsa-keys";
 import type { Handle } from "./module";
 
 export interface KeyObjects {
@@ -118,6 +119,9 @@ export function generateKeyPair(
       { type: CKA.ENCRYPT, value: flags.decrypt },
       { type: CKA.WRAP, value: flags.unwrap },
     );
+  } else if (spec.type === "DSA") {
+    mechanism = CKM.DSA_KEY_PAIR_GEN;
+    publicTemplate.push(...dsaPublicTemplate(generateDsaDomain(p11, session, spec.bits)));
   } else {
     mechanism = spec.type === "EC" ? CKM.EC_KEY_PAIR_GEN : CKM.EC_EDWARDS_KEY_PAIR_GEN;
     publicTemplate.push({ type: CKA.EC_PARAMS, value: Buffer.from(curveByName(spec.curve).ecParams) });
@@ -174,7 +178,9 @@ export function keyTypeOf(p11: PKCS11, session: Handle, object: Handle): KeyType
   if (value === CKK.RSA) return "RSA";
   if (value === CKK.EC) return "EC";
   if (value === CKK.EC_EDWARDS) return "ED";
+  if (value === CKK.DSA) return "DSA";
   if (value === CKK.AES) return "AES";
+  if (value === CKK.DES3) return "TDEA";
   if (value === CKK.GENERIC_SECRET) return hmacOfGenericSecret(p11, session, object);
   return null;
 }
@@ -200,9 +206,17 @@ export function describeKeyObjects(p11: PKCS11, session: Handle, ref: KeyObjectR
   const type = keyTypeOf(p11, session, objects.privateKey);
   if (!type) return null;
   const flags = readFlags(p11, session, objects.privateKey);
+  if (type === "TDEA") {
+    // A DES3 key is 24 bytes by definition (tokens need not have CKA_VALUE_LEN for it; SoftHSM has not).
+    return { ref, type, bits: 192, curve: null, publicKeySpki: null, flags };
+  }
   if (isSecretKeyType(type)) {
     const bytes = readUlong(attribute(p11, session, objects.privateKey, CKA.VALUE_LEN));
     return { ref, type, bits: bytes * 8, curve: null, publicKeySpki: null, flags };
+  }
+  if (type === "DSA") {
+    const { bits, spki } = readDsaPublicKey(p11, session, objects.privateKey, objects.publicKey);
+    return { ref, type, bits, curve: null, publicKeySpki: spki, flags };
   }
   if (type === "RSA") {
     // The modulus and exponent are public attributes of the private key too, so an RSA key

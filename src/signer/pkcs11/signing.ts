@@ -3,9 +3,19 @@
  * algorithm on this token (see ../algorithms.ts). Runs inside a pool Worker, on the hot path:
  * mechanism objects are built once per plan and reused, and buffers are viewed, not copied.
  */
-import { hash } from "node:crypto";
 import type { Mechanism, PKCS11 } from "pkcs11js";
-import { planSignature, signatureAlgorithm, type SignPlan, type SignatureAlgorithm, DIGEST_INFO_PREFIX } from "../algorithms";
+import {
+  DIGEST_INFO_PREFIX,
+  HASH_BY_LENGTH,
+  NO_TRAITS,
+  planSignature,
+  pssParams,
+  signatureAlgorithm,
+  type SignPlan,
+  type SignatureAlgorithm,
+  type TokenTraits,
+} from "../algorithms";
+import { digest } from "../digests";
 import { curveByEcParams, type CurveInfo } from "../curves";
 import { ecdsaDerToRaw, ecdsaRawToDer } from "../encoding";
 import { HMAC_BYTES, isHmacAlgorithm, isSecretKeyType, type KeyObjectRef, type KeyType, type OpFailure } from "../types";
@@ -31,6 +41,11 @@ export function loadSigningKey(p11: PKCS11, session: Handle, ref: KeyObjectRef):
     const [modulus] = p11.C_GetAttributeValue(session, objects.privateKey, [{ type: CKA.MODULUS }]);
     return { objects, type, curve: null, signatureBytes: modulus!.value.length };
   }
+  if (type === "DSA") {
+    // A DSA signature is r‖s, each as long as the subprime q.
+    const [subprime] = p11.C_GetAttributeValue(session, objects.privateKey, [{ type: CKA.SUBPRIME }]);
+    return { objects, type, curve: null, signatureBytes: 2 * subprime!.value.length };
+  }
   if (isSecretKeyType(type)) {
     // An HMAC's output is as long as its hash; AES keys do not sign.
     return { objects, type, curve: null, signatureBytes: isHmacAlgorithm(type) ? HMAC_BYTES[type] : 0 };
@@ -44,13 +59,18 @@ export function loadSigningKey(p11: PKCS11, session: Handle, ref: KeyObjectRef):
 interface PreparedPlan extends SignPlan {
   algorithm: SignatureAlgorithm;
   mech: Mechanism;
+  /** NONE_WITH_RSA_PSS: the mechanism for each digest length (its hash, MGF1 and salt follow from it). */
+  mechByDigestLength: ReadonlyMap<number, Mechanism> | null;
 }
 
 /** Chooses and caches, per algorithm name, how this token carries it out. */
 export class SignPlanner {
   private readonly plans = new Map<string, PreparedPlan | OpFailure>();
 
-  constructor(private readonly mechanisms: ReadonlySet<number>) {}
+  constructor(
+    private readonly mechanisms: ReadonlySet<number>,
+    private readonly traits: TokenTraits = NO_TRAITS,
+  ) {}
 
   plan(name: string): PreparedPlan | OpFailure {
     let plan = this.plans.get(name);
@@ -64,17 +84,20 @@ export class SignPlanner {
   private prepare(name: string): PreparedPlan | OpFailure {
     const algorithm = signatureAlgorithm(name);
     if (!algorithm) return { kind: "inputValidation", message: `unknown signature algorithm ${name}` };
-    const plan = planSignature(algorithm, this.mechanisms);
+    const plan = planSignature(algorithm, this.mechanisms, this.traits);
     if ("missing" in plan) {
       return {
         kind: "mechanismNotSupported",
-        message: `the token does not support ${mechanismName(plan.missing)}, which ${name} needs`,
+        message: `the token does not support ${plan.reason ?? mechanismName(plan.missing)}, which ${name} needs`,
       };
     }
     const mech: Mechanism = plan.pss
       ? { mechanism: plan.mechanism, parameter: { ...plan.pss, type: CK_PARAMS_RSA_PSS } }
       : { mechanism: plan.mechanism };
-    return { ...plan, algorithm, mech };
+    const mechByDigestLength = plan.pssFromDigestLength
+      ? new Map([...HASH_BY_LENGTH].map(([length, hash]) => [length, { mechanism: plan.mechanism, parameter: { ...pssParams(hash), type: CK_PARAMS_RSA_PSS } }]))
+      : null;
+    return { ...plan, algorithm, mech, mechByDigestLength };
   }
 }
 
@@ -87,8 +110,6 @@ function asBuffer(bytes: Uint8Array): Buffer {
 }
 
 /** The bytes handed to the token: the payload, its digest, or DigestInfo‖digest. */
-const NODE_HASH = { SHA1: "sha1", SHA224: "sha224", SHA256: "sha256", SHA384: "sha384", SHA512: "sha512" } as const;
-
 function tokenInput(plan: PreparedPlan, data: Uint8Array): Buffer | OpFailure {
   if (plan.digestLength !== null && data.length !== plan.digestLength) {
     return {
@@ -96,8 +117,14 @@ function tokenInput(plan: PreparedPlan, data: Uint8Array): Buffer | OpFailure {
       message: `${plan.algorithm.name} takes a ${plan.digestLength}-byte digest as payload, got ${data.length} bytes`,
     };
   }
+  if (plan.digestLengths !== null && !plan.digestLengths.includes(data.length)) {
+    return {
+      kind: "invalidPayload",
+      message: `${plan.algorithm.name} takes a digest as payload (${plan.digestLengths.join(", ")} bytes), got ${data.length} bytes`,
+    };
+  }
   let input = asBuffer(data);
-  if (plan.hashInService) input = hash(NODE_HASH[plan.hashInService], input, "buffer");
+  if (plan.hashInService) input = digest(plan.hashInService, input);
   if (plan.digestInfo) input = Buffer.concat([DIGEST_INFO_PREFIX[plan.digestInfo], input]);
   return input;
 }
@@ -122,6 +149,15 @@ export interface PreparedSignature {
 
 const asIs = (tokenOutput: Buffer): Uint8Array => tokenOutput;
 
+/** ECDSA and DSA: the token answers r‖s; callers get DER (RFC 3279) unless they ask for RAW. */
+function isRS(plan: PreparedPlan): boolean {
+  return plan.algorithm.scheme === "ecdsa" || plan.algorithm.scheme === "dsa";
+}
+
+function mechanismFor(plan: PreparedPlan, input: Buffer): Mechanism {
+  return plan.mechByDigestLength?.get(input.length) ?? plan.mech;
+}
+
 export function prepareSignature(
   key: SigningKey,
   planOrFailure: PreparedPlan | OpFailure,
@@ -135,12 +171,12 @@ export function prepareSignature(
   const input = tokenInput(plan, data);
   if (!Buffer.isBuffer(input)) return input;
   return {
-    mech: plan.mech,
+    mech: mechanismFor(plan, input),
     privateKey: key.objects.privateKey,
     input,
     // A buffer of its own, so that the result can be transferred to the main thread.
     out: Buffer.from(new ArrayBuffer(key.signatureBytes)),
-    finish: plan.algorithm.scheme === "ecdsa" && der ? ecdsaRawToDer : asIs,
+    finish: isRS(plan) && der ? ecdsaRawToDer : asIs,
   };
 }
 
@@ -177,12 +213,12 @@ export function verify(
   const input = tokenInput(plan, data);
   if (!Buffer.isBuffer(input)) return input;
   let tokenSignature: Uint8Array | null = signature;
-  if (plan.algorithm.scheme === "ecdsa") {
-    const fieldBytes = key.curve!.fieldBytes;
-    tokenSignature = ecdsaDerToRaw(signature, fieldBytes) ?? (signature.length === 2 * fieldBytes ? signature : null);
+  if (isRS(plan)) {
+    const half = key.signatureBytes / 2;
+    tokenSignature = ecdsaDerToRaw(signature, half) ?? (signature.length === key.signatureBytes ? signature : null);
   }
   if (!tokenSignature || tokenSignature.length !== key.signatureBytes) return false;
-  p11.C_VerifyInit(session, plan.mech, key.objects.publicKey);
+  p11.C_VerifyInit(session, mechanismFor(plan, input), key.objects.publicKey);
   try {
     return p11.C_Verify(session, input, asBuffer(tokenSignature));
   } catch (error) {

@@ -4,7 +4,7 @@
  * the public key objects beside them. One place, so that a key behaves the same however it came.
  */
 import type { Template } from "pkcs11js";
-import type { HmacAlgorithm, KeyObjectRef, KeyUsageFlags } from "../types";
+import type { CipherKeyType, HmacAlgorithm, KeyObjectRef, KeyUsageFlags } from "../types";
 import { CKA, CKK, CKO } from "./constants";
 import { flagAttributes, HMAC_MECHANISM } from "./keys";
 
@@ -37,27 +37,31 @@ function identity(ref: KeyObjectRef, objectClass: number, isPrivate: boolean): T
  * A secret key: encrypt, verify and wrap follow decrypt, sign and unwrap (one object does both
  * halves). An HMAC key is a generic secret bound to its HMAC through CKA_ALLOWED_MECHANISMS.
  */
-export function secretKeyTemplate(ref: KeyObjectRef, type: "AES" | HmacAlgorithm, flags: KeyUsageFlags): Template {
+const SECRET_KEY_TYPE: Record<CipherKeyType, number> = { AES: CKK.AES, TDEA: CKK.DES3 };
+
+export function secretKeyTemplate(ref: KeyObjectRef, type: CipherKeyType | HmacAlgorithm, flags: KeyUsageFlags): Template {
   const template: Template = [
     ...identity(ref, CKO.SECRET_KEY, true),
-    { type: CKA.KEY_TYPE, value: type === "AES" ? CKK.AES : CKK.GENERIC_SECRET },
+    { type: CKA.KEY_TYPE, value: type === "AES" || type === "TDEA" ? SECRET_KEY_TYPE[type] : CKK.GENERIC_SECRET },
     ...flagAttributes(flags),
     { type: CKA.ENCRYPT, value: flags.decrypt },
     { type: CKA.VERIFY, value: flags.sign },
     { type: CKA.WRAP, value: flags.unwrap },
   ];
-  if (type !== "AES") template.push({ type: CKA.ALLOWED_MECHANISMS, value: mechanismList(HMAC_MECHANISM[type]) });
+  if (type !== "AES" && type !== "TDEA") template.push({ type: CKA.ALLOWED_MECHANISMS, value: mechanismList(HMAC_MECHANISM[type]) });
   return modifiableLast(template);
 }
 
-const PRIVATE_KEY_TYPE = { RSA: CKK.RSA, EC: CKK.EC, ED: CKK.EC_EDWARDS } as const;
+const PRIVATE_KEY_TYPE = { RSA: CKK.RSA, EC: CKK.EC, ED: CKK.EC_EDWARDS, DSA: CKK.DSA } as const;
 
-export function privateKeyTemplate(ref: KeyObjectRef, type: "RSA" | "EC" | "ED", flags: KeyUsageFlags): Template {
+export type PrivateKeyType = keyof typeof PRIVATE_KEY_TYPE;
+
+export function privateKeyTemplate(ref: KeyObjectRef, type: PrivateKeyType, flags: KeyUsageFlags): Template {
   return modifiableLast([...identity(ref, CKO.PRIVATE_KEY, true), { type: CKA.KEY_TYPE, value: PRIVATE_KEY_TYPE[type] }, ...flagAttributes(flags)]);
 }
 
 /** The public half as generateKeyPair makes it: verifies; encrypts and wraps as the private key decrypts and unwraps. */
-export function publicKeyTemplate(ref: KeyObjectRef, type: "RSA" | "EC" | "ED", flags: KeyUsageFlags): Template {
+export function publicKeyTemplate(ref: KeyObjectRef, type: PrivateKeyType, flags: KeyUsageFlags): Template {
   const template: Template = [
     ...identity(ref, CKO.PUBLIC_KEY, false),
     { type: CKA.KEY_TYPE, value: PRIVATE_KEY_TYPE[type] },

@@ -16,11 +16,11 @@ import { CK_PARAMS_RSA_OAEP, CKA, CKG, CKM, CKZ_DATA_SPECIFIED, mechanismName } 
 import type { KeyObjects } from "./keys";
 import type { Handle } from "./module";
 import type { SigningKey } from "./signing";
-import { privateKeyTemplate, publicKeyTemplate, secretKeyTemplate } from "./templates";
+import { privateKeyTemplate, publicKeyTemplate, secretKeyTemplate, type PrivateKeyType } from "./templates";
 
 type UnwrapOp = Extract<SignerOp, { op: "unwrapKey" }>;
 
-const MECHANISM = { AES_KEY_WRAP: CKM.AES_KEY_WRAP, AES_KEY_WRAP_PAD: CKM.AES_KEY_WRAP_PAD, RSA_PKCS_OAEP: CKM.RSA_PKCS_OAEP } as const;
+export const MECHANISM = { AES_KEY_WRAP: CKM.AES_KEY_WRAP, AES_KEY_WRAP_PAD: CKM.AES_KEY_WRAP_PAD, RSA_PKCS_OAEP: CKM.RSA_PKCS_OAEP } as const;
 
 /** Wrapped keys are at most a PKCS#8 RSA-4096 key plus padding. */
 const MAX_WRAPPED_BYTES = 4096;
@@ -113,7 +113,7 @@ export function unwrapKey(
   if ((method.wrapped === "secret") !== secret || (!secret && method.wrapped !== op.type)) {
     return { kind: "algorithmNotSupportedByKey", message: `${method.name} carries ${method.wrapped} keys, not ${op.type}` };
   }
-  const template = isSecretKeyType(op.type) ? secretKeyTemplate(ref, op.type, op.flags) : privateKeyTemplate(ref, op.type as "RSA" | "EC" | "ED", op.flags);
+  const template = isSecretKeyType(op.type) ? secretKeyTemplate(ref, op.type, op.flags) : privateKeyTemplate(ref, op.type as PrivateKeyType, op.flags);
   let privateKey: Handle;
   try {
     const wrapped = Buffer.from(op.wrapped.buffer, op.wrapped.byteOffset, op.wrapped.byteLength);

@@ -1,0 +1,1 @@
+ALTER TABLE `keys` ADD `password_hash` text;
