@@ -35,9 +35,11 @@ export function threadCpu(pid: number): ThreadCpu[] {
 
 /**
  * Where the server's CPU went between two threadCpu readings, in µs per request. The main
- * thread (tid = pid) runs HTTP, access control and the domain; the Worker threads are, in the
- * order the server starts them, the signing Workers and then the audit writer; everything else
- * is the runtime's own (JIT compiler, garbage collector, allocator).
+ * thread (tid = pid) runs HTTP, access control and the domain; the threads named "Worker" are,
+ * in the order the server starts them, the signing Workers and then the audit writer. Bun runs
+ * a native module's asynchronous work (pkcs11js C_SignAsync, used when a Worker holds more than
+ * one session) on its "Bun Pool N" threads: that is signing too, and counted with the Workers.
+ * The rest (JITWorker, HeapHelper, mi-scavenger, the GC's collector threads) is the runtime's.
  */
 export function cpuPerRequest(
   pid: number,
@@ -53,6 +55,7 @@ export function cpuPerRequest(
     const used = thread.seconds - (spent.get(thread.tid) ?? 0);
     if (thread.tid === pid) main += used;
     else if (thread.name === "Worker") (workerIndex++ < signingWorkers ? (signing += used) : (audit += used));
+    else if (thread.name.startsWith("Bun Pool")) signing += used;
     else runtime += used;
   }
   return { main: per(main), signing: per(signing), audit: per(audit), runtime: per(runtime) };
