@@ -169,7 +169,9 @@ function evaluate(report: BenchReport): Target[] {
     met: report.auditCost.cost <= 0.1,
   });
   targets.push({ name: "Server peak RSS under load", target: "≤ 200 MB", measured: `${report.peakRssMb} MB`, met: report.peakRssMb <= 200 });
-  targets.push({ name: "Start-up to first answered request", target: "< 1000 ms", measured: `${report.startup.firstSignatureMs} ms`, met: report.startup.firstSignatureMs < 1000 });
+  const { firstSignatureMs, restartFirstSignatureMs } = report.startup;
+  targets.push({ name: "Start-up to first answered request, first start (Signet's keys generated)", target: "< 1000 ms", measured: `${firstSignatureMs} ms`, met: firstSignatureMs < 1000 });
+  targets.push({ name: "Start-up to first answered request, restart (median)", target: "< 1000 ms", measured: `${restartFirstSignatureMs} ms`, met: restartFirstSignatureMs < 1000 });
   return targets;
 }
 
@@ -243,7 +245,8 @@ async function main(): Promise<void> {
   const batch = await measureBatch(server, physical.get("ECDSA P-256")!.allCores.perSecond);
   const peakRss = peakRssMb(server.pid);
   await server.stop();
-  const auditCost = await measureAuditCost(dataDir);
+  const restarts: number[] = [];
+  const auditCost = await measureAuditCost(dataDir, restarts);
   rmSync(dataDir, { recursive: true, force: true });
 
   const report: BenchReport = {
@@ -251,7 +254,7 @@ async function main(): Promise<void> {
     machine: { host: hostname(), cores, model: cpuModel(), load },
     versions: versions(),
     settings: { seconds, connections, quick, workers: cores },
-    startup,
+    startup: { ...startup, restartFirstSignatureMs: median(restarts), restarts },
     floor,
     algorithms,
     batch,
@@ -280,13 +283,14 @@ async function main(): Promise<void> {
 }
 
 /** P-256 over HTTP with the audit of every signature off, then on, alternating; medians. */
-async function measureAuditCost(dataDir: string): Promise<AuditCostReport> {
+async function measureAuditCost(dataDir: string, restarts: number[]): Promise<AuditCostReport> {
   const pairs = quick ? 1 : 3;
   const rates: Record<"off" | "on", number[]> = { off: [], on: [] };
   for (let pair = 0; pair < pairs; pair++) {
     for (const mode of ["off", "on"] as const) {
       progress(`audit cost: P-256 with the audit of operations ${mode} (${pair + 1}/${pairs})`);
       const server = await startServer(dataDir, apiKey, { SIGNET_AUDIT_OPERATIONS: String(mode === "on") });
+      restarts.push(await firstSignature(server)); // a restart: the token, database and keys exist
       const request = signRequest(server.url, "bench-p256", "SHA256_WITH_ECDSA");
       await autocannon(request, { connections, seconds: 1 }); // warm-up
       const load = wrkInstalled() ? await wrk(request, { connections, seconds, threads: cores }) : await autocannon(request, { connections, seconds });

@@ -68,6 +68,15 @@ function settingOf(error: SignerSetupError, config: Config): string {
 
 async function main(): Promise<void> {
   const started = performance.now();
+  // How long each start-up step took, logged with "listening" (start-up is a target: < 1 s).
+  const phases: Record<string, number> = {};
+  let phaseStart = 0; // the first phase is the loading of modules, from the process start
+  const phase = (name: string) => {
+    const now = performance.now();
+    phases[name] = Math.round(now - phaseStart);
+    phaseStart = now;
+  };
+  phase("modules");
   let config: Config;
   try {
     config = loadConfig();
@@ -79,23 +88,30 @@ async function main(): Promise<void> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
 
   const token = chooseToken(config, logger);
+  phase("hsmFiles");
+  // The signer's Workers start one after another on threads of their own; the store (and its
+  // migrations) opens on this thread meanwhile, which saves its time at every start.
+  const opening = Pkcs11Signer.open({
+    modulePath: token.modulePath,
+    tokenLabel: token.tokenLabel,
+    pin: token.pin,
+    pool: config.pool,
+    inlineSigning: config.pool.inlineSigning,
+    afterTokenChange: token.embedded ? () => token.embedded!.snapshots.take() : undefined,
+  });
+  const store = openStore(config.dataDir);
+  phase("store");
   let signer: Pkcs11Signer;
   try {
-    signer = await Pkcs11Signer.open({
-      modulePath: token.modulePath,
-      tokenLabel: token.tokenLabel,
-      pin: token.pin,
-      pool: config.pool,
-      inlineSigning: config.pool.inlineSigning,
-      afterTokenChange: token.embedded ? () => token.embedded!.snapshots.take() : undefined,
-    });
+    signer = await opening;
   } catch (error) {
     if (error instanceof SignerSetupError) stop(`${settingOf(error, config)}: ${error.message}`);
     throw error;
   }
+  phase("signer");
 
-  const store = openStore(config.dataDir);
   const audit = await AuditLog.open({ dataDir: config.dataDir, repo: store.audit, signer, settings: config.audit, logger });
+  phase("audit");
   await audit.record(SYSTEM_CONTEXT, {
     action: "service.start", objectType: "service", objectId: signer.token.label, outcome: "success",
     details: { version: SIGNET_VERSION, tokenLabel: signer.token.label, workers: config.pool.workers, auditOperations: config.audit.operations },
@@ -103,6 +119,7 @@ async function main(): Promise<void> {
   const keys = new KeyService(signer, store.keys, audit);
   const reconciled = await keys.reconcile();
   if (reconciled.adopted.length + reconciled.dropped.length > 0) logger.info("reconciled keys with the token", reconciled);
+  phase("keys");
   const signing = new SigningService(keys, signer, config.maxPayloadBytes, audit);
   const ciphers = new CipherService(keys, signer, config.maxPayloadBytes, audit);
   const wrapping = new WrapService(keys, signer, audit);
@@ -113,7 +130,9 @@ async function main(): Promise<void> {
   const auditService = new AuditService(audit, new AuditReader(store.audit), store.audit);
   const attestation = await KeyAttestation.open(keys, signer, audit);
   const serviceInfo = new ServiceInfo(keys, signer);
+  phase("attestation");
   await audit.checkpoint().catch((error: unknown) => logger.error("could not sign an audit checkpoint", { error }));
+  phase("checkpoint");
 
   // Signet's own bearer-token key: made in the token on first start, unless bearer tokens are off.
   let authTokens: AuthTokens | null = null;
@@ -130,6 +149,7 @@ async function main(): Promise<void> {
       throw error;
     }
   }
+  phase("authTokens");
   const events = auditedAccessEvents(audit, logger);
   const tls = config.tls;
   const access = new AccessService(store.credentials, {
@@ -198,6 +218,7 @@ async function main(): Promise<void> {
     disabledModules: config.access.disabledModules,
     tls: tls !== null,
   });
+  phase("app");
   let server: Awaited<ReturnType<typeof listener.start>>;
   try {
     server = await listener.start(app);
@@ -211,6 +232,7 @@ async function main(): Promise<void> {
     workers: config.pool.workers,
     tls: tls ? (tls.clientAuth === "required" ? "mutual" : "server") : "off",
     startupMs: Math.round(performance.now() - started),
+    startupPhasesMs: (phase("listen"), phases),
     actor: SYSTEM_CONTEXT.actor,
   });
 

@@ -76,14 +76,21 @@ export class AuditLog implements AuditRecorder {
   }
 
   static async open(options: { dataDir: string; repo: AuditRepository; signer: Signer; settings: AuditSettings; logger: AuditLogger }): Promise<AuditLog> {
-    const keys = await ensureAuditKeys(options.signer);
-    if (keys.created.length > 0) options.logger.info("created the audit keys on the token", { labels: keys.created });
-    const log = new AuditLog(keys, options.repo, options.signer, options.settings, options.logger);
-    log.writer = await AuditWriter.start(
-      options.dataDir,
-      (head) => log.grew(head),
-      (message) => options.logger.error(message),
-    );
+    // The writer thread starts (and opens its connection) while the HSM keys are looked up.
+    // No record is appended before both are done, so no head reaches `log` before it exists.
+    let opened: AuditLog | null = null;
+    const [keys, writer] = await Promise.allSettled([
+      ensureAuditKeys(options.signer),
+      AuditWriter.start(options.dataDir, (head) => opened?.grew(head), (message) => options.logger.error(message)),
+    ]);
+    if (keys.status === "rejected" || writer.status === "rejected") {
+      if (writer.status === "fulfilled") await writer.value.close();
+      throw keys.status === "rejected" ? keys.reason : (writer as PromiseRejectedResult).reason;
+    }
+    if (keys.value.created.length > 0) options.logger.info("created the audit keys on the token", { labels: keys.value.created });
+    const log = new AuditLog(keys.value, options.repo, options.signer, options.settings, options.logger);
+    log.writer = writer.value;
+    opened = log;
     const problems = log.checkStoredLog();
     for (const problem of problems) {
       options.logger.error("audit log integrity", { problem });

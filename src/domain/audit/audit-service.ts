@@ -5,7 +5,6 @@
  */
 import type { AuditLog, SignedCheckpoint } from "../../audit/audit-log";
 import type { ExportFormat } from "../../audit/bundle";
-import { parseBundle } from "../../audit/bundle-parse";
 import { exportStream } from "../../audit/export";
 import { ed25519Spki } from "../../audit/hsm-keys";
 import type { AuditReader, RecordPage } from "../../audit/reader";
@@ -135,7 +134,9 @@ export class AuditService {
     return exportStream(this.repo, this.reader, checkpoint, filter, format);
   }
 
-  verify(bundleText: string, _context: OperationContext): VerifyResult {
+  async verify(bundleText: string, _context: OperationContext): Promise<VerifyResult> {
+    // The XML parser loads on first use: only auditors verify bundles, and it costs every start.
+    const { parseBundle } = await import("../../audit/bundle-parse");
     return verifyBundle(parseBundle(bundleText), this.log.publicKey);
   }
 
