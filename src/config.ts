@@ -4,6 +4,7 @@
  * start-up with a ConfigError that names it. Secrets (PINs, the bootstrap API key) are never
  * part of an error message.
  */
+import { createHash } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -359,5 +360,61 @@ export function loadConfig(env: Source = process.env): Config {
     },
     access: accessSettings(source),
     tokens: tokenSettings(source),
+  };
+}
+
+/**
+ * The settings as the audit log records them at every start (configuration only changes with
+ * a restart, so consecutive service.start records show every change). Secrets are left out:
+ * PINs and passphrases entirely, the bootstrap key and TLS material as whether they are set,
+ * certificates as the SHA-256 of their PEM so that a replaced one shows.
+ */
+export function auditedSettings(config: Config): Record<string, string | number | boolean | null | string[]> {
+  const digest = (text: string | null) => (text === null ? null : createHash("sha256").update(text).digest("hex"));
+  const { pool, limits, access, tokens, audit, batch } = config;
+  return {
+    host: config.host,
+    port: config.port,
+    pkcs11Mode: config.pkcs11.mode,
+    pkcs11Module: config.pkcs11.modulePath ?? config.softhsmModule,
+    pkcs11TokenLabel: config.pkcs11.tokenLabel,
+    workers: pool.workers,
+    sessionsPerWorker: pool.sessionsPerWorker,
+    queueMax: pool.queueMax,
+    maxBatch: pool.maxBatch,
+    pipelineDepth: pool.pipelineDepth,
+    opTimeoutMs: pool.opTimeoutMs,
+    keygenTimeoutMs: pool.keygenTimeoutMs,
+    inlineSigning: pool.inlineSigning,
+    maxPayloadBytes: config.maxPayloadBytes,
+    maxRandomBytes: config.maxRandomBytes,
+    batchMaxItems: batch.maxItems,
+    batchMaxBytes: batch.maxBytes,
+    bootstrapApiKeySet: config.bootstrapApiKey !== null,
+    debugFaults: config.debugFaults,
+    auditOperations: audit.operations,
+    auditCheckpointRecords: audit.checkpointEvery,
+    auditCheckpointSeconds: audit.checkpointSeconds,
+    auditOrigin: audit.origin,
+    tls: config.tls ? (config.tls.clientAuth === "required" ? "mutual" : "server") : "off",
+    tlsCertificateSha256: digest(config.tls?.certPem ?? null),
+    tlsPkcs12Set: (config.tls?.pfx ?? null) !== null,
+    tlsClientCaSha256: digest(config.tls?.clientCaPem ?? null),
+    tlsClientThumbprints: config.tls?.clientThumbprints ?? [],
+    maxBodyBytes: limits.maxBodyBytes,
+    maxJsonDepth: limits.maxJsonDepth,
+    maxHeaderBytes: limits.maxHeaderBytes,
+    maxBatchItems: limits.maxBatchItems,
+    bodyTimeoutMs: limits.bodyTimeoutMs,
+    idleTimeoutSeconds: limits.idleTimeoutSeconds,
+    allowedHosts: access.allowedHosts,
+    corsOrigins: access.corsOrigins,
+    disabledModules: access.disabledModules,
+    defaultRateLimit: access.defaultRateLimit ? `${access.defaultRateLimit.perSecond}/s burst ${access.defaultRateLimit.burst}` : null,
+    authTokenAlgorithm: tokens.authAlgorithm,
+    authTokenKeyLabel: tokens.authKeyLabel,
+    authTokenTtlSeconds: tokens.authTtlSeconds,
+    tokenIssuer: tokens.issuer,
+    maxJwtTtlSeconds: tokens.maxJwtTtlSeconds,
   };
 }

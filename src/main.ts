@@ -8,7 +8,7 @@
 import { mkdirSync } from "node:fs";
 import { AuditLog } from "./audit/audit-log";
 import { AuditReader } from "./audit/reader";
-import { ConfigError, loadConfig, type Config } from "./config";
+import { auditedSettings, ConfigError, loadConfig, type Config } from "./config";
 import { AccessService } from "./domain/access";
 import { AuthTokens, TokenKeyError } from "./domain/access/auth-tokens";
 import { ClientAdminService } from "./domain/access/client-admin";
@@ -114,7 +114,7 @@ async function main(): Promise<void> {
   phase("audit");
   await audit.record(SYSTEM_CONTEXT, {
     action: "service.start", objectType: "service", objectId: signer.token.label, outcome: "success",
-    details: { version: SIGNET_VERSION, tokenLabel: signer.token.label, workers: config.pool.workers, auditOperations: config.audit.operations },
+    details: { version: SIGNET_VERSION, tokenLabel: signer.token.label, workers: config.pool.workers, auditOperations: config.audit.operations, settings: auditedSettings(config) },
   });
   const keys = new KeyService(signer, store.keys, audit);
   const reconciled = await keys.reconcile();
@@ -169,7 +169,7 @@ async function main(): Promise<void> {
     defaultTtlSeconds: Math.min(300, config.tokens.maxJwtTtlSeconds),
     maxTtlSeconds: config.tokens.maxJwtTtlSeconds,
     authTokens,
-  });
+  }, audit);
 
   // Bun's own limit is a backstop for bodies sent without a length (it answers a bare 413);
   // the app refuses a body over the limit first, with the error body.

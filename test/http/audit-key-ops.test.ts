@@ -100,6 +100,41 @@ describe("what is recorded", () => {
     expect((await records("certificate.selfSign")).at(-1)).toMatchObject({ objectId: "ops-ec", details: { keyVersion: "v2", pemSha256: sha256(certificate.body.certificate) } });
   });
 
+  test("publishing a key in the JWK set and withdrawing it are recorded, a refused withdrawal as a failure", async () => {
+    expect((await signet.json("PUT", "/v1/token/jwks/ops-ec")).status).toBe(200);
+    expect((await signet.json("PUT", "/v1/token/jwks/ops-ec")).status).toBe(200);
+    expect((await signet.json("DELETE", "/v1/token/jwks/ops-ec")).status).toBe(200);
+    const refused = await signet.json("DELETE", "/v1/token/jwks/ops-ec");
+    expect(refused.status).toBe(404);
+    expect((await records("key.jwk.publish")).map((r) => [r.objectId, r.outcome, r.details.alreadyPublished])).toEqual([
+      ["ops-ec", "success", false],
+      ["ops-ec", "success", true],
+    ]);
+    expect((await records("key.jwk.withdraw")).map((r) => [r.objectId, r.outcome, r.details.errorCode ?? null])).toEqual([
+      ["ops-ec", "success", null],
+      ["ops-ec", "failure", refused.body.errorCode],
+    ]);
+  });
+
+  test("random bytes are recorded with their length, never the bytes", async () => {
+    const random = await signet.json("GET", "/v1/generateRandom/24");
+    expect(random.status).toBe(200);
+    const [record] = (await records("random")).slice(-1);
+    expect(record).toMatchObject({ objectType: "token", outcome: "success", details: { bytes: 24 } });
+    const everything = JSON.stringify(await (await signet.request("GET", "/v1/audit?limit=1000")).json());
+    const bytes = Buffer.from(random.body.random, "base64").toString("hex");
+    expect(bytes.length).toBe(48);
+    expect(everything).not.toContain(bytes);
+  });
+
+  test("every start records the settings in force, without secrets", async () => {
+    const [start] = await records("service.start");
+    const settings = start.details.settings;
+    expect(settings).toMatchObject({ pkcs11Mode: "embedded", bootstrapApiKeySet: true, auditOperations: true, tls: "off" });
+    expect(typeof settings.workers).toBe("number");
+    expect(JSON.stringify(start)).not.toContain(signet.apiKey);
+  });
+
   test("an import is recorded without its material", async () => {
     const material = Buffer.alloc(32, 7);
     const imported = await signet.json("POST", "/v1/key/import/plain", { label: "ops-imported", algorithm: "AES", secretKey: b64(material), attributes: { decrypt: true } });

@@ -5,6 +5,7 @@
  */
 import { hash } from "node:crypto";
 import type { AuditRecorder } from "../../audit/audit-log";
+import type { AuditEvent } from "../../audit/record";
 import { SignetError } from "../../errors";
 import type { Signer } from "../../signer/signer";
 import { isHmacAlgorithm, type HmacAlgorithm } from "../../signer/types";
@@ -57,11 +58,15 @@ export class HmacService {
     }, (valid) => ({ valid }));
   }
 
-  async random(length: number, _context: OperationContext): Promise<Uint8Array> {
-    if (!Number.isInteger(length) || length < 1 || length > this.maxRandomBytes) {
-      throw new SignetError("numberOutOfRange", `length is 1 to ${this.maxRandomBytes} bytes; got ${length}`);
-    }
-    return this.signer.generateRandom(length);
+  /** Recorded with the length asked for (never the bytes), as an operation. */
+  random(length: number, context: OperationContext): Promise<Uint8Array> {
+    const event: AuditEvent = { action: "random", objectType: "token", objectId: null, outcome: "success", details: { bytes: length } };
+    return recordedOperation(this.audit, context, event, async () => {
+      if (!Number.isInteger(length) || length < 1 || length > this.maxRandomBytes) {
+        throw new SignetError("numberOutOfRange", `length is 1 to ${this.maxRandomBytes} bytes; got ${length}`);
+      }
+      return this.signer.generateRandom(length);
+    });
   }
 
   private async hmacKey(input: HmacInput, context: OperationContext, operation: string): Promise<ResolvedKey> {

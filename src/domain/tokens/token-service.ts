@@ -9,12 +9,14 @@
  * goes through the SigningService, so a token is refused exactly where a signature with the
  * same key would be (allow-list, sign attribute, key type).
  */
+import type { AuditRecorder } from "../../audit/audit-log";
 import { SignetError } from "../../errors";
 import type { KeyType } from "../../signer/types";
 import { curveByOid } from "../../signer/curves";
 import type { PublishedKeyRepository } from "../../store/published-keys";
 import type { AuthTokens } from "../access/auth-tokens";
 import { requireKey } from "../access/key-grant";
+import { keyEvent, recorded } from "../audit/recorded";
 import type { OperationContext } from "../context";
 import type { KeyService, ResolvedKey } from "../keys/key-service";
 import type { SigningService } from "../signing/signing-service";
@@ -61,6 +63,7 @@ export class TokenService {
     private readonly signing: SigningService,
     private readonly published: PublishedKeyRepository,
     private readonly options: TokenServiceOptions,
+    private readonly audit: AuditRecorder,
   ) {
     this.now = options.now ?? Date.now;
   }
@@ -92,19 +95,26 @@ export class TokenService {
     return { token: `${input}.${Buffer.from(signature).toString("base64url")}`, kid, issuedAt, expiresAt: issuedAt + ttl };
   }
 
-  /** Marks a key for publication in the JWK set. Returns false when it was published already. */
-  async publish(label: string, context: OperationContext): Promise<boolean> {
+  /**
+   * Marks a key for publication in the JWK set. Returns false when it was published already.
+   * Recorded: who may verify tokens against which key is part of the service's state.
+   */
+  publish(label: string, context: OperationContext): Promise<boolean> {
     requireKey(context, label);
-    const view = await this.keys.describe(label, context);
-    if (!view.publicKey) throw new SignetError("operationForbiddenForKey", `key "${label}" has no public key on the token to publish`);
-    this.jwkOf(view.publicKey);
-    return this.published.publish(label, new Date(this.now()).toISOString(), context.actor);
+    return recorded(this.audit, context, keyEvent("key.jwk.publish", label), async () => {
+      const view = await this.keys.describe(label, context);
+      if (!view.publicKey) throw new SignetError("operationForbiddenForKey", `key "${label}" has no public key on the token to publish`);
+      this.jwkOf(view.publicKey);
+      return this.published.publish(label, new Date(this.now()).toISOString(), context.actor);
+    }, (added) => ({ alreadyPublished: !added }));
   }
 
   /** Takes a key out of the JWK set. Throws resourceNotFound when it was not published. */
-  withdraw(label: string, context: OperationContext): void {
+  async withdraw(label: string, context: OperationContext): Promise<void> {
     requireKey(context, label);
-    if (!this.published.withdraw(label)) throw new SignetError("resourceNotFound", `key "${label}" is not published`);
+    await recorded(this.audit, context, keyEvent("key.jwk.withdraw", label), async () => {
+      if (!this.published.withdraw(label)) throw new SignetError("resourceNotFound", `key "${label}" is not published`);
+    });
   }
 
   /** The public JWK set: published keys (every version) and Signet's bearer-token key. */

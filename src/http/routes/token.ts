@@ -77,8 +77,8 @@ export function tokenRoutes(auth: ReturnType<typeof authPlugin>, tokens: TokenSe
     )
     .delete(
       "/v1/token/jwks/:label",
-      ({ params, context }) => {
-        tokens.withdraw(params.label, context);
+      async ({ params, context }) => {
+        await tokens.withdraw(params.label, context);
         return { label: params.label, published: false };
       },
       {
