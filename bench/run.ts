@@ -154,14 +154,18 @@ function evaluate(report: BenchReport): Target[] {
   if (report.batch) {
     targets.push({ name: "batchSign (64 P-256 per call) ÷ physical limit", target: "≥ 90%", measured: `${Math.round(report.batch.toPhysical * 100)}%`, met: report.batch.toPhysical >= 0.9 });
   }
-  const p256 = report.algorithms.find((a) => a.name === "ECDSA P-256")!;
-  const p256p99 = p256.latencyUnderLoad.find((l) => l.share === 0.5)?.result.latencyMs.p99 ?? Infinity;
-  targets.push({ name: "ECDSA P-256 p99 at 50% load", target: "≤ 3 ms", measured: `${p256p99} ms`, met: p256p99 <= 3 });
+  const halfLoad = (name: string) => {
+    const at = report.algorithms.find((a) => a.name === name)!.latencyUnderLoad.find((l) => l.share === 0.5);
+    const p99 = at?.result.latencyMs.p99 ?? Infinity;
+    return { p99, text: `${p99} ms (the trivial route at the same rate: ${at?.floorAtSameRate.latencyMs.p99 ?? "–"} ms)` };
+  };
+  const p256 = halfLoad("ECDSA P-256");
+  targets.push({ name: "ECDSA P-256 p99 at 50% load", target: "≤ 3 ms", measured: p256.text, met: p256.p99 <= 3 });
   const rsa = report.algorithms.find((a) => a.name === "RSA-2048 PKCS#1 v1.5")!;
   const single = 1000 / rsa.physical.oneThread.perSecond;
-  const rsaP99 = rsa.latencyUnderLoad.find((l) => l.share === 0.5)?.result.latencyMs.p99 ?? Infinity;
+  const rsaHalf = halfLoad(rsa.name);
   const rsaLimit = Math.round((2 * single + 1) * 100) / 100;
-  targets.push({ name: "RSA-2048 p99 at 50% load", target: `≤ 2 × ${single.toFixed(2)} + 1 = ${rsaLimit} ms`, measured: `${rsaP99} ms`, met: rsaP99 <= rsaLimit });
+  targets.push({ name: "RSA-2048 p99 at 50% load", target: `≤ 2 × ${single.toFixed(2)} + 1 = ${rsaLimit} ms`, measured: rsaHalf.text, met: rsaHalf.p99 <= rsaLimit });
   targets.push({
     name: "Cost of auditing every signature (P-256 over HTTP)",
     target: "≤ 10%",
@@ -224,7 +228,11 @@ async function main(): Promise<void> {
     for (const share of [0.5, 0.8]) {
       const rate = Math.max(1, Math.round(top.requestsPerSecond * share));
       progress(`  latency at ${share * 100}% load: ${rate} req/s`);
-      latencyUnderLoad.push({ share, rate, result: await ratedLoad(ratedLoadBinary, request, { connections, seconds, rate }) });
+      const result = await ratedLoad(ratedLoadBinary, request, { connections, seconds, rate });
+      // The control: the trivial authenticated route at the same rate shows the tail that the
+      // platform (Bun's HTTP, the VM's scheduling, the generator) adds without any signing.
+      const floorAtSameRate = await ratedLoad(ratedLoadBinary, floorRequest, { connections, seconds, rate });
+      latencyUnderLoad.push({ share, rate, result, floorAtSameRate });
     }
     algorithms.push({
       name: c.name,

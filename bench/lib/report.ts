@@ -18,7 +18,8 @@ export interface AlgorithmReport {
   http: { wrk?: MeasuredLoad; autocannon: MeasuredLoad };
   /** The better of the two generators, which the targets are judged on. */
   best: { generator: string; perSecond: number; toPhysical: number; toFloor: number };
-  latencyUnderLoad: { share: number; rate: number; result: LoadResult }[];
+  /** floorAtSameRate: GET /v1/versionInfo at the same rate, the platform's own tail. */
+  latencyUnderLoad: { share: number; rate: number; result: LoadResult; floorAtSameRate: LoadResult }[];
 }
 
 export interface BatchReport {
@@ -68,13 +69,16 @@ export function markdown(report: BenchReport): string {
   const lines: string[] = [];
   lines.push(`Bench ${report.date.slice(0, 16).replace("T", " ")} UTC, ${report.machine.cores}-core ${report.machine.model}, load average at start ${report.machine.load.map((l) => l.toFixed(2)).join(" ")}; Bun ${report.versions.bun}, SoftHSM ${report.versions.softhsm}, ${report.settings.workers} Workers, ${report.settings.connections} connections, ${report.settings.seconds} s per measurement.`);
   lines.push("");
-  lines.push("| algorithm | physical 1 thread | physical all cores | pool, no HTTP | HTTP wrk | HTTP autocannon | HTTP ÷ physical | HTTP ÷ floor | p50 / p99 at max | p99 at 50% / 80% |");
+  lines.push("| algorithm | physical 1 thread | physical all cores | pool, no HTTP | HTTP wrk | HTTP autocannon | HTTP ÷ physical | HTTP ÷ floor | p50 / p99 at max | p99 at 50% / 80% (floor at the same rate) |");
   lines.push("|---|---|---|---|---|---|---|---|---|---|");
   for (const a of report.algorithms) {
-    const at = (share: number) => a.latencyUnderLoad.find((l) => l.share === share)?.result.latencyMs.p99;
+    const at = (share: number) => {
+      const l = a.latencyUnderLoad.find((x) => x.share === share);
+      return l ? `${l.result.latencyMs.p99} (${l.floorAtSameRate.latencyMs.p99})` : "–";
+    };
     const top = a.http.wrk ?? a.http.autocannon;
     lines.push(
-      `| ${a.name} | ${n(a.physical.oneThread.perSecond)}/s | ${n(a.physical.allCores.perSecond)}/s | ${n(a.pool.perSecond)}/s | ${a.http.wrk ? `${n(a.http.wrk.requestsPerSecond)}/s` : "–"} | ${n(a.http.autocannon.requestsPerSecond)}/s | ${pct(a.best.toPhysical)} | ${pct(a.best.toFloor)} | ${top.latencyMs.p50} / ${top.latencyMs.p99} ms | ${at(0.5) ?? "–"} / ${at(0.8) ?? "–"} ms |`,
+      `| ${a.name} | ${n(a.physical.oneThread.perSecond)}/s | ${n(a.physical.allCores.perSecond)}/s | ${n(a.pool.perSecond)}/s | ${a.http.wrk ? `${n(a.http.wrk.requestsPerSecond)}/s` : "–"} | ${n(a.http.autocannon.requestsPerSecond)}/s | ${pct(a.best.toPhysical)} | ${pct(a.best.toFloor)} | ${top.latencyMs.p50} / ${top.latencyMs.p99} ms | ${at(0.5)} / ${at(0.8)} ms |`,
     );
   }
   lines.push("");
