@@ -22,7 +22,7 @@ import { storedNodes, type TreeHead } from "./appender";
 import { ensureAuditKeys, type AuditKeys } from "./hsm-keys";
 import { equalHashes, rootHash, sha256 } from "./merkle";
 import { checkpointBody, openCheckpoint, signedNote, verifierKey, type Checkpoint } from "./note";
-import type { AuditContext, AuditEvent, DetailValue, PendingRecord } from "./record";
+import { pendingRecord, type AuditContext, type AuditEvent, type DetailValue } from "./record";
 import { AuditWriter } from "./writer";
 
 export interface AuditSettings {
@@ -126,7 +126,7 @@ export class AuditLog implements AuditRecorder {
     const address = context.clientAddress;
     const cached = address === null ? null : this.hashes.get(address);
     if (cached === undefined || event.personal) return this.recordHashing(context, event);
-    return this.writer.append(this.pending(context, event, cached, event.details ?? {}));
+    return this.writer.append(pendingRecord(context, event, cached, event.details ?? {}));
   }
 
   /** "hmac-sha256:<hex>" of a value: how personal data appears in records. */
@@ -171,21 +171,7 @@ export class AuditLog implements AuditRecorder {
     const address = context.clientAddress === null ? null : await this.hashPersonal(context.clientAddress);
     const details: Record<string, DetailValue> = { ...(event.details ?? {}) };
     for (const [name, value] of Object.entries(event.personal ?? {})) details[name] = await this.hashPersonal(value);
-    return this.writer.append(this.pending(context, event, address, details));
-  }
-
-  private pending(context: AuditContext, event: AuditEvent, clientAddress: string | null, details: Record<string, DetailValue>): PendingRecord {
-    return {
-      time: new Date().toISOString(),
-      actor: context.actor,
-      action: event.action,
-      objectType: event.objectType,
-      objectId: event.objectId,
-      outcome: event.outcome,
-      requestId: context.requestId,
-      clientAddress,
-      details,
-    };
+    return this.writer.append(pendingRecord(context, event, address, details));
   }
 
   private grew(head: TreeHead): void {

@@ -9,7 +9,7 @@ import { SignetError } from "../errors";
 import type { AuditRepository } from "../store/audit";
 import type { AuditRecorder } from "./audit-log";
 import { AuditAppender } from "./appender";
-import type { AuditContext, AuditEvent } from "./record";
+import { pendingRecord, type AuditContext, type AuditEvent } from "./record";
 
 export class DirectAuditRecorder implements AuditRecorder {
   readonly recordsOperations = true;
@@ -23,18 +23,6 @@ export class DirectAuditRecorder implements AuditRecorder {
     if (context.clientAddress !== null || (event.personal && Object.keys(event.personal).length > 0)) {
       throw new SignetError("auditUnavailable", "personal data can be recorded only where the HSM's audit key is at hand");
     }
-    this.appender.append([
-      {
-        time: new Date().toISOString(),
-        actor: context.actor,
-        action: event.action,
-        objectType: event.objectType,
-        objectId: event.objectId,
-        outcome: event.outcome,
-        requestId: context.requestId,
-        clientAddress: null,
-        details: event.details ?? {},
-      },
-    ]);
+    this.appender.append([pendingRecord(context, event, null, event.details ?? {})]);
   }
 }

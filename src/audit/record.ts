@@ -53,6 +53,21 @@ export interface PendingRecord {
   details: Record<string, DetailValue>;
 }
 
+/** The record of `event` by `context`, now; the address and details as they are to be stored. */
+export function pendingRecord(context: AuditContext, event: AuditEvent, clientAddress: string | null, details: Record<string, DetailValue>): PendingRecord {
+  return {
+    time: new Date().toISOString(),
+    actor: context.actor,
+    action: event.action,
+    objectType: event.objectType,
+    objectId: event.objectId,
+    outcome: event.outcome,
+    requestId: context.requestId,
+    clientAddress,
+    details,
+  };
+}
+
 export interface AuditRecord extends PendingRecord {
   seq: number;
   /** base64 SHA-256 of the previous record's entry. */

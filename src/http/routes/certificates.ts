@@ -3,7 +3,7 @@
  * key, and the certificate stored beside a key (import, read, delete). Role: keyOperation, as
  * /v1/certificate/** in the TSB.
  */
-import { Elysia } from "elysia";
+import { Elysia, type Static } from "elysia";
 import type { CertificateService } from "../../domain/certificates/certificate-service";
 import type { authPlugin } from "../auth";
 import { withErrors } from "../docs";
@@ -17,6 +17,18 @@ const TAGS = ["Certificate"];
 /** PEM stays text; anything else is base64 DER. */
 export function pemOrBase64(value: string, field: string): Uint8Array {
   return value.includes("-----BEGIN") ? new TextEncoder().encode(value) : decodeBase64(value.replace(/\s+/g, ""), field);
+}
+
+/** The fields of an issued certificate that the self-sign and CSR-signing bodies share. */
+function issuance(body: Static<typeof SelfSignBody> | Static<typeof SignCsrBody>) {
+  return {
+    keyUsage: body.keyUsage,
+    extendedKeyUsage: body.extendedKeyUsage,
+    subjectAlternativeNames: body.subjectAlternativeNames,
+    validity: body.validity,
+    certificateAuthority: body.certificateAuthority,
+    password: passwordOf(body.keyPassword, "keyPassword"),
+  };
 }
 
 export function certificateRoutes(auth: ReturnType<typeof authPlugin>, certificates: CertificateService) {
@@ -60,12 +72,7 @@ export function certificateRoutes(auth: ReturnType<typeof authPlugin>, certifica
             label: body.signKeyName,
             signatureAlgorithm: body.signatureAlgorithm,
             attributes: { ...(body.standardCertificateAttributes ?? {}), ...(body.commonName ? { commonName: body.commonName } : {}) },
-            keyUsage: body.keyUsage,
-            extendedKeyUsage: body.extendedKeyUsage,
-            subjectAlternativeNames: body.subjectAlternativeNames,
-            validity: body.validity,
-            certificateAuthority: body.certificateAuthority,
-            password: passwordOf(body.keyPassword, "keyPassword"),
+            ...issuance(body),
           },
           context,
         );
@@ -95,12 +102,7 @@ export function certificateRoutes(auth: ReturnType<typeof authPlugin>, certifica
             signatureAlgorithm: body.signatureAlgorithm,
             csr: pemOrBase64(body.certificateSigningRequest, "certificateSigningRequest"),
             commonName: body.commonName,
-            keyUsage: body.keyUsage,
-            extendedKeyUsage: body.extendedKeyUsage,
-            subjectAlternativeNames: body.subjectAlternativeNames,
-            validity: body.validity,
-            certificateAuthority: body.certificateAuthority,
-            password: passwordOf(body.keyPassword, "keyPassword"),
+            ...issuance(body),
           },
           context,
         );

@@ -6,7 +6,7 @@
 import type { PKCS11 } from "pkcs11js";
 import type { KeyObjectRef } from "../types";
 import { CKA, CKC, CKO } from "./constants";
-import { findObjectsOf } from "./keys";
+import { findAll, findObjectsOf } from "./keys";
 import type { Handle } from "./module";
 
 export interface StoredCertificate {
@@ -28,20 +28,10 @@ function buffer(bytes: Uint8Array): Buffer {
 }
 
 function byLabel(p11: PKCS11, session: Handle, label: string): Handle[] {
-  p11.C_FindObjectsInit(session, [
+  return findAll(p11, session, [
     { type: CKA.CLASS, value: CKO.CERTIFICATE },
     { type: CKA.LABEL, value: label },
   ]);
-  try {
-    const found: Handle[] = [];
-    for (;;) {
-      const batch = p11.C_FindObjects(session, 64);
-      if (batch.length === 0) return found;
-      found.push(...batch);
-    }
-  } finally {
-    p11.C_FindObjectsFinal(session);
-  }
 }
 
 /** Stores a certificate for `ref`, replacing the one it had. */

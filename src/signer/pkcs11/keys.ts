@@ -30,7 +30,8 @@ export interface KeyObjects {
   publicKey: Handle | null;
 }
 
-function findAll(p11: PKCS11, session: Handle, template: Template): Handle[] {
+/** Every object the template matches (C_FindObjects in runs of 64). */
+export function findAll(p11: PKCS11, session: Handle, template: Template): Handle[] {
   p11.C_FindObjectsInit(session, template);
   try {
     const found: Handle[] = [];
