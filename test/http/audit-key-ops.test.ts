@@ -125,6 +125,12 @@ describe("what is recorded", () => {
     const bytes = Buffer.from(random.body.random, "base64").toString("hex");
     expect(bytes.length).toBe(48);
     expect(everything).not.toContain(bytes);
+    // A length past 2^53 is refused and recorded as text; the log keeps working.
+    const huge = await signet.json("GET", "/v1/generateRandom/100000000000000000000");
+    expect(huge.status).toBe(400);
+    const [refused] = (await records("random")).slice(-1);
+    expect(refused).toMatchObject({ outcome: "failure", details: { bytes: "100000000000000000000", errorCode: huge.body.errorCode } });
+    expect((await signet.json("GET", "/v1/generateRandom/8")).status).toBe(200);
   });
 
   test("every start records the settings in force, without secrets", async () => {
