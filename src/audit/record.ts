@@ -53,8 +53,30 @@ export interface PendingRecord {
   details: Record<string, DetailValue>;
 }
 
-/** The record of `event` by `context`, now; the address and details as they are to be stored. */
-export function pendingRecord(context: AuditContext, event: AuditEvent, clientAddress: string | null, details: Record<string, DetailValue>): PendingRecord {
+/** Whether canonicalJson takes the value as it is: numbers in details must be safe integers. */
+function storable(value: DetailValue): boolean {
+  if (typeof value === "number") return Number.isSafeInteger(value);
+  if (value === null || typeof value !== "object") return true;
+  if (Array.isArray(value)) return value.every(storable);
+  for (const name in value) if (!storable(value[name]!)) return false;
+  return true;
+}
+
+/** A copy in which every number that is not a safe integer (2^60, 1.5, NaN) is its text. */
+function asStorable(value: DetailValue): DetailValue {
+  if (typeof value === "number") return Number.isSafeInteger(value) ? value : String(value);
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map(asStorable);
+  return Object.fromEntries(Object.entries(value).map(([name, v]) => [name, asStorable(v)]));
+}
+
+/**
+ * The record of `event` by `context`, now; the address and details as they are to be stored.
+ * Details often echo a request's numbers; one that canonical JSON cannot hold would fail the
+ * writer's whole commit, so such numbers are stored as text (checked here, once, for all).
+ */
+export function pendingRecord(context: AuditContext, event: AuditEvent, clientAddress: string | null, given: Record<string, DetailValue>): PendingRecord {
+  const details = storable(given) ? given : (asStorable(given) as Record<string, DetailValue>);
   return {
     time: new Date().toISOString(),
     actor: context.actor,

@@ -60,9 +60,7 @@ export class HmacService {
 
   /** Recorded with the length asked for (never the bytes), as an operation. */
   random(length: number, context: OperationContext): Promise<Uint8Array> {
-    // Audit details hold safe integers only: a length past 2^53 is recorded as text (and refused).
-    const bytes = Number.isSafeInteger(length) ? length : String(length);
-    const event: AuditEvent = { action: "random", objectType: "token", objectId: null, outcome: "success", details: { bytes } };
+    const event: AuditEvent = { action: "random", objectType: "token", objectId: null, outcome: "success", details: { bytes: length } };
     return recordedOperation(this.audit, context, event, async () => {
       if (!Number.isInteger(length) || length < 1 || length > this.maxRandomBytes) {
         throw new SignetError("numberOutOfRange", `length is 1 to ${this.maxRandomBytes} bytes; got ${length}`);
