@@ -6,6 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { removeDir, startSignet, type RunningSignet } from "../support/server";
 
 setDefaultTimeout(60_000);
@@ -139,6 +141,9 @@ describe("what is recorded", () => {
     expect(settings).toMatchObject({ pkcs11Mode: "embedded", bootstrapApiKeySet: true, auditOperations: true, tls: "off" });
     expect(typeof settings.workers).toBe("number");
     expect(JSON.stringify(start)).not.toContain(signet.apiKey);
+    const pins: Record<string, string> = JSON.parse(readFileSync(join(signet.dataDir, "hsm", "pins.json"), "utf8"));
+    expect(Object.values(pins).length).toBeGreaterThanOrEqual(2);
+    for (const pin of Object.values(pins)) expect(JSON.stringify(start)).not.toContain(pin);
   });
 
   test("an import is recorded without its material", async () => {
