@@ -106,7 +106,7 @@ export interface Config {
   /** Largest generateRandom length. */
   maxRandomBytes: number;
   /** Most items, and most payload bytes in all, one POST /v1/batchSign takes, and the body that allows. */
-  batch: { maxItems: number; maxBytes: number; maxBodyBytes: number };
+  batch: { maxItems: number; maxBytes: number; maxBodyBytes: number; maxItemsInFlight: number; maxItemsWaiting: number };
   bootstrapApiKey: string | null;
   debugFaults: boolean;
   audit: AuditConfig;
@@ -323,6 +323,7 @@ export function loadConfig(env: Source = process.env): Config {
   const maxBodyBytes = Math.ceil((maxPayloadBytes * 4) / 3) + 64 * 1024;
   const batchMaxItems = integer(source, "SIGNET_BATCH_MAX_ITEMS", 256, 1, 10_000);
   const batchMaxBytes = integer(source, "SIGNET_BATCH_MAX_BYTES", 1 << 20, 1, 64 << 20);
+  const queueMax = integer(source, "SIGNET_QUEUE_MAX", 8192, 1, 1_000_000);
   return {
     host,
     port,
@@ -332,7 +333,7 @@ export function loadConfig(env: Source = process.env): Config {
     pool: {
       workers: integer(source, "SIGNET_WORKERS", cores, 1, 64),
       sessionsPerWorker: integer(source, "SIGNET_SESSIONS_PER_WORKER", 1, 1, 64),
-      queueMax: integer(source, "SIGNET_QUEUE_MAX", 8192, 1, 1_000_000),
+      queueMax,
       maxBatch: integer(source, "SIGNET_MAX_BATCH", 256, 1, 4096),
       pipelineDepth: integer(source, "SIGNET_PIPELINE_DEPTH", 2, 1, 16),
       opTimeoutMs: integer(source, "SIGNET_OP_TIMEOUT_MS", 10_000, 100, 600_000),
@@ -343,7 +344,13 @@ export function loadConfig(env: Source = process.env): Config {
     maxBodyBytes,
     maxRandomBytes: integer(source, "SIGNET_MAX_RANDOM_BYTES", 4096, 1, 1 << 20),
     // A batch body: its payloads in base64, and each item's other fields (reference, key name, algorithm) at most ~1 KiB.
-    batch: { maxItems: batchMaxItems, maxBytes: batchMaxBytes, maxBodyBytes: Math.ceil((batchMaxBytes * 4) / 3) + 64 * 1024 + batchMaxItems * 1024 },
+    batch: {
+      maxItems: batchMaxItems,
+      maxBytes: batchMaxBytes,
+      maxBodyBytes: Math.ceil((batchMaxBytes * 4) / 3) + 64 * 1024 + batchMaxItems * 1024,
+      maxItemsInFlight: integer(source, "SIGNET_BATCH_MAX_IN_FLIGHT", 512, 1, 1_000_000),
+      maxItemsWaiting: queueMax,
+    },
     bootstrapApiKey,
     debugFaults: flag(source, "SIGNET_DEBUG_FAULTS"),
     audit: auditSettings(source),
@@ -390,6 +397,7 @@ export function auditedSettings(config: Config): Record<string, string | number 
     maxRandomBytes: config.maxRandomBytes,
     batchMaxItems: batch.maxItems,
     batchMaxBytes: batch.maxBytes,
+    batchMaxInFlight: batch.maxItemsInFlight,
     bootstrapApiKeySet: config.bootstrapApiKey !== null,
     debugFaults: config.debugFaults,
     auditOperations: audit.operations,

@@ -24,6 +24,7 @@ import { KeyLifecycleService } from "./domain/keys/key-lifecycle";
 import { KeyService } from "./domain/keys/key-service";
 import { KeyTransferService } from "./domain/keys/key-transfer";
 import { ServiceInfo } from "./domain/service/service-info";
+import { BatchSigner } from "./domain/signing/batch-sign";
 import { SigningService } from "./domain/signing/signing-service";
 import { TokenService } from "./domain/tokens/token-service";
 import { createApp } from "./http/app";
@@ -215,7 +216,7 @@ async function main(): Promise<void> {
     logger,
     debugFaults: config.debugFaults,
     maxBodyBytes: config.maxBodyBytes,
-    batchLimits: config.batch,
+    batches: new BatchSigner(signing, config.batch),
     limits: config.limits,
     peerOf: listener.peerOf,
     corsOrigins: config.access.corsOrigins,

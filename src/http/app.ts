@@ -20,7 +20,7 @@ import type { KeyAttestation } from "../domain/keys/key-attestation";
 import type { KeyLifecycleService } from "../domain/keys/key-lifecycle";
 import type { KeyService } from "../domain/keys/key-service";
 import type { KeyTransferService } from "../domain/keys/key-transfer";
-import type { BatchLimits } from "../domain/signing/batch-sign";
+import type { BatchSigner } from "../domain/signing/batch-sign";
 import type { ServiceInfo } from "../domain/service/service-info";
 import type { SigningService } from "../domain/signing/signing-service";
 import type { TokenService } from "../domain/tokens/token-service";
@@ -78,7 +78,7 @@ export interface AppServices {
   audit: AuditService;
   logger: Logger;
   debugFaults: boolean;
-  batchLimits: BatchLimits;
+  batches: BatchSigner;
   /** Requests announcing a longer body are refused with the TSB error body before it is read. */
   maxBodyBytes: number;
   limits: RequestLimits;
@@ -134,7 +134,7 @@ const TEXT_BODY_PATHS: ReadonlySet<string> = new Set(["/v1/audit/verify"]);
 
 export function createApp(services: AppServices) {
   // Routes allowed a longer body than the usual limit (a batch carries many payloads).
-  const largeBodies = new Map([["/v1/batchSign", services.batchLimits.maxBodyBytes]]);
+  const largeBodies = new Map([["/v1/batchSign", services.batches.limits.maxBodyBytes]]);
   const facts = new RequestFacts(services.peerOf);
   const cors = new CorsPolicy(services.corsOrigins);
   const auth = authPlugin(services.access, facts);
@@ -168,7 +168,7 @@ export function createApp(services: AppServices) {
     ["keyManagement", () => keyStateRoutes(auth, services.keys, services.lifecycle)],
     ["keyOperations", () => signingRoutes(auth, services.signing, services.hmac)],
     ["keyOperations", () => cryptoRoutes(auth, services.ciphers, services.wrapping, services.hmac)],
-    ["keyOperations", () => batchRoutes(auth, services.signing, services.batchLimits)],
+    ["keyOperations", () => batchRoutes(auth, services.batches)],
     ["certificates", () => certificateRoutes(auth, services.certificates)],
     ["token", () => tokenRoutes(auth, services.tokens)],
     ["auth", () => authTokenRoutes(auth, services.access)],

@@ -8,7 +8,7 @@ import { createPublicKey, verify } from "node:crypto";
 import { DirectAuditRecorder } from "../../src/audit/direct-recorder";
 import { SYSTEM_CONTEXT } from "../../src/domain/context";
 import { KeyService } from "../../src/domain/keys/key-service";
-import { batchSign, type BatchItem } from "../../src/domain/signing/batch-sign";
+import { BatchSigner, type BatchItem } from "../../src/domain/signing/batch-sign";
 import { SigningService } from "../../src/domain/signing/signing-service";
 import { findSoftHsmModule, prepareEmbeddedToken } from "../../src/signer/embedded/softhsm";
 import { Pkcs11Signer } from "../../src/signer/signer";
@@ -39,7 +39,7 @@ try {
     input: { label: i % 2 ? "batch-b" : "batch-a", algorithm: "SHA256_WITH_ECDSA", payload: message.toString("base64"), format: "DER" },
   }));
   const before = signer.health().pool;
-  const results = await batchSign(signing, items, { maxItems: 1000, maxBytes: 1 << 20, maxBodyBytes: 4 << 20 }, SYSTEM_CONTEXT);
+  const results = await new BatchSigner(signing, { maxItems: 1000, maxBytes: 1 << 20, maxBodyBytes: 4 << 20, maxItemsInFlight: 1024, maxItemsWaiting: 8192 }).sign(items, SYSTEM_CONTEXT);
   const after = signer.health().pool;
   const publicKeys = views.map((view) => createPublicKey({ key: Buffer.from(view.publicKey!, "base64"), format: "der", type: "spki" }));
   const verified = results.filter(

@@ -17,7 +17,8 @@ const batch = (requests: unknown) => signet.json("POST", "/v1/batchSign", { requ
 
 beforeAll(async () => {
   // A single payload is at most 1 KiB here, so a batch body may be longer than any other request's.
-  signet = await startSignet({ env: { SIGNET_MAX_PAYLOAD_BYTES: "1024", SIGNET_BATCH_MAX_ITEMS: "200", SIGNET_BATCH_MAX_BYTES: "16384" } });
+  // At most 8 items in flight: concurrent batches wait their turn, and larger ones go alone.
+  signet = await startSignet({ env: { SIGNET_MAX_PAYLOAD_BYTES: "1024", SIGNET_BATCH_MAX_ITEMS: "200", SIGNET_BATCH_MAX_BYTES: "16384", SIGNET_BATCH_MAX_IN_FLIGHT: "8" } });
   for (const key of [
     { label: "ec", algorithm: "EC", curveOid: "1.2.840.10045.3.1.7" },
     { label: "k1", algorithm: "EC", curveOid: "1.3.132.0.10" },
@@ -123,6 +124,23 @@ describe("batchSign", () => {
     // The same length elsewhere is refused before it is read.
     const single = await signet.json("POST", "/v1/synchronousSign", { signRequest: { ...item(b64("x")), padding: "p".repeat(body.length) } });
     expect({ status: single.status, errorCode: single.body.errorCode }).toEqual({ status: 413, errorCode: 680 });
+  });
+
+  test("concurrent batches beyond the items-in-flight bound wait their turn and are all signed", async () => {
+    const calls = Array.from({ length: 20 }, (_, call) => {
+      const payloads = Array.from({ length: 6 }, (_, i) => Buffer.from(`call ${call} item ${i}`));
+      return { payloads, answer: batch(payloads.map((p, i) => ({ reference: `${call}-${i}`, ...item(b64(p)) }))) };
+    });
+    const jobs: VerifyJob[] = [];
+    for (const { payloads, answer } of calls) {
+      const { status, body } = await answer;
+      expect(status).toBe(200);
+      body.results.forEach((result: { signature: string }, i: number) =>
+        jobs.push(signingCase("SHA256_WITH_ECDSA", payloads[i]!, spki.get("ec")!).job(Buffer.from(result.signature, "base64"))),
+      );
+    }
+    expect(jobs.length).toBe(120);
+    expect((await verifyWithNode(jobs)).every(Boolean)).toBe(true);
   });
 
   test("after a rotation the batch signs with the new version", async () => {

@@ -13,10 +13,10 @@ test("defaults", () => {
 });
 
 test("set, and refused out of bounds with the setting named", () => {
-  const config = loadConfig({ SIGNET_MAX_RANDOM_BYTES: "64", SIGNET_BATCH_MAX_ITEMS: "10", SIGNET_BATCH_MAX_BYTES: "2048" });
+  const config = loadConfig({ SIGNET_MAX_RANDOM_BYTES: "64", SIGNET_BATCH_MAX_ITEMS: "10", SIGNET_BATCH_MAX_BYTES: "2048", SIGNET_BATCH_MAX_IN_FLIGHT: "100", SIGNET_QUEUE_MAX: "500" });
   expect(config.maxRandomBytes).toBe(64);
-  expect(config.batch).toEqual({ maxItems: 10, maxBytes: 2048, maxBodyBytes: Math.ceil((2048 * 4) / 3) + 64 * 1024 + 10 * 1024 });
-  for (const [name, value] of [["SIGNET_MAX_RANDOM_BYTES", "0"], ["SIGNET_BATCH_MAX_ITEMS", "0"], ["SIGNET_BATCH_MAX_BYTES", "lots"]] as const) {
+  expect(config.batch).toEqual({ maxItems: 10, maxBytes: 2048, maxBodyBytes: Math.ceil((2048 * 4) / 3) + 64 * 1024 + 10 * 1024, maxItemsInFlight: 100, maxItemsWaiting: 500 });
+  for (const [name, value] of [["SIGNET_MAX_RANDOM_BYTES", "0"], ["SIGNET_BATCH_MAX_ITEMS", "0"], ["SIGNET_BATCH_MAX_BYTES", "lots"], ["SIGNET_BATCH_MAX_IN_FLIGHT", "0"]] as const) {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);
   }

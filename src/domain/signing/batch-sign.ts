@@ -12,6 +12,7 @@ import { SignetError } from "../../errors";
 import { requireKey } from "../access/key-grant";
 import type { OperationContext } from "../context";
 import type { ResolvedKey } from "../keys/key-service";
+import { ItemsInFlight } from "./items-in-flight";
 import { base64DecodedLength, type SignBase64Input, type SignBase64Output, type SigningService } from "./signing-service";
 
 /** An item as the route hands it over: ready to sign, or already refused (a bad shape). */
@@ -24,18 +25,41 @@ export interface BatchLimits {
   maxBytes: number;
   /** The request body such a batch needs at most (refused before it is read above it). */
   maxBodyBytes: number;
+  /** Most items of all batches being signed at once (items-in-flight.ts), and most waiting for their turn. */
+  maxItemsInFlight: number;
+  maxItemsWaiting: number;
 }
 
-export async function batchSign(signing: SigningService, items: BatchItem[], limits: BatchLimits, context: OperationContext): Promise<BatchResult[]> {
-  if (items.length === 0) throw new SignetError("inputValidation", "requests is empty");
-  if (items.length > limits.maxItems) {
-    throw new SignetError("payloadTooLarge", `the batch has ${items.length} items; at most ${limits.maxItems} are accepted`);
-  }
-  const bytes = items.reduce((sum, item) => sum + ("input" in item ? base64DecodedLength(item.input.payload) : 0), 0);
-  if (bytes > limits.maxBytes) {
-    throw new SignetError("payloadTooLarge", `the batch's payloads are ${bytes} bytes; at most ${limits.maxBytes} are accepted`);
+export class BatchSigner {
+  private readonly inFlight: ItemsInFlight;
+
+  constructor(
+    private readonly signing: SigningService,
+    readonly limits: BatchLimits,
+  ) {
+    this.inFlight = new ItemsInFlight(limits.maxItemsInFlight, limits.maxItemsWaiting);
   }
 
+  async sign(items: BatchItem[], context: OperationContext): Promise<BatchResult[]> {
+    const { limits } = this;
+    if (items.length === 0) throw new SignetError("inputValidation", "requests is empty");
+    if (items.length > limits.maxItems) {
+      throw new SignetError("payloadTooLarge", `the batch has ${items.length} items; at most ${limits.maxItems} are accepted`);
+    }
+    const bytes = items.reduce((sum, item) => sum + ("input" in item ? base64DecodedLength(item.input.payload) : 0), 0);
+    if (bytes > limits.maxBytes) {
+      throw new SignetError("payloadTooLarge", `the batch's payloads are ${bytes} bytes; at most ${limits.maxBytes} are accepted`);
+    }
+    await this.inFlight.enter(items.length);
+    try {
+      return await signAll(this.signing, items, context);
+    } finally {
+      this.inFlight.leave(items.length);
+    }
+  }
+}
+
+async function signAll(signing: SigningService, items: BatchItem[], context: OperationContext): Promise<BatchResult[]> {
   // Load every key first (once per label), so that the signatures below can all start in one go.
   // A key outside the caller's allow-list is refused before it is looked up.
   const labels = new Set(items.flatMap((item) => ("input" in item ? [item.input.label] : [])));

@@ -5,8 +5,7 @@
  */
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { Elysia } from "elysia";
-import { batchSign, type BatchItem, type BatchLimits } from "../../domain/signing/batch-sign";
-import type { SigningService } from "../../domain/signing/signing-service";
+import type { BatchItem, BatchSigner } from "../../domain/signing/batch-sign";
 import { SignetError } from "../../errors";
 import type { authPlugin } from "../auth";
 import { withErrors } from "../docs";
@@ -37,14 +36,15 @@ function toItem(raw: unknown, index: number): BatchItem {
   };
 }
 
-export function batchRoutes(auth: ReturnType<typeof authPlugin>, signing: SigningService, limits: BatchLimits) {
+export function batchRoutes(auth: ReturnType<typeof authPlugin>, batches: BatchSigner) {
+  const { limits } = batches;
   return new Elysia({ name: "signet.routes.batch" }).use(auth).post(
     "/v1/batchSign",
     async ({ body, context }) => {
       if (body.requests.length > limits.maxItems) {
         throw new SignetError("payloadTooLarge", `the batch has ${body.requests.length} items; at most ${limits.maxItems} are accepted`);
       }
-      const results = await batchSign(signing, body.requests.map(toItem), limits, context);
+      const results = await batches.sign(body.requests.map(toItem), context);
       return {
         results: results.map((result) =>
           "output" in result
@@ -65,7 +65,8 @@ export function batchRoutes(auth: ReturnType<typeof authPlugin>, signing: Signin
         description:
           "Signs each item as synchronousSign would, with the current key versions, and answers 200 with one result per item in request " +
           "order; an item that fails carries its own errorCode, reason and message and does not fail the others. Over " +
-          "SIGNET_BATCH_MAX_ITEMS items or SIGNET_BATCH_MAX_BYTES payload bytes the whole request is refused (413, 680). Signet extension " +
+          "SIGNET_BATCH_MAX_ITEMS items or SIGNET_BATCH_MAX_BYTES payload bytes the whole request is refused (413, 680). At most SIGNET_BATCH_MAX_IN_FLIGHT items of all " +
+          "calls are signed at once; a call beyond it waits its turn, and is refused (503, 711, Retry-After) when SIGNET_QUEUE_MAX items already wait. Signet extension " +
           "(Vault Transit's batch_input, Thales CT-VL batches). Role: keyOperation.",
       },
     },
