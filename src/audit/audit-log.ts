@@ -23,6 +23,7 @@ import { ensureAuditKeys, type AuditKeys } from "./hsm-keys";
 import { equalHashes, rootHash, sha256 } from "./merkle";
 import { checkpointBody, openCheckpoint, signedNote, verifierKey, type Checkpoint } from "./note";
 import { pendingRecord, type AuditContext, type AuditEvent, type DetailValue } from "./record";
+import type { CommitStatsSnapshot } from "./commit-stats";
 import { AuditWriter } from "./writer";
 
 export interface AuditSettings {
@@ -120,6 +121,11 @@ export class AuditLog implements AuditRecorder {
 
   latestCheckpoint(): SignedCheckpoint | null {
     return this.latest;
+  }
+
+  /** How long the writer's commits have taken since start (commit-stats.ts). */
+  commitStats(): CommitStatsSnapshot {
+    return this.writer.commitStats();
   }
 
   async record(context: AuditContext, event: AuditEvent): Promise<void> {

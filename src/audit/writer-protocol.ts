@@ -15,7 +15,8 @@ export type ToWriter =
 export type FromWriter =
   | { t: "ready"; head: TreeHead }
   | { t: "initFailed"; message: string }
-  | { t: "appended"; batch: number; firstSeq: number; head: TreeHead }
+  /** commitMs: the transaction's wall time, its fsync included. */
+  | { t: "appended"; batch: number; firstSeq: number; head: TreeHead; commitMs: number }
   | { t: "failed"; batch: number; message: string }
   | { t: "checkpointStored"; treeSize: number }
   | { t: "checkpointFailed"; message: string }

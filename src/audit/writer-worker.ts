@@ -37,8 +37,9 @@ self.onmessage = (event: MessageEvent<ToWriter>) => {
       return;
     case "append":
       try {
+        const started = performance.now();
         const firstSeq = appender!.append(JSON.parse(message.records) as PendingRecord[]);
-        reply({ t: "appended", batch: message.batch, firstSeq, head: head() });
+        reply({ t: "appended", batch: message.batch, firstSeq, head: head(), commitMs: performance.now() - started });
       } catch (error) {
         reply({ t: "failed", batch: message.batch, message: (error as Error).message });
       }

@@ -11,6 +11,7 @@
 import { SignetError } from "../errors";
 import type { NewCheckpointRow } from "../store/audit";
 import type { TreeHead } from "./appender";
+import { CommitStats, type CommitStatsSnapshot } from "./commit-stats";
 import type { PendingRecord } from "./record";
 import type { FromWriter, ToWriter } from "./writer-protocol";
 
@@ -31,6 +32,7 @@ export class AuditWriter {
   private closed = false;
   private starting: Promise<void> | null = null;
   private head: TreeHead = { size: 0, rootHash: new Uint8Array(32) };
+  private readonly commits = new CommitStats();
 
   private constructor(
     private readonly dataDir: string,
@@ -57,6 +59,10 @@ export class AuditWriter {
         queueMicrotask(this.flush);
       }
     });
+  }
+
+  commitStats(): CommitStatsSnapshot {
+    return this.commits.snapshot();
   }
 
   storeCheckpoint(row: NewCheckpointRow): void {
@@ -130,6 +136,7 @@ export class AuditWriter {
             return;
           case "appended":
             this.head = message.head;
+            this.commits.add(message.commitMs, this.inFlight?.length ?? 0);
             this.onHead(message.head);
             this.settle(null);
             return;

@@ -121,6 +121,23 @@ describe("what is recorded", () => {
   });
 });
 
+describe("commit times", () => {
+  test("every record was committed, and each commit is counted once in a cumulative histogram", async () => {
+    const before = (await signet.json("GET", "/v1/audit/commits")).body;
+    for (let i = 0; i < 5; i++) expect((await sign("audit-p256", Buffer.from(`timed ${i}`), `audit-commit-${i}`)).status).toBe(200);
+    const { status, body } = await signet.json("GET", "/v1/audit/commits");
+    expect(status).toBe(200);
+    expect(body.records - before.records).toBeGreaterThanOrEqual(5);
+    expect(body.commits).toBeGreaterThan(before.commits);
+    expect(body.records).toBeGreaterThanOrEqual(body.commits);
+    const counts = body.atMostMs.map((bucket: { commits: number }) => bucket.commits);
+    expect(counts).toEqual([...counts].sort((a: number, b: number) => a - b));
+    expect(body.atMostMs.at(-1)).toEqual({ le: null, commits: body.commits });
+    // The records the audit log holds were all counted (the start and the bootstrap key before any request).
+    expect(body.records).toBe((await allRecords()).length);
+  });
+});
+
 describe("checkpoints and proofs", () => {
   test("the checkpoint is a C2SP signed note whose Ed25519 signature Node's OpenSSL verifies with the published key", async () => {
     const { body } = await signet.json("GET", "/v1/audit/checkpoint");

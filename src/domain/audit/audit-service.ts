@@ -4,10 +4,12 @@
  * records the exports themselves: audit data leaving the service is an event worth keeping.
  */
 import type { AuditLog, SignedCheckpoint } from "../../audit/audit-log";
+import type { CommitStatsSnapshot } from "../../audit/commit-stats";
 import type { ExportFormat } from "../../audit/bundle";
 import { exportStream } from "../../audit/export";
 import { ed25519Spki } from "../../audit/hsm-keys";
 import type { AuditReader, RecordPage } from "../../audit/reader";
+export type { CommitStatsSnapshot };
 import type { AuditRecord } from "../../audit/record";
 import { verifyBundle, type VerifyResult } from "../../audit/verify";
 import { SignetError } from "../../errors";
@@ -51,6 +53,11 @@ export class AuditService {
     private readonly reader: AuditReader,
     private readonly repo: AuditRepository,
   ) {}
+
+  /** The audit writer's commit times since start, for /health and the bench. */
+  commitStats(): CommitStatsSnapshot {
+    return this.log.commitStats();
+  }
 
   filterOf(query: AuditQuery): AuditFilter {
     return {

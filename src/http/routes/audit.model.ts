@@ -93,3 +93,15 @@ export const ConsistencyQuery = t.Object({
   to: t.Optional(t.Numeric({ minimum: 1, maximum: 2 ** 40, description: "Default: the latest checkpoint's size." })),
 });
 export const HashBody = t.Object({ value: t.String({ minLength: 1, maxLength: 1024, description: "e.g. a client address." }) });
+
+export const CommitStatsSchema = t.Object({
+  commits: t.Integer({ description: "Transactions committed by the audit writer since the service started." }),
+  records: t.Integer({ description: "Records those transactions held." }),
+  atMostMs: t.Array(
+    t.Object({
+      le: t.Union([t.Number(), t.Null()], { description: "Upper bound of the bucket in ms (null: slower than every bound)." }),
+      commits: t.Integer({ description: "Commits that took at most `le` ms, since start (cumulative, as Prometheus histograms)." }),
+    }),
+    { description: "Commit wall time, fsync included, in buckets growing by √2 from 0.125 to 128 ms." },
+  ),
+});

@@ -8,7 +8,7 @@ import type { AuditService } from "../../domain/audit/audit-service";
 import type { authPlugin } from "../auth";
 import { withErrors } from "../docs";
 import {
-  AuditRecordSchema, CheckpointSchema, ConsistencyQuery, ConsistencySchema, ExportQuery, HashBody, ListQuery, ProofQuery,
+  AuditRecordSchema, CheckpointSchema, CommitStatsSchema, ConsistencyQuery, ConsistencySchema, ExportQuery, HashBody, ListQuery, ProofQuery,
   ProofSchema, PublicKeySchema, RecordPageSchema, SeqParams, VerifyResultSchema,
 } from "./audit.model";
 
@@ -37,6 +37,16 @@ export function auditRoutes(auth: ReturnType<typeof authPlugin>, audit: AuditSer
       detail: {
         tags: TAGS, operationId: "auditCheckpoint", summary: "The latest signed checkpoint",
         description: "Tree size, RFC 6962 root and time, signed in the HSM as a C2SP signed note. Written every N records, every T seconds, at each export and at stop.",
+      },
+    })
+    .get("/v1/audit/commits", () => audit.commitStats(), {
+      role: { role: "auditor", scope: "audit:read" },
+      response: withErrors(CommitStatsSchema, "Commit counts and times since start."),
+      detail: {
+        tags: TAGS, operationId: "auditCommits", summary: "How long the audit log's commits take",
+        description:
+          "Every audited operation is answered only once the transaction holding its record has committed (fsync included), so " +
+          "the commit time is the latency the audit adds. Cumulative since start: take two readings and subtract them for a window.",
       },
     })
     .get("/v1/audit/publicKey", () => audit.publicKey(), {
