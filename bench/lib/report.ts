@@ -18,8 +18,19 @@ export interface AlgorithmReport {
   http: { wrk?: MeasuredLoad; autocannon: MeasuredLoad };
   /** The better of the two generators, which the targets are judged on. */
   best: { generator: string; perSecond: number; toPhysical: number; toFloor: number };
-  /** floorAtSameRate: GET /v1/versionInfo at the same rate, the platform's own tail. */
-  latencyUnderLoad: { share: number; rate: number; result: LoadResult; floorAtSameRate: LoadResult }[];
+  /**
+   * floorAtSameRate: GET /v1/versionInfo at the same rate, the platform's own tail.
+   * auditCommitMs: the audit writer's commits during the signing run (GET /v1/audit/commits).
+   */
+  latencyUnderLoad: { share: number; rate: number; result: LoadResult; floorAtSameRate: LoadResult; auditCommitMs: AuditCommitWindow | null }[];
+}
+
+/** Commit times as bucket bounds (at most √2 above the true value); null past 128 ms. */
+export interface AuditCommitWindow {
+  commits: number;
+  recordsPerCommit: number;
+  p50: number | null;
+  p99: number | null;
 }
 
 export interface BatchReport {
@@ -82,6 +93,8 @@ export function markdown(report: BenchReport): string {
     );
   }
   lines.push("");
+  lines.push(commitTable(report));
+  lines.push("");
   lines.push(cpuTable(report));
   const floor = report.floor.wrk ?? report.floor.autocannon;
   lines.push("");
@@ -123,6 +136,24 @@ function cpuTable(report: BenchReport): string {
 }
 
 /** Grouped bars of throughput per algorithm, and the p99 latency at 50% of the maximum rate. */
+/** The audit commits an answer waited for during each fixed-rate run: the durable part of its latency. */
+function commitTable(report: BenchReport): string {
+  const lines = [
+    "Audit commits during the fixed-rate runs (every answer waits for the commit holding its record; times are bucket bounds, at most √2 above the true value):",
+    "",
+    "| algorithm | load | commits | records a commit | commit p50 | commit p99 | request p99 |",
+    "|---|---|---|---|---|---|---|",
+  ];
+  const ms = (value: number | null) => (value === null ? "> 128 ms" : `≤ ${value} ms`);
+  for (const a of report.algorithms) {
+    for (const l of a.latencyUnderLoad) {
+      const c = l.auditCommitMs;
+      lines.push(`| ${a.name} | ${l.share * 100}% (${n(l.rate)}/s) | ${c ? n(c.commits) : "–"} | ${c?.recordsPerCommit ?? "–"} | ${c ? ms(c.p50) : "–"} | ${c ? ms(c.p99) : "–"} | ${l.result.latencyMs.p99} ms |`);
+    }
+  }
+  return lines.join("\n");
+}
+
 export function svgChart(report: BenchReport): string {
   const series = [
     { name: "physical limit (C, all cores)", color: "#1f3b73", value: (a: AlgorithmReport) => a.physical.allCores.perSecond },

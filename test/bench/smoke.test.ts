@@ -18,4 +18,7 @@ test("bench/run.ts --quick runs every stage and reports every algorithm and targ
   expect(out).toContain("| Start-up to first answered request, first start (Signet's keys generated) |");
   expect(out).toContain("| Start-up to first answered request, restart (median) |");
   expect(out).toMatch(/\| ECDSA P-256 \|.*\(\d+(\.\d+)?\) \/ [\d.]+ \(\d+(\.\d+)?\) ms \|/); // each rated run beside its control
+  // ... and the audit commits it waited for, read from GET /v1/audit/commits.
+  expect(out).toContain("Audit commits during the fixed-rate runs");
+  expect(out).toMatch(/\| ECDSA P-256 \| 50% \([\d,]+\/s\) \| [\d,]+ \| [\d.]+ \| ≤ [\d.]+ ms \| (≤ [\d.]+|> 128) ms \|/);
 }, 600_000);
