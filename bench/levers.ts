@@ -13,7 +13,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { autocannon, wrk, wrkInstalled, type LoadRequest, type LoadResult } from "./lib/load";
-import { coreCount, cpuPerRequest, threadCpu } from "./lib/proc";
+import { coreCount, cpuPerRequest, machineTicks, stealPercent, threadCpu } from "./lib/proc";
 import { ROOT, startServer } from "./lib/server";
 import { median } from "./lib/stats";
 
@@ -50,6 +50,8 @@ const LEVERS: { name: string; why: string; env: Record<string, string> }[] = [
 
 interface LeverRun {
   perSecond: number;
+  /** The machine's CPU time stolen by the hypervisor during the run, in percent. */
+  stealPercent: number;
   cpu: ReturnType<typeof cpuPerRequest> & { generator: number };
 }
 
@@ -81,11 +83,12 @@ async function runOnce(dataDir: string, env: Record<string, string>): Promise<Ma
       const request = signRequest(server.url, a.label, a.algorithm);
       await autocannon(request, { connections, seconds: 1 }); // warm-up
       const before = threadCpu(server.pid);
+      const ticks = machineTicks();
       const load: LoadResult = wrkInstalled() ? await wrk(request, { connections, seconds, threads: cores }) : await autocannon(request, { connections, seconds });
       const parts = cpuPerRequest(server.pid, before, threadCpu(server.pid), load.total, workers);
       const generator = Math.round(((load.generatorCores * load.seconds) / Math.max(1, load.total)) * 1e6 * 10) / 10;
       if (load.non2xx + load.errors > 0) throw new Error(`${a.name}: ${load.non2xx} non-2xx and ${load.errors} errors`);
-      results.set(a.name, { perSecond: load.requestsPerSecond, cpu: { ...parts, generator } });
+      results.set(a.name, { perSecond: load.requestsPerSecond, stealPercent: stealPercent(ticks, machineTicks()), cpu: { ...parts, generator } });
     }
   } finally {
     await server.stop();
@@ -96,7 +99,7 @@ async function runOnce(dataDir: string, env: Record<string, string>): Promise<Ma
 function medianRun(runs: LeverRun[]): LeverRun {
   const sorted = [...runs].sort((x, y) => x.perSecond - y.perSecond);
   const middle = sorted[Math.floor(sorted.length / 2)]!;
-  return { perSecond: median(runs.map((r) => r.perSecond)), cpu: middle.cpu };
+  return { perSecond: median(runs.map((r) => r.perSecond)), stealPercent: median(runs.map((r) => r.stealPercent)), cpu: middle.cpu };
 }
 
 async function main(): Promise<void> {
@@ -119,10 +122,10 @@ async function main(): Promise<void> {
 
   const date = new Date().toISOString();
   const lines = [
-    `Levers ${date.slice(0, 16).replace("T", " ")} UTC, ${cores} cores, load average at start ${load.map((l) => l.toFixed(2)).join(" ")}; ${connections} connections, ${seconds} s a run, median of ${rounds}. CPU in µs per request: main thread / signing Workers / audit writer / runtime / load generator.`,
+    `Levers ${date.slice(0, 16).replace("T", " ")} UTC, ${cores} cores, load average at start ${load.map((l) => l.toFixed(2)).join(" ")}; ${connections} connections, ${seconds} s a run, median of ${rounds}. CPU in µs per request: main thread / signing Workers / audit writer / runtime / load generator. Steal: the CPU time the hypervisor took from this VM during the runs (median).`,
     "",
-    `| lever | ${ALGORITHMS.map((a) => `${a.name} req/s | ${a.name} CPU`).join(" | ")} |`,
-    `|---|${ALGORITHMS.map(() => "---|---").join("|")}|`,
+    `| lever | ${ALGORITHMS.map((a) => `${a.name} req/s | ${a.name} CPU`).join(" | ")} | steal |`,
+    `|---|${ALGORITHMS.map(() => "---|---").join("|")}|---|`,
   ];
   const baseline = runs.get("defaults")!;
   const report: Record<string, unknown>[] = [];
@@ -136,7 +139,8 @@ async function main(): Promise<void> {
       cells.push(`${run.perSecond.toLocaleString("en-US")}${change}`, `${c.main} / ${c.signing} / ${c.audit} / ${c.runtime} / ${c.generator}`);
       report.push({ lever: lever.name, env: lever.env, algorithm: a.name, median: run, runs: runs.get(lever.name)!.get(a.name) });
     }
-    lines.push(`| ${lever.name}: ${lever.why} | ${cells.join(" | ")} |`);
+    const steal = median(ALGORITHMS.map((a) => medianRun(runs.get(lever.name)!.get(a.name)!).stealPercent));
+    lines.push(`| ${lever.name}: ${lever.why} | ${cells.join(" | ")} | ${steal}% |`);
   }
   const table = `${lines.join("\n")}\n`;
   console.log(`\n${table}`);

@@ -29,7 +29,7 @@ import { keyHandleId, type KeyPairSpec, type KeyUsageFlags } from "../src/signer
 import { autocannon, wrk, wrkInstalled, type LoadRequest, type LoadResult } from "./lib/load";
 import { compileNative, compileRatedLoad, ratedLoad, runNative, type NativeTarget } from "./lib/native";
 import { measurePool } from "./lib/pool";
-import { coreCount, cpuModel, cpuPerRequest, cpuSeconds, peakRssMb, threadCpu } from "./lib/proc";
+import { coreCount, cpuModel, cpuPerRequest, cpuSeconds, machineTicks, peakRssMb, stealPercent, threadCpu } from "./lib/proc";
 import {
   markdown,
   svgChart,
@@ -88,6 +88,7 @@ function signRequest(url: string, key: string, algorithm: string): LoadRequest {
 async function measured(server: BenchServer, run: () => Promise<LoadResult>): Promise<MeasuredLoad> {
   const cpu0 = cpuSeconds(server.pid);
   const threads0 = threadCpu(server.pid);
+  const ticks0 = machineTicks();
   const t0 = performance.now();
   const result = await run();
   const elapsed = (performance.now() - t0) / 1000;
@@ -95,7 +96,7 @@ async function measured(server: BenchServer, run: () => Promise<LoadResult>): Pr
   const parts = cpuPerRequest(server.pid, threads0, threadCpu(server.pid), result.total, cores);
   const generator = Math.round(((result.generatorCores * result.seconds) / Math.max(1, result.total)) * 1e6 * 10) / 10;
   if (result.non2xx + result.errors > 0) progress(`  ${result.non2xx} non-2xx answers and ${result.errors} errors`);
-  return { ...result, serverCores, serverPeakRssMb: peakRssMb(server.pid), cpuMicrosPerRequest: { ...parts, generator } };
+  return { ...result, serverCores, stealPercent: stealPercent(ticks0, machineTicks()), serverPeakRssMb: peakRssMb(server.pid), cpuMicrosPerRequest: { ...parts, generator } };
 }
 
 async function bothGenerators(server: BenchServer, request: LoadRequest): Promise<{ wrk?: MeasuredLoad; autocannon: MeasuredLoad }> {
@@ -187,6 +188,7 @@ async function main(): Promise<void> {
   const dataDir = join(tmpdir(), `signet-bench-${process.pid}`);
   rmSync(dataDir, { recursive: true, force: true });
   const load = loadavg();
+  const runTicks = machineTicks();
   progress(`preparing the token and keys in ${dataDir}`);
   const { token, signer, keys } = await prepareToken(dataDir);
   const nativeTarget: NativeTarget = {
@@ -233,12 +235,14 @@ async function main(): Promise<void> {
       const rate = Math.max(1, Math.round(top.requestsPerSecond * share));
       progress(`  latency at ${share * 100}% load: ${rate} req/s`);
       const commitsBefore = await auditCommits(server);
+      const ticks = machineTicks();
       const result = await ratedLoad(ratedLoadBinary, request, { connections, seconds, rate });
+      const steal = stealPercent(ticks, machineTicks());
       const auditCommitMs = commitWindow(commitsBefore, await auditCommits(server));
       // The control: the trivial authenticated route at the same rate shows the tail that the
       // platform (Bun's HTTP, the VM's scheduling, the generator) adds without any signing.
       const floorAtSameRate = await ratedLoad(ratedLoadBinary, floorRequest, { connections, seconds, rate });
-      latencyUnderLoad.push({ share, rate, result, floorAtSameRate, auditCommitMs });
+      latencyUnderLoad.push({ share, rate, result, floorAtSameRate, auditCommitMs, stealPercent: steal });
     }
     algorithms.push({
       name: c.name,
@@ -264,7 +268,7 @@ async function main(): Promise<void> {
 
   const report: BenchReport = {
     date: new Date().toISOString(),
-    machine: { host: hostname(), cores, model: cpuModel(), load },
+    machine: { host: hostname(), cores, model: cpuModel(), load, stealPercent: stealPercent(runTicks, machineTicks()) },
     versions: versions(),
     settings: { seconds, connections, quick, workers: cores },
     startup: { ...startup, restartFirstSignatureMs: median(restarts), restarts },

@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LoadRequest, LoadResult } from "./load";
+import { machineTicks, stealPercent } from "./proc";
 import { ROOT } from "./server";
 
 export interface NativeResult {
@@ -15,6 +16,8 @@ export interface NativeResult {
   cpuSeconds: number;
   seconds: number;
   signatures: number;
+  /** The machine's CPU time stolen by the hypervisor during the run, in percent (proc.ts). */
+  stealPercent: number;
 }
 
 function compile(outDir: string, name: string, libraries: string[]): string {
@@ -75,10 +78,11 @@ export interface NativeTarget {
 }
 
 export function runNative(target: NativeTarget, keyLabel: string, mechanism: string, threads: number, seconds: number): NativeResult {
+  const ticks = machineTicks();
   const run = Bun.spawnSync(
     [target.binary, target.modulePath, target.tokenLabel, keyLabel, mechanism, String(threads), String(seconds)],
     { env: { ...process.env, SOFTHSM2_CONF: target.softhsmConf, P11BENCH_PIN: target.pin }, stdout: "pipe", stderr: "pipe" },
   );
   if (run.exitCode !== 0) throw new Error(`p11bench ${mechanism} failed: ${run.stderr.toString()}`);
-  return JSON.parse(run.stdout.toString()) as NativeResult;
+  return { ...(JSON.parse(run.stdout.toString()) as Omit<NativeResult, "stealPercent">), stealPercent: stealPercent(ticks, machineTicks()) };
 }

@@ -36,7 +36,8 @@ export function threadCpu(pid: number): ThreadCpu[] {
 /**
  * Where the server's CPU went between two threadCpu readings, in µs per request. The main
  * thread (tid = pid) runs HTTP, access control and the domain; the threads named "Worker" are,
- * in the order the server starts them, the signing Workers and then the audit writer. Bun runs
+ * in the order the server starts them, the signing Workers and then the audit writer and the WAL
+ * checkpointer (both counted as the audit: its commits are what the checkpointer copies). Bun runs
  * a native module's asynchronous work (pkcs11js C_SignAsync, used when a Worker holds more than
  * one session) on its "Bun Pool N" threads: that is signing too, and counted with the Workers.
  * The rest (JITWorker, HeapHelper, mi-scavenger, the GC's collector threads) is the runtime's.
@@ -59,6 +60,28 @@ export function cpuPerRequest(
     else runtime += used;
   }
   return { main: per(main), signing: per(signing), audit: per(audit), runtime: per(runtime) };
+}
+
+/** The machine's CPU time so far, all cores, in ticks: everything, and what the hypervisor stole. */
+export interface MachineTicks {
+  total: number;
+  steal: number;
+}
+
+export function machineTicks(): MachineTicks {
+  // cpu  user nice system idle iowait irq softirq steal guest guest_nice
+  const fields = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  return { total: fields.reduce((sum, value) => sum + value, 0), steal: fields[7] ?? 0 };
+}
+
+/**
+ * The share of the machine's CPU time the hypervisor gave to other guests between two
+ * readings, in percent. On a shared VM it moves from 0 to 40% within minutes, and every other
+ * figure with it: a run is only comparable with another taken at a similar steal.
+ */
+export function stealPercent(before: MachineTicks, after: MachineTicks): number {
+  const total = after.total - before.total;
+  return total > 0 ? Math.round(((after.steal - before.steal) / total) * 1000) / 10 : 0;
 }
 
 /** Peak resident set size in MB since the process started (VmHWM). */

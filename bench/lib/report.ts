@@ -5,6 +5,8 @@ import type { PoolResult } from "./pool";
 
 export interface MeasuredLoad extends LoadResult {
   serverCores: number;
+  /** The machine's CPU time stolen by the hypervisor during the run, in percent. */
+  stealPercent: number;
   serverPeakRssMb: number;
   /** The server's CPU per request by part, and the load generator's, in µs. */
   cpuMicrosPerRequest: { main: number; signing: number; audit: number; runtime: number; generator: number };
@@ -22,7 +24,7 @@ export interface AlgorithmReport {
    * floorAtSameRate: GET /v1/versionInfo at the same rate, the platform's own tail.
    * auditCommitMs: the audit writer's commits during the signing run (GET /v1/audit/commits).
    */
-  latencyUnderLoad: { share: number; rate: number; result: LoadResult; floorAtSameRate: LoadResult; auditCommitMs: AuditCommitWindow | null }[];
+  latencyUnderLoad: { share: number; rate: number; result: LoadResult; floorAtSameRate: LoadResult; auditCommitMs: AuditCommitWindow | null; stealPercent: number }[];
 }
 
 /** Commit times as bucket bounds (at most √2 above the true value); null past 128 ms. */
@@ -60,7 +62,8 @@ export interface Target {
 
 export interface BenchReport {
   date: string;
-  machine: { host: string; cores: number; model: string; load: number[] };
+  /** stealPercent: the CPU time the hypervisor took from this VM over the whole run. */
+  machine: { host: string; cores: number; model: string; load: number[]; stealPercent?: number };
   versions: { bun: string; softhsm: string };
   settings: { seconds: number; connections: number; quick: boolean; workers: number };
   /** The first start creates Signet's own keys on the token; restarts are the audit-cost runs'. */
@@ -78,7 +81,7 @@ const pct = (value: number) => `${Math.round(value * 100)}%`;
 
 export function markdown(report: BenchReport): string {
   const lines: string[] = [];
-  lines.push(`Bench ${report.date.slice(0, 16).replace("T", " ")} UTC, ${report.machine.cores}-core ${report.machine.model}, load average at start ${report.machine.load.map((l) => l.toFixed(2)).join(" ")}; Bun ${report.versions.bun}, SoftHSM ${report.versions.softhsm}, ${report.settings.workers} Workers, ${report.settings.connections} connections, ${report.settings.seconds} s per measurement.`);
+  lines.push(`Bench ${report.date.slice(0, 16).replace("T", " ")} UTC, ${report.machine.cores}-core ${report.machine.model}, load average at start ${report.machine.load.map((l) => l.toFixed(2)).join(" ")}, VM steal over the run ${report.machine.stealPercent ?? "–"}%; Bun ${report.versions.bun}, SoftHSM ${report.versions.softhsm}, ${report.settings.workers} Workers, ${report.settings.connections} connections, ${report.settings.seconds} s per measurement.`);
   lines.push("");
   lines.push("| algorithm | physical 1 thread | physical all cores | pool, no HTTP | HTTP wrk | HTTP autocannon | HTTP ÷ physical | HTTP ÷ floor | p50 / p99 at max | p99 at 50% / 80% (floor at the same rate) |");
   lines.push("|---|---|---|---|---|---|---|---|---|---|");
@@ -118,42 +121,42 @@ export function markdown(report: BenchReport): string {
  * signature costs from C (p11bench, all cores): the part no service can avoid.
  */
 function cpuTable(report: BenchReport): string {
-  const rows = ["CPU per request in µs (best HTTP run; the token's own cost from C for comparison):", "", "| algorithm | token (C) | signing Workers | main thread | audit writer | runtime | load generator | total | cores ÷ total = ceiling |", "|---|---|---|---|---|---|---|---|---|"];
-  const add = (name: string, load: MeasuredLoad, token: number | null) => {
+  const rows = ["CPU per request in µs (best HTTP run; the token's own cost from C for comparison):", "", "| algorithm | token (C) | signing Workers | main thread | audit writer | runtime | load generator | total | cores ÷ total = ceiling | VM steal (C / HTTP) |", "|---|---|---|---|---|---|---|---|---|---|"];
+  const add = (name: string, load: MeasuredLoad, token: number | null, nativeSteal: number | null) => {
     const c = load.cpuMicrosPerRequest;
     const total = Math.round((c.main + c.signing + c.audit + c.runtime + c.generator) * 10) / 10;
     const ceiling = total > 0 ? Math.round((report.machine.cores * 1e6) / total) : 0;
-    rows.push(`| ${name} | ${token ?? "–"} | ${c.signing} | ${c.main} | ${c.audit} | ${c.runtime} | ${c.generator} | ${total} | ${n(ceiling)}/s |`);
+    rows.push(`| ${name} | ${token ?? "–"} | ${c.signing} | ${c.main} | ${c.audit} | ${c.runtime} | ${c.generator} | ${total} | ${n(ceiling)}/s | ${nativeSteal === null ? "–" : `${nativeSteal}%`} / ${load.stealPercent}% |`);
   };
   for (const a of report.algorithms) {
     const best = a.http.wrk && a.http.wrk.requestsPerSecond >= a.http.autocannon.requestsPerSecond ? a.http.wrk : a.http.autocannon;
     const physical = a.physical.allCores;
-    add(`${a.name} (${best.generator})`, best, Math.round((physical.cpuSeconds / Math.max(1, physical.signatures)) * 1e6 * 10) / 10);
+    add(`${a.name} (${best.generator})`, best, Math.round((physical.cpuSeconds / Math.max(1, physical.signatures)) * 1e6 * 10) / 10, physical.stealPercent ?? null);
   }
   const floor = report.floor.wrk ?? report.floor.autocannon;
-  add(`HTTP floor (${floor.generator})`, floor, null);
+  add(`HTTP floor (${floor.generator})`, floor, null, null);
   return rows.join("\n");
 }
 
-/** Grouped bars of throughput per algorithm, and the p99 latency at 50% of the maximum rate. */
 /** The audit commits an answer waited for during each fixed-rate run: the durable part of its latency. */
 function commitTable(report: BenchReport): string {
   const lines = [
     "Audit commits during the fixed-rate runs (every answer waits for the commit holding its record; times are bucket bounds, at most √2 above the true value):",
     "",
-    "| algorithm | load | commits | records a commit | commit p50 | commit p99 | request p99 |",
-    "|---|---|---|---|---|---|---|",
+    "| algorithm | load | VM steal | commits | records a commit | commit p50 | commit p99 | request p99 |",
+    "|---|---|---|---|---|---|---|---|",
   ];
   const ms = (value: number | null) => (value === null ? "> 128 ms" : `≤ ${value} ms`);
   for (const a of report.algorithms) {
     for (const l of a.latencyUnderLoad) {
       const c = l.auditCommitMs;
-      lines.push(`| ${a.name} | ${l.share * 100}% (${n(l.rate)}/s) | ${c ? n(c.commits) : "–"} | ${c?.recordsPerCommit ?? "–"} | ${c ? ms(c.p50) : "–"} | ${c ? ms(c.p99) : "–"} | ${l.result.latencyMs.p99} ms |`);
+      lines.push(`| ${a.name} | ${l.share * 100}% (${n(l.rate)}/s) | ${l.stealPercent}% | ${c ? n(c.commits) : "–"} | ${c?.recordsPerCommit ?? "–"} | ${c ? ms(c.p50) : "–"} | ${c ? ms(c.p99) : "–"} | ${l.result.latencyMs.p99} ms |`);
     }
   }
   return lines.join("\n");
 }
 
+/** Grouped bars of throughput per algorithm, and the p99 latency at 50% of the maximum rate. */
 export function svgChart(report: BenchReport): string {
   const series = [
     { name: "physical limit (C, all cores)", color: "#1f3b73", value: (a: AlgorithmReport) => a.physical.allCores.perSecond },
