@@ -250,9 +250,13 @@ describe.each([0, 1])("every route, random requests (listener %d)", (index) => {
         ),
         { seed: SEED + index, numRuns: RUNS, endOnFailure: true },
       );
-      // The run reached beyond authentication and validation, not just 401s and 400s.
+      // The run reached beyond authentication and validation, not just 401s and 400s: some
+      // requests succeeded and some were refused past both (not found, forbidden, conflict...).
+      // Which of those a fixed seed meets moves whenever a route is added, so none is named.
       expect(statuses.get(200) ?? 0).toBeGreaterThan(0);
-      expect([...statuses.keys()].filter((s) => s >= 400).length).toBeGreaterThan(3);
+      expect(statuses.get(400) ?? 0).toBeGreaterThan(0);
+      expect(statuses.get(401) ?? 0).toBeGreaterThan(0);
+      expect([...statuses.keys()].filter((s) => s > 401).length).toBeGreaterThan(0);
     },
     SOAK_TIMEOUT,
   );
