@@ -35,7 +35,6 @@ import { findSoftHsmModule, prepareEmbeddedToken, type EmbeddedToken } from "./s
 import { SignerSetupError } from "./signer/pkcs11/module";
 import { Pkcs11Signer } from "./signer/signer";
 import { openStore } from "./store/db";
-import { WalCheckpointer } from "./store/wal-checkpointer";
 
 function stop(line: string): never {
   process.stderr.write(`signet: configuration error: ${line}\n`);
@@ -112,10 +111,7 @@ async function main(): Promise<void> {
   }
   phase("signer");
 
-  const [audit, checkpointer] = await Promise.all([
-    AuditLog.open({ dataDir: config.dataDir, repo: store.audit, signer, settings: config.audit, logger }),
-    WalCheckpointer.start(config.dataDir, (message) => logger.error(message)),
-  ]);
+  const audit = await AuditLog.open({ dataDir: config.dataDir, repo: store.audit, signer, settings: config.audit, logger });
   phase("audit");
   await audit.record(SYSTEM_CONTEXT, {
     action: "service.start", objectType: "service", objectId: signer.token.label, outcome: "success",
@@ -251,7 +247,6 @@ async function main(): Promise<void> {
       .record(SYSTEM_CONTEXT, { action: "service.stop", objectType: "service", objectId: signer.token.label, outcome: "success", details: { signal } })
       .catch((error: unknown) => logger.error("could not record the stop", { error }));
     await audit.close();
-    await checkpointer.stop();
     signer.close();
     store.close();
     process.exit(0);

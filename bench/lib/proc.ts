@@ -36,8 +36,7 @@ export function threadCpu(pid: number): ThreadCpu[] {
 /**
  * Where the server's CPU went between two threadCpu readings, in µs per request. The main
  * thread (tid = pid) runs HTTP, access control and the domain; the threads named "Worker" are,
- * in the order the server starts them, the signing Workers and then the audit writer and the WAL
- * checkpointer (both counted as the audit: its commits are what the checkpointer copies). Bun runs
+ * in the order the server starts them, the signing Workers and then the audit writer. Bun runs
  * a native module's asynchronous work (pkcs11js C_SignAsync, used when a Worker holds more than
  * one session) on its "Bun Pool N" threads: that is signing too, and counted with the Workers.
  * The rest (JITWorker, HeapHelper, mi-scavenger, the GC's collector threads) is the runtime's.

@@ -56,30 +56,3 @@ export function openSqlite(path: string, migrationsFolder: string): OpenedDataba
   };
   return { db: db as unknown as SqlDatabase, raw, close: () => sqlite.close() };
 }
-
-/** What one checkpoint did, in WAL frames (SQLite's wal_checkpoint result). */
-export interface WalCheckpoint {
-  /** The WAL's frames when the checkpoint started. */
-  walFrames: number;
-  /** Frames copied into the database file so far (all of them when equal to walFrames). */
-  checkpointedFrames: number;
-}
-
-/**
- * A connection that only checkpoints the WAL, for a thread of its own: a PASSIVE checkpoint
- * takes no lock a committing writer waits on, so the copying of WAL frames into the database
- * file and its fsync leave the writers' commit path (see store/wal-checkpointer.ts).
- */
-export function openCheckpointConnection(path: string): { checkpoint(): WalCheckpoint; close(): void } {
-  const sqlite = new Database(path, { readwrite: true, strict: true });
-  sqlite.exec("PRAGMA synchronous = FULL");
-  sqlite.exec("PRAGMA busy_timeout = 5000");
-  const statement = sqlite.prepare("PRAGMA wal_checkpoint(PASSIVE)");
-  return {
-    checkpoint() {
-      const row = statement.get() as { busy: number; log: number; checkpointed: number } | null;
-      return { walFrames: row?.log ?? 0, checkpointedFrames: row?.checkpointed ?? 0 };
-    },
-    close: () => sqlite.close(),
-  };
-}
