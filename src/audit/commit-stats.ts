@@ -1,7 +1,7 @@
 /**
  * How long the audit writer's commits take: every answer to an audited operation waits for
- * the commit that holds its record, so this is the latency the audit adds, and under load the
- * commit's fsync sets the service's tail (bench/NOTES.md). Counted since start, in buckets
+ * the commit that holds its record, so this is the latency the audit adds (bench/NOTES.md
+ * sets it beside the requests' own tail). Counted since start, in buckets
  * whose bounds grow by √2 from 0.125 ms to 128 ms, so that a reader (the bench, a monitor)
  * takes two snapshots and reads the distribution of what happened between them.
  */

@@ -37,9 +37,11 @@ self.onmessage = (event: MessageEvent<ToWriter>) => {
       return;
     case "append":
       try {
+        const records = JSON.parse(message.records) as PendingRecord[];
         const started = performance.now();
-        const firstSeq = appender!.append(JSON.parse(message.records) as PendingRecord[]);
-        reply({ t: "appended", batch: message.batch, firstSeq, head: head(), commitMs: performance.now() - started });
+        const firstSeq = appender!.append(records);
+        const commitMs = performance.now() - started;
+        reply({ t: "appended", batch: message.batch, firstSeq, head: head(), commitMs });
       } catch (error) {
         reply({ t: "failed", batch: message.batch, message: (error as Error).message });
       }

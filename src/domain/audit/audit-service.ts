@@ -9,7 +9,6 @@ import type { ExportFormat } from "../../audit/bundle";
 import { exportStream } from "../../audit/export";
 import { ed25519Spki } from "../../audit/hsm-keys";
 import type { AuditReader, RecordPage } from "../../audit/reader";
-export type { CommitStatsSnapshot };
 import type { AuditRecord } from "../../audit/record";
 import { verifyBundle, type VerifyResult } from "../../audit/verify";
 import { SignetError } from "../../errors";
@@ -54,7 +53,7 @@ export class AuditService {
     private readonly repo: AuditRepository,
   ) {}
 
-  /** The audit writer's commit times since start, for /health and the bench. */
+  /** The audit writer's commit times since start (GET /v1/audit/commits, read by the bench). */
   commitStats(): CommitStatsSnapshot {
     return this.log.commitStats();
   }
