@@ -25,3 +25,11 @@ test("bench/run.ts --quick runs every stage and reports every algorithm and targ
   expect(out).toContain("Audit commits during the fixed-rate runs");
   expect(out).toMatch(/\| ECDSA P-256 \| 50% \([\d,]+\/s\) \| [\d.]+% \| [\d,]+ \| [\d.]+ \| ≤ [\d.]+ ms \| (≤ [\d.]+|> 128) ms \|/);
 }, 600_000);
+
+test("bench/micro.ts measures the handle cache and transferable buffers", async () => {
+  const proc = Bun.spawn([BUN, "bench/micro.ts", "--seconds", "0.2"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  expect({ code, err: code === 0 ? "" : err.slice(-2000) }).toEqual({ code: 0, err: "" });
+  for (const name of ["ECDSA P-256", "Ed25519", "RSA-2048 PKCS#1 v1.5"]) expect(out).toMatch(new RegExp(`\\| ${name} \\| [\\d,]+/s, [\\d.]+ µs CPU \\| [\\d,]+/s, [\\d.]+ µs CPU \\|`));
+  for (const size of ["1 KiB", "64 KiB", "1 MiB"]) expect(out).toContain(`| ${size} |`);
+}, 120_000);
