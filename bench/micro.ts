@@ -15,18 +15,13 @@ import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { findSoftHsmModule, prepareEmbeddedToken } from "../src/signer/embedded/softhsm";
 import { Pkcs11Executor } from "../src/signer/pkcs11/executor";
 import { findTokenSlot, loadModule, loginUser, openSession } from "../src/signer/pkcs11/module";
-import { Pkcs11Signer } from "../src/signer/signer";
-import { keyHandleId, type KeyPairSpec, type KeyUsageFlags, type SignerOp } from "../src/signer/types";
+import { keyHandleId, type KeyPairSpec, type SignerOp } from "../src/signer/types";
+import { openBenchToken, SIGNING_KEY_FLAGS } from "./lib/token";
 
 const at = process.argv.indexOf("--seconds");
 const seconds = at >= 0 ? Number(process.argv[at + 1]) : 3;
-const FLAGS: KeyUsageFlags = {
-  sign: true, decrypt: false, unwrap: false, derive: false, extractable: false,
-  modifiable: false, destroyable: true, sensitive: true, copyable: false,
-};
 const KEYS = [
   { name: "ECDSA P-256", spec: { type: "EC", curve: "P-256" }, algorithm: "SHA256_WITH_ECDSA" },
   { name: "Ed25519", spec: { type: "ED", curve: "Ed25519" }, algorithm: "EDDSA" },
@@ -57,9 +52,8 @@ function signLoop(executor: Pkcs11Executor, op: SignerOp, beforeEach: () => void
 async function handleCache(): Promise<string[]> {
   const dataDir = join(tmpdir(), `signet-micro-${process.pid}`);
   rmSync(dataDir, { recursive: true, force: true });
-  const token = prepareEmbeddedToken(dataDir, findSoftHsmModule()!);
-  const pool = { workers: 1, sessionsPerWorker: 1, queueMax: 1000, maxBatch: 256, pipelineDepth: 2, opTimeoutMs: 60_000, keygenTimeoutMs: 120_000 };
-  const signer = await Pkcs11Signer.open({ modulePath: token.modulePath, tokenLabel: token.tokenLabel, pin: token.pin, pool, afterTokenChange: () => token.snapshots.take() });
+  // One Worker, only to create the keys; the signatures measured are the executor's own.
+  const { token, signer } = await openBenchToken(dataDir, 1);
   const rows = ["| key | with the handle cache | handles looked up for every signature | cost of a lookup |", "|---|---|---|---|"];
   try {
     const p11 = loadModule(token.modulePath);
@@ -68,7 +62,7 @@ async function handleCache(): Promise<string[]> {
     const executor = Pkcs11Executor.open({ modulePath: token.modulePath, slot, pin: token.pin, sessions: 1, mechanisms: p11.C_GetMechanismList(slot) });
     const payload = Buffer.from("Signet micro bench payload").toString("base64");
     for (const k of KEYS) {
-      const info = await signer.generateKeyPair({ label: `micro-${k.spec.type}`, id: "be" }, k.spec as KeyPairSpec, FLAGS);
+      const info = await signer.generateKeyPair({ label: `micro-${k.spec.type}`, id: "be" }, k.spec as KeyPairSpec, SIGNING_KEY_FLAGS);
       const op: SignerOp = { op: "signEncoded", key: keyHandleId(info.ref), algorithm: k.algorithm, payload, der: true, digest: true };
       signLoop(executor, op, () => {}); // warm-up
       const cached = signLoop(executor, op, () => {});

@@ -23,9 +23,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { commitQuantileMs, type CommitStatsSnapshot } from "../src/audit/commit-stats";
-import { findSoftHsmModule, prepareEmbeddedToken } from "../src/signer/embedded/softhsm";
-import { Pkcs11Signer } from "../src/signer/signer";
-import { keyHandleId, type KeyPairSpec, type KeyUsageFlags } from "../src/signer/types";
+import { keyHandleId, type KeyPairSpec } from "../src/signer/types";
 import { autocannon, wrk, wrkInstalled, type LoadRequest, type LoadResult } from "./lib/load";
 import { compileNative, compileRatedLoad, ratedLoad, runNative, type NativeTarget } from "./lib/native";
 import { measurePool } from "./lib/pool";
@@ -42,6 +40,7 @@ import {
   type Target,
 } from "./lib/report";
 import { ROOT, startServer, type BenchServer } from "./lib/server";
+import { openBenchToken, SIGNING_KEY_FLAGS } from "./lib/token";
 import { median, ratio } from "./lib/stats";
 
 function option(name: string, fallback: string): string {
@@ -65,11 +64,6 @@ const CASES = [
   { name: "ECDSA P-256", label: "bench-p256", spec: { type: "EC", curve: "P-256" }, algorithm: "SHA256_WITH_ECDSA", native: "ecdsa" },
   { name: "Ed25519", label: "bench-ed25519", spec: { type: "ED", curve: "Ed25519" }, algorithm: "EDDSA", native: "eddsa" },
 ] as const;
-
-const FLAGS: KeyUsageFlags = {
-  sign: true, decrypt: false, unwrap: false, derive: false, extractable: false,
-  modifiable: false, destroyable: true, sensitive: true, copyable: false,
-};
 
 function progress(line: string): void {
   process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
@@ -119,16 +113,11 @@ async function firstSignature(server: BenchServer): Promise<number> {
 }
 
 async function prepareToken(dataDir: string) {
-  const token = prepareEmbeddedToken(dataDir, findSoftHsmModule()!);
-  const signer = await Pkcs11Signer.open({
-    modulePath: token.modulePath, tokenLabel: token.tokenLabel, pin: token.pin,
-    pool: { workers: cores, sessionsPerWorker: 1, queueMax: 100_000, maxBatch: 256, pipelineDepth: 2, opTimeoutMs: 60_000, keygenTimeoutMs: 120_000 },
-    afterTokenChange: () => token.snapshots.take(),
-  });
+  const { token, signer } = await openBenchToken(dataDir, cores);
   const keys = new Map<string, string>();
   for (const c of CASES) {
     if (keys.has(c.label)) continue;
-    const info = await signer.generateKeyPair({ label: c.label, id: "be" }, c.spec as KeyPairSpec, FLAGS);
+    const info = await signer.generateKeyPair({ label: c.label, id: "be" }, c.spec as KeyPairSpec, SIGNING_KEY_FLAGS);
     keys.set(c.label, keyHandleId(info.ref));
   }
   return { token, signer, keys };
