@@ -56,6 +56,19 @@ export interface IssuedToken {
   expiresAt: number;
 }
 
+/**
+ * The iat and exp claims (whole seconds) of a token issued at now (ms) to live ttlSeconds.
+ * exp is rounded up, so the token lives at least ttlSeconds and less than a second more:
+ * counting from the issue time truncated to the second would give a one-second token
+ * anywhere from 1 ms to 1 s of life. It never outlives notAfter (ms), the credential's end.
+ */
+export function tokenTimes(now: number, ttlSeconds: number, notAfter: number): { iat: number; exp: number } {
+  const iat = Math.floor(now / 1000);
+  const exp = Math.min(Math.ceil((now + ttlSeconds * 1000) / 1000), Math.floor(notAfter / 1000));
+  if (exp * 1000 <= now) throw new SignetError("credentialExpired", "the credential expires before a token could be used");
+  return { iat, exp };
+}
+
 /** Thrown at start-up when the configured key exists but cannot be the token key. */
 export class TokenKeyError extends Error {}
 
@@ -116,11 +129,9 @@ export class AuthTokens {
     return this.settings.ttlSeconds;
   }
 
-  /** Signs a token for the subject, living ttlSeconds but never past notAfter (ms). */
+  /** Signs a token for the subject, living ttlSeconds (see tokenTimes) but never past notAfter (ms). */
   async issue(subject: TokenSubject, ttlSeconds: number, notAfter: number, now: number): Promise<IssuedToken> {
-    const iat = Math.floor(now / 1000);
-    const exp = Math.min(iat + Math.min(ttlSeconds, this.settings.ttlSeconds), Math.floor(notAfter / 1000));
-    if (exp <= iat) throw new SignetError("credentialExpired", "the credential expires before a token could be used");
+    const { iat, exp } = tokenTimes(now, Math.min(ttlSeconds, this.settings.ttlSeconds), notAfter);
     const jti = randomUUID();
     const claims: Record<string, unknown> = {
       iss: this.settings.issuer,
