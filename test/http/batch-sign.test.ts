@@ -4,6 +4,7 @@
  * configured limits refusing the whole request.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { createHash } from "node:crypto";
 import { removeDir, startSignet, type RunningSignet } from "../support/server";
 import { signingCase, verifyWithNode, type VerifyJob } from "../support/verifier";
 
@@ -112,6 +113,40 @@ describe("batchSign", () => {
     const jobs = [0, 12].map((i) => signingCase("SHA256_WITH_ECDSA", Buffer.from(requests[i] === requests[0] ? "first" : "last"), spki.get("ec")!).job(Buffer.from(body.results[i].signature, "base64")));
     const edJob = signingCase("EDDSA", Buffer.from("no reference"), spki.get("ed")!).job(Buffer.from(body.results[11].signature, "base64"));
     expect(await verifyWithNode([...jobs, edJob])).toEqual([true, true, true]);
+  });
+
+  test("the audit log holds one record per key and algorithm, listing every signature; a refused item has its own", async () => {
+    const requestId = "batch-audit-1";
+    const item = (label: string, algorithm: string, text: string) => ({ signKeyName: label, signatureAlgorithm: algorithm, payload: b64(text) });
+    const requests = [
+      item("ec", "SHA256_WITH_ECDSA", "a"),
+      item("ed", "EDDSA", "b"),
+      item("ec", "SHA256_WITH_ECDSA", "c"),
+      item("ec", "SHA256_WITH_RSA", "refused"),
+      item("ec", "SHA384_WITH_ECDSA", "d"),
+      item("ec", "SHA256_WITH_ECDSA", "e"),
+    ];
+    const answer = await signet.json("POST", "/v1/batchSign", { requests }, { "x-request-id": requestId });
+    expect(answer.body.results.map((r: any) => r.errorCode ?? "signed")).toEqual(["signed", "signed", "signed", 607, "signed", "signed"]);
+    const ofRequest = async (action: string) =>
+      ((await signet.json("GET", `/v1/audit?limit=1000&action=${action}`)).body.records as any[]).filter((r) => r.requestId === requestId);
+    const digest = (text: string) => createHash("sha256").update(text).digest("hex");
+    const recorded = (await ofRequest("batchSign")).map((r) => ({ objectType: r.objectType, objectId: r.objectId, outcome: r.outcome, details: r.details }));
+    const expected = (label: string, algorithm: string, signed: [number, string][]) => ({
+      objectType: "key",
+      objectId: label,
+      outcome: "success",
+      details: { algorithm, keyVersion: "v1", count: signed.length, signatures: signed.map(([index, text]) => [index, digest(text)]) },
+    });
+    expect(recorded).toHaveLength(3);
+    expect(recorded).toEqual(expect.arrayContaining([
+      expected("ec", "SHA256_WITH_ECDSA", [[0, "a"], [2, "c"], [5, "e"]]),
+      expected("ed", "EDDSA", [[1, "b"]]),
+      expected("ec", "SHA384_WITH_ECDSA", [[4, "d"]]),
+    ]));
+    const refusals = await ofRequest("sign");
+    expect(refusals.map((r) => ({ objectId: r.objectId, outcome: r.outcome, algorithm: r.details.algorithm, payloadSha256: r.details.payloadSha256 })))
+      .toEqual([{ objectId: "ec", outcome: "failure", algorithm: "SHA256_WITH_RSA", payloadSha256: digest("refused") }]);
   });
 
   test("a batch body longer than any single request may be is taken when the batch is within its limits", async () => {

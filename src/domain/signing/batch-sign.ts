@@ -7,13 +7,18 @@
  * All the signatures of a batch are handed to the signer in one synchronous loop, so they wait
  * in the pool's queue together and leave for the Workers as a few batch messages (one per
  * Worker, up to SIGNET_MAX_BATCH operations each), not one message per item.
+ *
+ * The audit log gets one record per key and algorithm of the batch (action batchSign), listing
+ * each signature's index in the request and its payload's SHA-256; a refused item gets its own
+ * sign record, as a single request would. Every signature is still recorded, and none is
+ * answered before its record is on disk.
  */
 import { SignetError } from "../../errors";
 import { requireKey } from "../access/key-grant";
 import type { OperationContext } from "../context";
 import type { ResolvedKey } from "../keys/key-service";
 import { ItemsInFlight } from "./items-in-flight";
-import { base64DecodedLength, type SignBase64Input, type SignBase64Output, type SigningService } from "./signing-service";
+import { base64DecodedLength, type SignBase64Input, type SignBase64Output, type SigningService, type UnrecordedSignature } from "./signing-service";
 
 /** An item as the route hands it over: ready to sign, or already refused (a bad shape). */
 export type BatchItem = { reference: string | null } & ({ input: SignBase64Input } | { error: SignetError });
@@ -75,8 +80,8 @@ async function signAll(signing: SigningService, items: BatchItem[], context: Ope
     }),
   );
 
-  const pending: Promise<BatchResult>[] = [];
-  for (const item of items) {
+  const pending: Promise<BatchResult | SignedItem>[] = [];
+  for (const [index, item] of items.entries()) {
     if ("error" in item) {
       pending.push(Promise.resolve(item));
       continue;
@@ -88,15 +93,56 @@ async function signAll(signing: SigningService, items: BatchItem[], context: Ope
       continue;
     }
     try {
-      pending.push(signing.signBase64With(key, item.input, context).then(
-        (output) => ({ reference, output }),
+      pending.push(signing.signBase64ForBatch(key, item.input, context).then(
+        (signed): SignedItem => ({ reference, index, key, algorithm: item.input.algorithm, signed }),
         (error: unknown) => ({ reference, error: asSignetError(error) }),
       ));
     } catch (error) {
       pending.push(Promise.resolve({ reference, error: asSignetError(error) }));
     }
   }
-  return Promise.all(pending);
+  return recordSignatures(signing, await Promise.all(pending), context);
+}
+
+/** A signature made for the batch, waiting for its record. */
+interface SignedItem {
+  reference: string | null;
+  index: number;
+  key: ResolvedKey;
+  algorithm: string;
+  signed: UnrecordedSignature;
+}
+
+/**
+ * Records the batch's signatures, one record per key and algorithm, and answers them once
+ * their record is on disk; the signatures of a record that cannot be written are answered
+ * with its error instead (as a single signature would be).
+ */
+async function recordSignatures(signing: SigningService, done: (BatchResult | SignedItem)[], context: OperationContext): Promise<BatchResult[]> {
+  const groups = new Map<string, SignedItem[]>();
+  for (const result of done) {
+    if (!("signed" in result) || result.signed.payloadSha256 === null) continue;
+    const group = `${result.key.label}\u0000${result.algorithm}`;
+    const members = groups.get(group);
+    if (members) members.push(result);
+    else groups.set(group, [result]);
+  }
+  const refused = new Map<SignedItem, SignetError>();
+  await Promise.all(
+    [...groups.values()].map((members) => {
+      const { key, algorithm } = members[0]!;
+      const facts = members.map((member) => ({ index: member.index, payloadSha256: member.signed.payloadSha256! }));
+      return signing.recordBatchSignatures(context, key, algorithm, facts).catch((error: unknown) => {
+        for (const member of members) refused.set(member, asSignetError(error));
+      });
+    }),
+  );
+  return done.map((result) => {
+    if (!("signed" in result)) return result;
+    const error = refused.get(result);
+    if (error) return { reference: result.reference, error };
+    return { reference: result.reference, output: { signature: result.signed.signature, keyVersion: result.signed.keyVersion } };
+  });
 }
 
 function asSignetError(error: unknown): SignetError {

@@ -13,10 +13,13 @@
  * signature is answered only once its record is on disk; when the record cannot be written
  * the caller gets auditUnavailable instead of the signature. A key outside the caller's
  * allow-list is refused before the key is looked up, and recorded by access control.
+ * A batch's signatures share one record per key and algorithm (recordBatchSignatures): the
+ * audit writer's cost is per record, and a record per item cost batch signing a third of its
+ * throughput.
  */
 import { hash } from "node:crypto";
 import type { AuditRecorder } from "../../audit/audit-log";
-import type { AuditEvent } from "../../audit/record";
+import type { AuditEvent, DetailValue } from "../../audit/record";
 import { SignetError } from "../../errors";
 import { signatureAlgorithm } from "../../signer/algorithms";
 import type { Signer } from "../../signer/signer";
@@ -57,6 +60,18 @@ export interface SignBase64Output {
   /** Base64 of the signature. */
   signature: string;
   keyVersion: string;
+}
+
+/** A batch item's signature before the batch's record is written. */
+export interface UnrecordedSignature extends SignBase64Output {
+  /** Hex SHA-256 of the payload; null when operations are not audited. */
+  payloadSha256: string | null;
+}
+
+/** What the batch's record says of one signature: its position in the request and its payload. */
+export interface BatchSignatureFact {
+  index: number;
+  payloadSha256: string;
 }
 
 export interface VerifyInput {
@@ -141,20 +156,55 @@ export class SigningService {
    * leave for the Workers together.
    */
   signBase64With(key: ResolvedKey, input: SignBase64Input, context: OperationContext): Promise<SignBase64Output> {
+    return this.signChecked(key, input, context, true);
+  }
+
+  /**
+   * signBase64With for one item of a batch: a refusal is recorded at once, but a signature is
+   * not. It comes back with its payload's SHA-256 (null when operations are not audited), and
+   * the caller records the batch's signatures together (recordBatchSignatures) before it
+   * answers any of them.
+   */
+  signBase64ForBatch(key: ResolvedKey, input: SignBase64Input, context: OperationContext): Promise<UnrecordedSignature> {
+    return this.signChecked(key, input, context, false);
+  }
+
+  /**
+   * One record for many signatures made with one key and algorithm in one request: each
+   * signature as the pair [its index in the request, its payload's SHA-256]. Pairs, not
+   * objects: the writer puts a record's details in canonical JSON, and sorting the keys of 64
+   * small objects tripled that cost (87 µs against 29 µs a record, measured). Resolves once the
+   * record is on disk; rejects (auditUnavailable) when it cannot be written, and then none of
+   * these signatures may be answered.
+   */
+  recordBatchSignatures(context: OperationContext, key: ResolvedKey, algorithm: string, signatures: BatchSignatureFact[]): Promise<void> {
+    const facts: DetailValue[] = signatures.map(({ index, payloadSha256 }) => [index, payloadSha256]);
+    return this.audit.record(context, {
+      action: "batchSign",
+      objectType: "key",
+      objectId: key.label,
+      outcome: "success",
+      details: { algorithm, keyVersion: key.keyVersion, count: signatures.length, signatures: facts },
+    });
+  }
+
+  private signChecked(key: ResolvedKey, input: SignBase64Input, context: OperationContext, recordSuccess: true): Promise<SignBase64Output>;
+  private signChecked(key: ResolvedKey, input: SignBase64Input, context: OperationContext, recordSuccess: false): Promise<UnrecordedSignature>;
+  private signChecked(key: ResolvedKey, input: SignBase64Input, context: OperationContext, recordSuccess: boolean): Promise<SignBase64Output | UnrecordedSignature> {
     // A password already verified (or none) is checked at once; the first use of a password waits for its verification.
     const verifying = key.passwordHash === null && (input.password === undefined || input.password === null)
       ? undefined
       : this.keys.passwords.check(key, input.password, context, "sign");
     if (verifying) {
       return verifying.then(
-        () => this.signVerified(key, input, context),
+        () => this.signVerified(key, input, context, recordSuccess),
         (error: unknown) => this.refused(context, input, key, error).then(() => Promise.reject(error)),
       );
     }
-    return this.signVerified(key, input, context);
+    return this.signVerified(key, input, context, recordSuccess);
   }
 
-  private signVerified(key: ResolvedKey, input: SignBase64Input, context: OperationContext): Promise<SignBase64Output> {
+  private signVerified(key: ResolvedKey, input: SignBase64Input, context: OperationContext, recordSuccess: boolean): Promise<SignBase64Output | UnrecordedSignature> {
     const audited = this.audit.recordsOperations;
     let signing: ReturnType<Signer["signEncoded"]>;
     try {
@@ -165,6 +215,7 @@ export class SigningService {
     }
     return signing.then(
       async (signed) => {
+        if (!recordSuccess) return { signature: signed.signature, keyVersion: key.keyVersion, payloadSha256: audited ? signed.payloadSha256! : null };
         if (audited) await this.audit.record(context, this.event("sign", input, key, signed.payloadSha256!));
         return { signature: signed.signature, keyVersion: key.keyVersion };
       },
