@@ -30,6 +30,7 @@ import { TokenService } from "./domain/tokens/token-service";
 import { createApp } from "./http/app";
 import { SIGNET_VERSION } from "./http/routes/service";
 import { createLogger, type Logger } from "./logger";
+import { JSC_RAM_SIZE_VARIABLE, jscRamBytes } from "./platform/heap-sizing";
 import { createListener } from "./platform/server";
 import { findSoftHsmModule, prepareEmbeddedToken, type EmbeddedToken } from "./signer/embedded/softhsm";
 import { SignerSetupError } from "./signer/pkcs11/module";
@@ -234,8 +235,12 @@ async function main(): Promise<void> {
     tls: tls ? (tls.clientAuth === "required" ? "mutual" : "server") : "off",
     startupMs: Math.round(performance.now() - started),
     startupPhasesMs: (phase("listen"), phases),
+    jscRamBytes: jscRamBytes(),
     actor: SYSTEM_CONTEXT.actor,
   });
+  if (jscRamBytes() === null) {
+    logger.warn(`${JSC_RAM_SIZE_VARIABLE} is not set: the JavaScript heaps are sized for the machine's RAM, not for this service; start with npm run serve, or set it to the memory the service may use`, { actor: SYSTEM_CONTEXT.actor });
+  }
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -1,6 +1,7 @@
 /** Starts the Signet server for a bench run (port 0; the URL comes from its "listening" line). */
 import { resolve } from "node:path";
 import type { Subprocess } from "bun";
+import { DEFAULT_JSC_RAM_BYTES, JSC_RAM_SIZE_VARIABLE } from "../../src/platform/heap-sizing";
 
 export const ROOT = resolve(import.meta.dir, "../..");
 
@@ -18,7 +19,15 @@ export async function startServer(dataDir: string, apiKey: string, env: Record<s
   const started = performance.now();
   const proc = Bun.spawn([process.execPath, "src/main.ts"], {
     cwd: ROOT,
-    env: { ...process.env, SIGNET_PORT: "0", SIGNET_DATA_DIR: dataDir, SIGNET_BOOTSTRAP_API_KEY: apiKey, ...env },
+    // As `npm run serve` starts it: JavaScriptCore told how much RAM to size its heaps for.
+    env: {
+      ...process.env,
+      [JSC_RAM_SIZE_VARIABLE]: process.env[JSC_RAM_SIZE_VARIABLE] ?? String(DEFAULT_JSC_RAM_BYTES),
+      SIGNET_PORT: "0",
+      SIGNET_DATA_DIR: dataDir,
+      SIGNET_BOOTSTRAP_API_KEY: apiKey,
+      ...env,
+    },
     stdout: "pipe",
     stderr: "inherit",
   });
