@@ -22,7 +22,7 @@ export async function startServer(dataDir: string, apiKey: string, env: Record<s
     // As `npm run serve` starts it: JavaScriptCore told how much RAM to size its heaps for.
     env: {
       ...process.env,
-      [JSC_RAM_SIZE_VARIABLE]: process.env[JSC_RAM_SIZE_VARIABLE] ?? String(DEFAULT_JSC_RAM_BYTES),
+      [JSC_RAM_SIZE_VARIABLE]: process.env[JSC_RAM_SIZE_VARIABLE] || String(DEFAULT_JSC_RAM_BYTES),
       SIGNET_PORT: "0",
       SIGNET_DATA_DIR: dataDir,
       SIGNET_BOOTSTRAP_API_KEY: apiKey,
