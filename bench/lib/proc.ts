@@ -33,6 +33,12 @@ export function threadCpu(pid: number): ThreadCpu[] {
   return threads.sort((a, b) => a.tid - b.tid);
 }
 
+/** Waits until the process has no Worker thread left (terminate() returns before they exit), at most timeoutMs. */
+export async function workersGone(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (threadCpu(pid).some((thread) => thread.name === "Worker") && performance.now() < deadline) await Bun.sleep(5);
+}
+
 /**
  * Where the server's CPU went between two threadCpu readings, in µs per request. The main
  * thread (tid = pid) runs HTTP, access control and the domain; the threads named "Worker" are,
