@@ -207,8 +207,8 @@ async function main(): Promise<void> {
   Bun.gc(true);
 
   const server = await startServer(dataDir, apiKey);
-  const startup = { listeningMs: server.startupMs, firstSignatureMs: await firstSignature(server) };
-  progress(`server up: listening after ${startup.listeningMs} ms, first signature after ${startup.firstSignatureMs} ms`);
+  const startup = { listeningMs: server.startupMs, firstSignatureMs: await firstSignature(server), firstStartPhasesMs: server.startupPhasesMs };
+  progress(`server up: listening after ${startup.listeningMs} ms, first signature after ${startup.firstSignatureMs} ms (${JSON.stringify(startup.firstStartPhasesMs)})`);
 
   progress("HTTP floor: GET /v1/versionInfo");
   const floorRequest: LoadRequest = { url: `${server.url}/v1/versionInfo`, method: "GET", headers: { "x-api-key": apiKey } };

@@ -67,7 +67,7 @@ export interface BenchReport {
   versions: { bun: string; softhsm: string };
   settings: { seconds: number; connections: number; quick: boolean; workers: number };
   /** The first start creates Signet's own keys on the token; restarts are the audit-cost runs'. */
-  startup: { listeningMs: number; firstSignatureMs: number; restartFirstSignatureMs: number; restarts: number[] };
+  startup: { listeningMs: number; firstSignatureMs: number; restartFirstSignatureMs: number; restarts: number[]; firstStartPhasesMs: Record<string, number> };
   floor: { wrk?: MeasuredLoad; autocannon: MeasuredLoad };
   algorithms: AlgorithmReport[];
   batch: BatchReport | null;
@@ -106,7 +106,7 @@ export function markdown(report: BenchReport): string {
     lines.push(`batchSign, ${report.batch.items} P-256 signatures per call: ${n(report.batch.signaturesPerSecond)} signatures/s (${pct(report.batch.toPhysical)} of the physical limit), p99 ${report.batch.latencyMs.p99} ms per call.`);
   }
   lines.push(`Auditing every signature: P-256 ${n(report.auditCost.offPerSecond)}/s with the audit of operations off, ${n(report.auditCost.onPerSecond)}/s with it on (median of ${report.auditCost.pairs} alternating runs): ${pct(report.auditCost.cost)} of throughput.`);
-  lines.push(`First start (Signet's own keys generated): listening after ${report.startup.listeningMs} ms, first signature after ${report.startup.firstSignatureMs} ms; restarts: first signature after ${report.startup.restarts.join(", ")} ms (median ${report.startup.restartFirstSignatureMs}). Server peak RSS ${report.peakRssMb} MB.`);
+  lines.push(`First start (Signet's own keys generated): listening after ${report.startup.listeningMs} ms, first signature after ${report.startup.firstSignatureMs} ms; restarts: first signature after ${report.startup.restarts.join(", ")} ms (median ${report.startup.restartFirstSignatureMs}). The first start's steps, as the server logged them: ${phasesText(report.startup.firstStartPhasesMs)}. Server peak RSS ${report.peakRssMb} MB.`);
   lines.push("");
   lines.push("| target | wanted | measured | |");
   lines.push("|---|---|---|---|");
@@ -202,4 +202,9 @@ export function svgChart(report: BenchReport): string {
   });
   parts.push("</svg>");
   return `${parts.join("\n")}\n`;
+}
+
+function phasesText(phases: Record<string, number>): string {
+  const entries = Object.entries(phases);
+  return entries.length === 0 ? "not logged" : entries.map(([name, ms]) => `${name} ${ms} ms`).join(", ");
 }

@@ -12,6 +12,8 @@ export interface BenchServer {
   /** performance.now() when the process was spawned. */
   spawnedAt: number;
   startupMs: number;
+  /** The server's own account of its start, from the "listening" line: module loading, then each step. */
+  startupPhasesMs: Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -42,6 +44,8 @@ export async function startServer(dataDir: string, apiKey: string, env: Record<s
     url = /"url":"(http:\/\/[^"]+)"[^\n]*"msg":"listening"/.exec(seen)?.[1] ?? "";
   }
   const startupMs = Math.round(performance.now() - started);
+  const listening = seen.split("\n").find((line) => line.includes('"msg":"listening"'));
+  const startupPhasesMs = (listening ? JSON.parse(listening).startupPhasesMs : null) ?? {};
   // Keep draining its output so that the server never blocks on a full pipe.
   void (async () => {
     while (!(await reader.read()).done) {}
@@ -52,6 +56,7 @@ export async function startServer(dataDir: string, apiKey: string, env: Record<s
     process: proc,
     spawnedAt: started,
     startupMs,
+    startupPhasesMs,
     stop: async () => {
       proc.kill("SIGTERM");
       await proc.exited;
