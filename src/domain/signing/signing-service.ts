@@ -14,8 +14,8 @@
  * the caller gets auditUnavailable instead of the signature. A key outside the caller's
  * allow-list is refused before the key is looked up, and recorded by access control.
  * A batch's signatures share one record per key and algorithm (recordBatchSignatures): the
- * audit writer's cost is per record, and a record per item cost batch signing a third of its
- * throughput.
+ * audit writer's cost is per record, and with a record per item batch signing ran at 6,848
+ * signatures/s against 7,936 now (64 P-256 items a call, bench/NOTES.md).
  */
 import { hash } from "node:crypto";
 import type { AuditRecorder } from "../../audit/audit-log";
