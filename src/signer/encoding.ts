@@ -2,23 +2,53 @@
  * Encodings between what PKCS#11 returns and what callers expect: SubjectPublicKeyInfo for
  * public keys, and DER or raw r‖s for ECDSA signatures.
  *
- * SubjectPublicKeyInfo goes through @peculiar/asn1-schema (done once per key). The ECDSA
- * conversions run on every signature, so they are written out here: the structure is two
- * INTEGERs in a SEQUENCE, and a hand-written encoder is a few hundred nanoseconds where a
- * schema-driven serializer costs tens of microseconds on this hot path.
+ * Both are written out here rather than through @peculiar's ASN.1 schemas. The ECDSA
+ * conversions run on every signature: two INTEGERs in a SEQUENCE, a few hundred nanoseconds
+ * by hand where a schema-driven serializer costs tens of microseconds. SubjectPublicKeyInfo
+ * is built once per key, but in every signing Worker at start (each describes the token's
+ * keys), and loading the schema libraries took each Worker ~65 ms of a start-up that must
+ * stay under a second; its structure for the keys Signet makes is a fixed algorithm
+ * identifier and a BIT STRING. Unit tests check both against Node's OpenSSL and @peculiar's
+ * serializer.
  */
-import { AsnConvert } from "@peculiar/asn1-schema";
-import { AlgorithmIdentifier, SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
-import { RSAPublicKey } from "@peculiar/asn1-rsa";
 import type { CurveInfo } from "./curves";
 
-const OID_RSA_ENCRYPTION = "1.2.840.113549.1.1.1";
-const OID_EC_PUBLIC_KEY = "1.2.840.10045.2.1";
-const OID_ED25519 = "1.3.101.112";
+const SEQUENCE = 0x30;
+const INTEGER = 0x02;
+const BIT_STRING = 0x03;
 
-/** An ArrayBuffer holding exactly these bytes (Buffer#slice shares memory, so copy explicitly). */
-function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
-  return new Uint8Array(bytes).buffer as ArrayBuffer;
+/** AlgorithmIdentifier { rsaEncryption, NULL } (RFC 3279 2.3.1), DER. */
+const RSA_ALGORITHM = Buffer.from("300d06092a864886f70d0101010500", "hex");
+/** AlgorithmIdentifier { id-Ed25519 } with parameters absent (RFC 8410 3), DER. */
+const ED25519_ALGORITHM = Buffer.from("300506032b6570", "hex");
+/** The OID id-ecPublicKey (RFC 5480 2.1.1), DER; the curve's OID follows as the parameters. */
+const EC_PUBLIC_KEY_OID = Buffer.from("06072a8648ce3d0201", "hex");
+
+/** DER length octets: short form below 128, else the long form. */
+function derLength(length: number): number[] {
+  if (length < 0x80) return [length];
+  const octets: number[] = [];
+  for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) octets.unshift(rest & 0xff);
+  return [0x80 | octets.length, ...octets];
+}
+
+/** A DER tag-length-value of the parts, concatenated. */
+function tlv(tag: number, ...parts: Uint8Array[]): Uint8Array {
+  const length = parts.reduce((sum, part) => sum + part.length, 0);
+  const header = [tag, ...derLength(length)];
+  const out = new Uint8Array(header.length + length);
+  out.set(header);
+  let offset = header.length;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** A BIT STRING of whole bytes (no unused bits). */
+function bitString(bytes: Uint8Array): Uint8Array {
+  return tlv(BIT_STRING, Uint8Array.of(0), bytes);
 }
 
 /** Positive big-endian integer bytes with leading zeros removed and a sign byte where needed. */
@@ -35,24 +65,14 @@ function derIntegerContent(unsigned: Uint8Array): Uint8Array {
 }
 
 export function rsaSpki(modulus: Uint8Array, publicExponent: Uint8Array): Uint8Array {
-  const rsaKey = new RSAPublicKey({
-    modulus: toArrayBuffer(derIntegerContent(modulus)),
-    publicExponent: toArrayBuffer(derIntegerContent(publicExponent)),
-  });
-  const spki = new SubjectPublicKeyInfo({
-    algorithm: new AlgorithmIdentifier({ algorithm: OID_RSA_ENCRYPTION, parameters: null }),
-    subjectPublicKey: AsnConvert.serialize(rsaKey),
-  });
-  return new Uint8Array(AsnConvert.serialize(spki));
+  const rsaPublicKey = tlv(SEQUENCE, tlv(INTEGER, derIntegerContent(modulus)), tlv(INTEGER, derIntegerContent(publicExponent)));
+  return tlv(SEQUENCE, RSA_ALGORITHM, bitString(rsaPublicKey));
 }
 
 /** `point` is the uncompressed point 04‖x‖y (EC) or the 32-byte public key (Ed25519). */
 export function curveSpki(curve: CurveInfo, point: Uint8Array): Uint8Array {
-  const algorithm = curve.name === "Ed25519"
-    ? new AlgorithmIdentifier({ algorithm: OID_ED25519 })
-    : new AlgorithmIdentifier({ algorithm: OID_EC_PUBLIC_KEY, parameters: toArrayBuffer(curve.ecParams) });
-  const spki = new SubjectPublicKeyInfo({ algorithm, subjectPublicKey: toArrayBuffer(point) });
-  return new Uint8Array(AsnConvert.serialize(spki));
+  const algorithm = curve.name === "Ed25519" ? ED25519_ALGORITHM : tlv(SEQUENCE, EC_PUBLIC_KEY_OID, curve.ecParams);
+  return tlv(SEQUENCE, algorithm, bitString(point));
 }
 
 /**

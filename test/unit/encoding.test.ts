@@ -1,5 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { createPublicKey, generateKeyPairSync, sign } from "node:crypto";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { AsnConvert } from "@peculiar/asn1-schema";
+import { AlgorithmIdentifier, SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
 import { curveByName } from "../../src/signer/curves";
 import { curveSpki, ecdsaDerToRaw, ecdsaRawToDer, rsaSpki, unwrapEcPoint } from "../../src/signer/encoding";
 
@@ -57,10 +60,25 @@ describe("SubjectPublicKeyInfo", () => {
   test("Ed25519 and RSA give the same SPKI as OpenSSL", () => {
     const ed = generateKeyPairSync("ed25519").publicKey.export({ type: "spki", format: "der" });
     expect(Buffer.from(curveSpki(curveByName("Ed25519"), ed.subarray(ed.length - 32)))).toEqual(ed);
-    const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey;
-    const jwk = rsa.export({ format: "jwk" });
-    const spki = rsaSpki(Buffer.from(jwk.n!, "base64url"), Buffer.from(jwk.e!, "base64url"));
-    expect(Buffer.from(spki)).toEqual(rsa.export({ type: "spki", format: "der" }));
-    expect(createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" }).asymmetricKeyType).toBe("rsa");
+    // 1024 bits: one length octet; 2048 and 4096: two; exponent 3 as well as 65537.
+    for (const [modulusLength, publicExponent] of [[1024, 3], [2048, 65537], [4096, 65537]] as const) {
+      const rsa = generateKeyPairSync("rsa", { modulusLength, publicExponent }).publicKey;
+      const jwk = rsa.export({ format: "jwk" });
+      const spki = rsaSpki(Buffer.from(jwk.n!, "base64url"), Buffer.from(jwk.e!, "base64url"));
+      expect(Buffer.from(spki)).toEqual(rsa.export({ type: "spki", format: "der" }));
+      expect(createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" }).asymmetricKeyType).toBe("rsa");
+    }
+  });
+
+  test("secp256k1, which Bun's OpenSSL does not know, gives what @peculiar's ASN.1 serializer gives", () => {
+    const point = secp256k1.getPublicKey(secp256k1.utils.randomSecretKey(), false);
+    const info = curveByName("secp256k1");
+    const reference = AsnConvert.serialize(
+      new SubjectPublicKeyInfo({
+        algorithm: new AlgorithmIdentifier({ algorithm: "1.2.840.10045.2.1", parameters: new Uint8Array(info.ecParams).buffer }),
+        subjectPublicKey: new Uint8Array(point).buffer,
+      }),
+    );
+    expect(Buffer.from(curveSpki(info, point))).toEqual(Buffer.from(reference));
   });
 });
