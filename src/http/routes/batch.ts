@@ -66,7 +66,9 @@ export function batchRoutes(auth: ReturnType<typeof authPlugin>, batches: BatchS
           "Signs each item as synchronousSign would, with the current key versions, and answers 200 with one result per item in request " +
           "order; an item that fails carries its own errorCode, reason and message and does not fail the others. Over " +
           "SIGNET_BATCH_MAX_ITEMS items or SIGNET_BATCH_MAX_BYTES payload bytes the whole request is refused (413, 680). At most SIGNET_BATCH_MAX_IN_FLIGHT items of all " +
-          "calls are signed at once; a call beyond it waits its turn, and is refused (503, 711, Retry-After) when SIGNET_QUEUE_MAX items already wait. Signet extension " +
+          "calls are signed at once; a call beyond it waits its turn, and is refused (503, 711, Retry-After) when SIGNET_QUEUE_MAX items already wait. " +
+          "The audit log gets one batchSign record per key and algorithm of the call, listing each signature as [index, payload SHA-256]; a refused " +
+          "item gets its own sign record, and no item is answered before its record is on disk. Signet extension " +
           "(Vault Transit's batch_input, Thales CT-VL batches). Role: keyOperation.",
       },
     },
