@@ -228,6 +228,7 @@ async function main(): Promise<void> {
     if (tls && error instanceof Error) stop(`${tls.pfx ? "SIGNET_TLS_PFX" : "SIGNET_TLS_CERT"}: the TLS listener could not start (${error.message.split("\n")[0]})`);
     throw error;
   }
+  const jscRam = jscRamBytes();
   logger.info("listening", {
     url: server.url,
     tokenLabel: signer.token.label,
@@ -235,10 +236,10 @@ async function main(): Promise<void> {
     tls: tls ? (tls.clientAuth === "required" ? "mutual" : "server") : "off",
     startupMs: Math.round(performance.now() - started),
     startupPhasesMs: (phase("listen"), phases),
-    jscRamBytes: jscRamBytes(),
+    jscRamBytes: jscRam,
     actor: SYSTEM_CONTEXT.actor,
   });
-  if (jscRamBytes() === null) {
+  if (jscRam === null) {
     logger.warn(`${JSC_RAM_SIZE_VARIABLE} is not set: the JavaScript heaps are sized for the machine's RAM, not for this service; start with npm run serve, or set it to the memory the service may use`, { actor: SYSTEM_CONTEXT.actor });
   }
 

@@ -107,14 +107,14 @@ export function ecdsaRawToDer(raw: Uint8Array): Uint8Array {
   const bodyLength = 4 + r.length + s.length;
   const out = new Uint8Array((bodyLength < 0x80 ? 2 : 3) + bodyLength);
   let at = 0;
-  out[at++] = 0x30;
+  out[at++] = SEQUENCE;
   if (bodyLength >= 0x80) out[at++] = 0x81;
   out[at++] = bodyLength;
-  out[at++] = 0x02;
+  out[at++] = INTEGER;
   out[at++] = r.length;
   out.set(r, at);
   at += r.length;
-  out[at++] = 0x02;
+  out[at++] = INTEGER;
   out[at++] = s.length;
   out.set(s, at);
   return out;
@@ -137,12 +137,12 @@ export function ecdsaDerToRaw(der: Uint8Array, fieldBytes: number): Uint8Array |
     }
     return null;
   };
-  if (der[at++] !== 0x30) return null;
+  if (der[at++] !== SEQUENCE) return null;
   const seqLength = readLength();
   if (seqLength === null || at + seqLength !== der.length) return null;
   const out = new Uint8Array(2 * fieldBytes);
   for (let part = 0; part < 2; part++) {
-    if (der[at++] !== 0x02) return null;
+    if (der[at++] !== INTEGER) return null;
     const length = readLength();
     if (length === null || length === 0 || at + length > der.length) return null;
     let value = der.subarray(at, at + length);

@@ -1,8 +1,9 @@
 /**
  * A bound on the batch items being signed at once. Every item in flight is an object on the
- * main thread, an operation in a Worker message and an audit record until its batch is
- * answered; 64 connections sending 64 items each held 4,096 of them and took the server's
- * peak RSS from ~165 MB (single signatures) to ~230 MB. Batches beyond the bound wait their
+ * main thread and an operation in a Worker message until its batch is answered (and was an
+ * audit record too, before a batch got one record per key and algorithm); 64 connections
+ * sending 64 items each held 4,096 of them and took the server's peak RSS from ~165 MB
+ * (single signatures) to ~230 MB. Batches beyond the bound wait their
  * turn in arrival order, before any of their items is queued; a batch larger than the bound
  * is admitted alone. The waiting line is bounded too: past it, a batch is refused as the
  * pool refuses a full queue (503, 711, Retry-After), and changes nothing.
