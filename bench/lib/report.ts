@@ -1,4 +1,5 @@
 /** The bench report: its shape, the Markdown table and the SVG chart the README shows. */
+import type { BindingResult } from "./binding";
 import type { LoadResult } from "./load";
 import type { NativeResult } from "./native";
 import type { PoolResult } from "./pool";
@@ -16,6 +17,8 @@ export interface AlgorithmReport {
   name: string;
   algorithm: string;
   physical: { oneThread: NativeResult; allCores: NativeResult };
+  /** pkcs11js alone, one Worker per core, the physical limit's loop: the stack's own ceiling. */
+  binding: BindingResult;
   pool: PoolResult;
   http: { wrk?: MeasuredLoad; autocannon: MeasuredLoad };
   /** The better of the two generators, which the targets are judged on. */
@@ -83,8 +86,8 @@ export function markdown(report: BenchReport): string {
   const lines: string[] = [];
   lines.push(`Bench ${report.date.slice(0, 16).replace("T", " ")} UTC, ${report.machine.cores}-core ${report.machine.model}, load average at start ${report.machine.load.map((l) => l.toFixed(2)).join(" ")}, VM steal over the run ${report.machine.stealPercent ?? "–"}%; Bun ${report.versions.bun}, SoftHSM ${report.versions.softhsm}, ${report.settings.workers} Workers, ${report.settings.connections} connections, ${report.settings.seconds} s per measurement.`);
   lines.push("");
-  lines.push("| algorithm | physical 1 thread | physical all cores | pool, no HTTP | HTTP wrk | HTTP autocannon | HTTP ÷ physical | HTTP ÷ floor | p50 / p99 at max | p99 at 50% / 80% (floor at the same rate) |");
-  lines.push("|---|---|---|---|---|---|---|---|---|---|");
+  lines.push("| algorithm | physical 1 thread | physical all cores | pkcs11js in Workers | pool, no HTTP | HTTP wrk | HTTP autocannon | HTTP ÷ physical | HTTP ÷ floor | p50 / p99 at max | p99 at 50% / 80% (floor at the same rate) |");
+  lines.push("|---|---|---|---|---|---|---|---|---|---|---|");
   for (const a of report.algorithms) {
     const at = (share: number) => {
       const l = a.latencyUnderLoad.find((x) => x.share === share);
@@ -92,7 +95,7 @@ export function markdown(report: BenchReport): string {
     };
     const top = a.http.wrk ?? a.http.autocannon;
     lines.push(
-      `| ${a.name} | ${n(a.physical.oneThread.perSecond)}/s | ${n(a.physical.allCores.perSecond)}/s | ${n(a.pool.perSecond)}/s | ${a.http.wrk ? `${n(a.http.wrk.requestsPerSecond)}/s` : "–"} | ${n(a.http.autocannon.requestsPerSecond)}/s | ${pct(a.best.toPhysical)} | ${pct(a.best.toFloor)} | ${top.latencyMs.p50} / ${top.latencyMs.p99} ms | ${at(0.5)} / ${at(0.8)} ms |`,
+      `| ${a.name} | ${n(a.physical.oneThread.perSecond)}/s | ${n(a.physical.allCores.perSecond)}/s | ${n(a.binding.perSecond)}/s (${pct(a.binding.perSecond / (a.physical.allCores.perSecond || 1))}) | ${n(a.pool.perSecond)}/s (${pct(a.pool.perSecond / (a.physical.allCores.perSecond || 1))}) | ${a.http.wrk ? `${n(a.http.wrk.requestsPerSecond)}/s` : "–"} | ${n(a.http.autocannon.requestsPerSecond)}/s | ${pct(a.best.toPhysical)} | ${pct(a.best.toFloor)} | ${top.latencyMs.p50} / ${top.latencyMs.p99} ms | ${at(0.5)} / ${at(0.8)} ms |`,
     );
   }
   lines.push("");
@@ -121,20 +124,26 @@ export function markdown(report: BenchReport): string {
  * signature costs from C (p11bench, all cores): the part no service can avoid.
  */
 function cpuTable(report: BenchReport): string {
-  const rows = ["CPU per request in µs (best HTTP run; the token's own cost from C for comparison):", "", "| algorithm | token (C) | signing Workers | main thread | audit writer | runtime | load generator | total | cores ÷ total = ceiling | VM steal (C / HTTP) |", "|---|---|---|---|---|---|---|---|---|---|"];
-  const add = (name: string, load: MeasuredLoad, token: number | null, nativeSteal: number | null) => {
+  const rows = [
+    "CPU per request in µs (best HTTP run; for comparison, the same signature's cost from C and from pkcs11js alone in Workers):",
+    "",
+    "| algorithm | token (C) | pkcs11js alone | signing Workers | main thread | audit writer | runtime | load generator | total | cores ÷ total = ceiling | VM steal (C / HTTP) |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
+  ];
+  const add = (name: string, load: MeasuredLoad, token: number | null, binding: number | null, nativeSteal: number | null) => {
     const c = load.cpuMicrosPerRequest;
     const total = Math.round((c.main + c.signing + c.audit + c.runtime + c.generator) * 10) / 10;
     const ceiling = total > 0 ? Math.round((report.machine.cores * 1e6) / total) : 0;
-    rows.push(`| ${name} | ${token ?? "–"} | ${c.signing} | ${c.main} | ${c.audit} | ${c.runtime} | ${c.generator} | ${total} | ${n(ceiling)}/s | ${nativeSteal === null ? "–" : `${nativeSteal}%`} / ${load.stealPercent}% |`);
+    rows.push(`| ${name} | ${token ?? "–"} | ${binding ?? "–"} | ${c.signing} | ${c.main} | ${c.audit} | ${c.runtime} | ${c.generator} | ${total} | ${n(ceiling)}/s | ${nativeSteal === null ? "–" : `${nativeSteal}%`} / ${load.stealPercent}% |`);
   };
   for (const a of report.algorithms) {
     const best = a.http.wrk && a.http.wrk.requestsPerSecond >= a.http.autocannon.requestsPerSecond ? a.http.wrk : a.http.autocannon;
     const physical = a.physical.allCores;
-    add(`${a.name} (${best.generator})`, best, Math.round((physical.cpuSeconds / Math.max(1, physical.signatures)) * 1e6 * 10) / 10, physical.stealPercent ?? null);
+    const token = Math.round((physical.cpuSeconds / Math.max(1, physical.signatures)) * 1e6 * 10) / 10;
+    add(`${a.name} (${best.generator})`, best, token, a.binding.cpuMicrosPerSignature, physical.stealPercent ?? null);
   }
   const floor = report.floor.wrk ?? report.floor.autocannon;
-  add(`HTTP floor (${floor.generator})`, floor, null, null);
+  add(`HTTP floor (${floor.generator})`, floor, null, null, null);
   return rows.join("\n");
 }
 
@@ -160,6 +169,7 @@ function commitTable(report: BenchReport): string {
 export function svgChart(report: BenchReport): string {
   const series = [
     { name: "physical limit (C, all cores)", color: "#1f3b73", value: (a: AlgorithmReport) => a.physical.allCores.perSecond },
+    { name: "pkcs11js alone in Workers", color: "#6a51a3", value: (a: AlgorithmReport) => a.binding.perSecond },
     { name: "pool, no HTTP", color: "#3f7fbf", value: (a: AlgorithmReport) => a.pool.perSecond },
     { name: "HTTP, wrk", color: "#e07b39", value: (a: AlgorithmReport) => a.http.wrk?.requestsPerSecond ?? 0 },
     { name: "HTTP, autocannon", color: "#f2b134", value: (a: AlgorithmReport) => a.http.autocannon.requestsPerSecond },

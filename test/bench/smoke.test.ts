@@ -10,7 +10,7 @@ test("bench/run.ts --quick runs every stage and reports every algorithm and targ
   const proc = Bun.spawn([BUN, "bench/run.ts", "--quick"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   expect({ code, err: code === 0 ? "" : err.slice(-2000) }).toEqual({ code: 0, err: "" });
-  for (const stage of ["physical limit", "pool without HTTP", "HTTP floor", "HTTP synchronousSign", "latency at 50% load", "latency at 80% load", "batchSign", "audit cost"]) {
+  for (const stage of ["physical limit", "pkcs11js in Workers", "pool without HTTP", "HTTP floor", "HTTP synchronousSign", "latency at 50% load", "latency at 80% load", "batchSign", "audit cost"]) {
     expect(err).toContain(stage);
   }
   for (const name of ["RSA-2048 PKCS#1 v1.5", "RSA-2048 PSS", "ECDSA P-256", "Ed25519"]) expect(out).toContain(`| ${name} |`);

@@ -1,0 +1,80 @@
+/**
+ * One thread of the binding limit (binding.ts): pkcs11js in a Bun Worker signing in a tight
+ * loop, as native/p11bench.c does from C: same module, token, key, mechanism and input, one
+ * session, C_SignInit + C_Sign per signature into one reused output buffer. Only the set-up
+ * (module, token, login) is Signet's code; the loop is pkcs11js alone.
+ */
+import type { Mechanism, RsaPSS } from "pkcs11js";
+import { CK_PARAMS_RSA_PSS, CKA, CKM, CKO } from "../../src/signer/pkcs11/constants";
+import { findTokenSlot, loadModule, loginUser, openSession } from "../../src/signer/pkcs11/module";
+
+declare const self: Worker;
+
+export type BindingMechanism = "rsa-pkcs" | "rsa-pss" | "ecdsa" | "eddsa";
+
+/** "open" loads the module and logs in (the threads are opened one after another); "run" signs. */
+export type BindingMessage =
+  | { t: "open"; modulePath: string; tokenLabel: string; pin: string }
+  | { t: "run"; keyLabel: string; mechanism: BindingMechanism; seconds: number };
+
+export interface BindingReply {
+  signatures: number;
+  seconds: number;
+  /** This thread's CPU time (user and system) over the loop, in µs. */
+  cpuMicros: number;
+}
+
+/** As p11bench.c: a 75-byte message (the bench's payload length), or a 32-byte digest for CKM_ECDSA. */
+const MECHANISMS: Record<BindingMechanism, { mechanism: Mechanism; inputBytes: number }> = {
+  "rsa-pkcs": { mechanism: { mechanism: CKM.SHA256_RSA_PKCS }, inputBytes: 75 },
+  "rsa-pss": {
+    mechanism: { mechanism: CKM.SHA256_RSA_PKCS_PSS, parameter: { type: CK_PARAMS_RSA_PSS, hashAlg: CKM.SHA256, mgf: 2 /* CKG_MGF1_SHA256 */, saltLen: 32 } as RsaPSS },
+    inputBytes: 75,
+  },
+  ecdsa: { mechanism: { mechanism: CKM.ECDSA }, inputBytes: 32 },
+  eddsa: { mechanism: { mechanism: CKM.EDDSA }, inputBytes: 75 },
+};
+
+let p11: ReturnType<typeof loadModule> | null = null;
+let session: Buffer | null = null;
+
+function findPrivateKey(label: string): Buffer {
+  p11!.C_FindObjectsInit(session!, [{ type: CKA.CLASS, value: CKO.PRIVATE_KEY }, { type: CKA.LABEL, value: label }]);
+  const [key] = p11!.C_FindObjects(session!, 1);
+  p11!.C_FindObjectsFinal(session!);
+  if (!key) throw new Error(`no private key labelled ${label}`);
+  return key;
+}
+
+function run(keyLabel: string, name: BindingMechanism, seconds: number): BindingReply {
+  const key = findPrivateKey(keyLabel);
+  const { mechanism, inputBytes } = MECHANISMS[name];
+  const input = Buffer.alloc(inputBytes, 0x5a);
+  const output = Buffer.alloc(1024);
+  const token = p11!;
+  const cpu0 = process.threadCpuUsage();
+  const t0 = performance.now();
+  const deadline = t0 + seconds * 1000;
+  let signatures = 0;
+  while (performance.now() < deadline) {
+    for (let i = 0; i < 16; i++) {
+      token.C_SignInit(session!, mechanism, key);
+      token.C_Sign(session!, input, output);
+    }
+    signatures += 16;
+  }
+  const cpu1 = process.threadCpuUsage();
+  return { signatures, seconds: (performance.now() - t0) / 1000, cpuMicros: cpu1.user - cpu0.user + cpu1.system - cpu0.system };
+}
+
+self.onmessage = (event: MessageEvent<BindingMessage>) => {
+  const message = event.data;
+  if (message.t === "open") {
+    p11 = loadModule(message.modulePath);
+    session = openSession(p11, findTokenSlot(p11, message.tokenLabel));
+    loginUser(p11, session, message.pin);
+    self.postMessage("ready");
+  } else {
+    self.postMessage(run(message.keyLabel, message.mechanism, message.seconds));
+  }
+};
