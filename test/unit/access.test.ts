@@ -1,10 +1,10 @@
 /**
  * The pure parts of access control: addresses and ranges, key allow-lists, rate-limit
- * buckets, allowed hosts, JSON depth, JWK thumbprints (checked against jose's), and that the
+ * buckets, the stored form of secrets (checked against node:crypto), allowed hosts, JSON depth, JWK thumbprints (checked against jose's), and that the
  * README's scope table and module list are the code's.
  */
 import { describe, expect, test } from "bun:test";
-import { generateKeyPairSync } from "node:crypto";
+import { createHash, generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -15,6 +15,7 @@ import { HostPolicy } from "../../src/domain/access/hosts";
 import { LabelGrant, normaliseKeyPatterns } from "../../src/domain/access/key-grant";
 import { RateLimiter } from "../../src/domain/access/rate-limiter";
 import { SCOPES } from "../../src/domain/access/scopes";
+import { digest, lookupOf, newSecret } from "../../src/domain/access/secrets";
 import { jwkFromSpki, jwkThumbprint } from "../../src/domain/tokens/jwk";
 import { exceedsDepth, exceedsShape } from "../../src/http/json-body";
 import { HTTP_MODULES } from "../../src/http/modules";
@@ -212,5 +213,19 @@ describe("tables in the README", () => {
   test("the module names of the configuration and the HTTP layer agree, and are documented", () => {
     expect([...HTTP_MODULES]).toEqual([...API_MODULES]);
     for (const module of API_MODULES) expect(readme).toContain(`\`${module}\``);
+  });
+});
+
+describe("the stored form of a secret", () => {
+  test("SHA-256 of the secret, and its first 12 bytes base64url as the lookup value", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.constant(newSecret("apiKey")), fc.string({ maxLength: 200 }), fc.uint8Array({ maxLength: 200 })), (secret) => {
+        const expected = createHash("sha256").update(secret).digest();
+        const hash = digest(secret);
+        expect(hash.toString("hex")).toBe(expected.toString("hex"));
+        expect(lookupOf(hash)).toBe(expected.subarray(0, 12).toString("base64url"));
+      }),
+      { seed: SEED, numRuns: 300 },
+    );
   });
 });

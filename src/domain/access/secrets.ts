@@ -7,7 +7,7 @@
  * without the secret. Secrets are random and long, so a fast hash is the right tool: there is
  * nothing to brute-force that a slow hash would protect.
  */
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "node:crypto";
 
 export type CredentialKind = "apiKey" | "ticket" | "certificate";
 
@@ -19,12 +19,19 @@ export function newSecret(kind: "apiKey" | "ticket"): string {
   return `${PREFIX[kind]}${randomBytes(32).toString("base64url")}`;
 }
 
+/**
+ * Every authenticated request hashes its secret: Bun's one-shot SHA-256 costs a quarter of
+ * node:crypto's createHash here (0.5 against 2 µs with the lookup value, measured alone).
+ */
 export function digest(secret: string | Uint8Array): Buffer {
-  return createHash("sha256").update(secret).digest();
+  const hash = Buffer.alloc(32);
+  Bun.SHA256.hash(secret, hash);
+  return hash;
 }
 
-export function lookupOf(hash: Uint8Array): string {
-  return Buffer.from(hash.buffer, hash.byteOffset, 12).toString("base64url");
+/** Read in place: `hash.buffer` would make JavaScriptCore give the view an ArrayBuffer of its own. */
+export function lookupOf(hash: Buffer): string {
+  return hash.toString("base64url", 0, 12);
 }
 
 export function sameHash(a: Uint8Array, b: Uint8Array): boolean {
