@@ -196,7 +196,6 @@ async function main(): Promise<void> {
   const physical = new Map<string, AlgorithmReport["physical"]>();
   const bindings = new Map<string, BindingResult>();
   const binding = await BindingBench.open(nativeTarget, cores);
-  const pools = new Map<string, AlgorithmReport["pool"]>();
   for (const c of CASES) {
     progress(`physical limit ${c.name}: 1 thread, then ${cores}`);
     physical.set(c.name, {
@@ -205,10 +204,15 @@ async function main(): Promise<void> {
     });
     progress(`pkcs11js in Workers ${c.name}: ${cores} Workers, the same loop`);
     bindings.set(c.name, await binding.measure(c.label, c.native, seconds));
+  }
+  // Its threads are gone before the pool is measured, so that only the pool's Workers are there.
+  binding.close();
+  await workersGone(process.pid, 3_000, cores);
+  const pools = new Map<string, AlgorithmReport["pool"]>();
+  for (const c of CASES) {
     progress(`pool without HTTP ${c.name}`);
     pools.set(c.name, await measurePool(signer, keys.get(c.label)!, c.algorithm, payloadBase64, 256, seconds));
   }
-  binding.close();
   signer.close();
   // The first start is measured on cores the bench itself has left: the pool's Workers tear
   // down after close() returns, and the bench's own heap, grown in the pool stage, is collected now.

@@ -33,10 +33,14 @@ export function threadCpu(pid: number): ThreadCpu[] {
   return threads.sort((a, b) => a.tid - b.tid);
 }
 
-/** Waits until the process has no Worker thread left (terminate() returns before they exit), at most timeoutMs. */
-export async function workersGone(pid: number, timeoutMs: number): Promise<void> {
+/**
+ * Waits until the process has at most `remaining` Worker threads (terminate() returns before
+ * they exit), at most timeoutMs.
+ */
+export async function workersGone(pid: number, timeoutMs: number, remaining = 0): Promise<void> {
   const deadline = performance.now() + timeoutMs;
-  while (threadCpu(pid).some((thread) => thread.name === "Worker") && performance.now() < deadline) await Bun.sleep(5);
+  const workers = () => threadCpu(pid).filter((thread) => thread.name === "Worker").length;
+  while (workers() > remaining && performance.now() < deadline) await Bun.sleep(5);
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The digests signatures may be computed over, against published test vectors: Keccak (the
+ * The digests signatures may be computed over, against published test vectors and node:crypto: Keccak (the
  * original padding, as Ethereum uses it; NIST's SHA-3 differs), SHA-3 (FIPS 202), double SHA-256.
  * The Keccak vectors are the ones published with the Keccak submission and quoted by Ethereum's
  * documentation; they also check @noble/hashes, which the tests' verifier uses for Keccak.
@@ -40,5 +40,21 @@ describe("SHA-3 and the others", () => {
     const once = createHash("sha256").update("abc").digest();
     expect(hex("DOUBLE_SHA256", "abc")).toBe(createHash("sha256").update(once).digest("hex"));
     for (const [name, bytes] of Object.entries(DIGEST_BYTES)) expect({ name, length: digest(name as never, new Uint8Array(3)).length }).toEqual({ name, length: bytes });
+  });
+});
+
+describe("SHA-1 and SHA-2 (Bun's one-shot hashers)", () => {
+  test("agree with node:crypto, on views into larger buffers too", () => {
+    const names = { SHA1: "sha1", SHA224: "sha224", SHA256: "sha256", SHA384: "sha384", SHA512: "sha512" } as const;
+    const backing = new Uint8Array(4096).map((_, i) => (i * 131 + 7) & 0xff);
+    for (const length of [0, 1, 55, 56, 64, 75, 1000]) {
+      for (const offset of [0, 3, 1024]) {
+        const view = backing.subarray(offset, offset + length);
+        for (const [name, node] of Object.entries(names)) {
+          const expected = createHash(node).update(view).digest("hex");
+          expect({ name, length, offset, digest: digest(name as keyof typeof names, view).toString("hex") }).toEqual({ name, length, offset, digest: expected });
+        }
+      }
+    }
   });
 });

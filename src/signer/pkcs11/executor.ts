@@ -11,7 +11,7 @@
  * synchronously. With more, signatures of a batch are spread over the sessions and run on
  * the native thread pool, so that a network HSM's round trips overlap.
  */
-import { hash } from "node:crypto";
+import { digest } from "../digests";
 import type { PKCS11 } from "pkcs11js";
 import type { TokenTraits } from "../algorithms";
 import type { KeyObjectRef, OpFailure, OpResult, OpValue, SignerOp, TokenKeyInfo } from "../types";
@@ -76,6 +76,11 @@ const RETRIABLE = new Set<SignerOp["op"]>([
 
 type SignOp = Extract<SignerOp, { op: "sign" | "signEncoded" }>;
 
+interface PreparedSign {
+  signature: PreparedSignature;
+  payload: Uint8Array;
+}
+
 function decodePayload(op: SignOp): Uint8Array | OpFailure {
   if (op.op === "sign") return op.data;
   try {
@@ -85,11 +90,14 @@ function decodePayload(op: SignOp): Uint8Array | OpFailure {
   }
 }
 
-/** The answer to a sign op: bytes for "sign", base64 (and the payload's digest) for "signEncoded". */
-function signResult(op: SignOp, signature: Uint8Array, payload: Uint8Array): OpValue {
+/**
+ * The answer to a sign op: bytes for "sign", base64 (and the payload's digest) for
+ * "signEncoded". The digest the token signed is reused when it is the payload's SHA-256.
+ */
+function signResult(op: SignOp, signature: Uint8Array, prepared: PreparedSign): OpValue {
   if (op.op === "sign") return signature;
-  const payloadSha256 = op.digest ? hash("sha256", payload, "hex") : null;
-  return { signature: Buffer.from(signature.buffer, signature.byteOffset, signature.byteLength).toString("base64"), payloadSha256 };
+  const payloadSha256 = op.digest ? (prepared.signature.payloadSha256 ?? digest("SHA256", prepared.payload)).toString("hex") : null;
+  return { signature: signature.toBase64(), payloadSha256 };
 }
 
 function isFailure(value: unknown): value is OpFailure {
@@ -173,7 +181,7 @@ export class Pkcs11Executor {
     try {
       const prepared = this.prepareSign(op, lane);
       if (isFailure(prepared)) return done(prepared);
-      return done(signResult(op, await signInBackground(this.p11, this.session(lane), prepared.signature), prepared.payload));
+      return done(signResult(op, await signInBackground(this.p11, this.session(lane), prepared.signature), prepared));
     } catch {
       // Faults are recovered on the synchronous path, which also retries once.
       return this.execute(op, lane);
@@ -207,7 +215,7 @@ export class Pkcs11Executor {
       case "signEncoded": {
         const prepared = this.prepareSign(op, lane);
         if (isFailure(prepared)) return prepared;
-        return signResult(op, signNow(this.p11, this.session(lane), prepared.signature), prepared.payload);
+        return signResult(op, signNow(this.p11, this.session(lane), prepared.signature), prepared);
       }
       case "verify": {
         const key = this.signingKey(op.key, lane);
@@ -322,7 +330,7 @@ export class Pkcs11Executor {
     return { kind: "invalidKeyEncoding", message: "the new key is of a type or curve Signet does not handle" };
   }
 
-  private prepareSign(op: SignOp, lane: number): { signature: PreparedSignature; payload: Uint8Array } | OpFailure {
+  private prepareSign(op: SignOp, lane: number): PreparedSign | OpFailure {
     const key = this.signingKey(op.key, lane);
     if (isFailure(key)) return key;
     const payload = decodePayload(op);

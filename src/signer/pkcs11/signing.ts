@@ -123,10 +123,9 @@ function tokenInput(plan: PreparedPlan, data: Uint8Array): Buffer | OpFailure {
       message: `${plan.algorithm.name} takes a digest as payload (${plan.digestLengths.join(", ")} bytes), got ${data.length} bytes`,
     };
   }
-  let input = asBuffer(data);
-  if (plan.hashInService) input = digest(plan.hashInService, input);
-  if (plan.digestInfo) input = Buffer.concat([DIGEST_INFO_PREFIX[plan.digestInfo], input]);
-  return input;
+  // The digest: computed here, or the payload itself (NONE_WITH_*, NONESHA*_WITH_RSA).
+  const hashed = plan.hashInService ? digest(plan.hashInService, data) : asBuffer(data);
+  return plan.digestInfo ? Buffer.concat([DIGEST_INFO_PREFIX[plan.digestInfo], hashed]) : hashed;
 }
 
 function checkKeyFits(plan: PreparedPlan, key: SigningKey): OpFailure | null {
@@ -142,6 +141,8 @@ export interface PreparedSignature {
   mech: Mechanism;
   privateKey: Handle;
   input: Buffer;
+  /** The payload's SHA-256 when the service computed it for the token (the input ends with it), else null. */
+  payloadSha256: Buffer | null;
   out: Buffer;
   /** Turns the token's output into what the caller asked for (DER for ECDSA by default). */
   finish(tokenOutput: Buffer): Uint8Array;
@@ -174,6 +175,7 @@ export function prepareSignature(
     mech: mechanismFor(plan, input),
     privateKey: key.objects.privateKey,
     input,
+    payloadSha256: plan.hashInService === "SHA256" ? input.subarray(input.length - 32) : null,
     // A buffer of its own, so that the result can be transferred to the main thread.
     out: Buffer.from(new ArrayBuffer(key.signatureBytes)),
     finish: isRS(plan) && der ? ecdsaRawToDer : asIs,
