@@ -20,7 +20,7 @@
  *   --quick: about a second per measurement and no files written (the CI smoke)
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { commitQuantileMs, type CommitStatsSnapshot } from "../src/audit/commit-stats";
@@ -171,8 +171,9 @@ function evaluate(report: BenchReport): Target[] {
     met: report.auditCost.cost <= 0.1,
   });
   targets.push({ name: "Server peak RSS under load", target: "≤ 200 MB", measured: `${report.peakRssMb} MB`, met: report.peakRssMb <= 200 });
-  const { firstSignatureMs, restartFirstSignatureMs } = report.startup;
-  targets.push({ name: "Start-up to first answered request, first start (Signet's keys generated)", target: "< 1000 ms", measured: `${firstSignatureMs} ms`, met: firstSignatureMs < 1000 });
+  const { firstSignatureMs, firstStarts, restartFirstSignatureMs } = report.startup;
+  const firstsText = firstStarts && firstStarts.length > 1 ? ` (median of ${firstStarts.join(", ")})` : "";
+  targets.push({ name: "Start-up to first answered request, first start (Signet's keys generated)", target: "< 1000 ms", measured: `${firstSignatureMs} ms${firstsText}`, met: firstSignatureMs < 1000 });
   targets.push({ name: "Start-up to first answered request, restart (median)", target: "< 1000 ms", measured: `${restartFirstSignatureMs} ms`, met: restartFirstSignatureMs < 1000 });
   return targets;
 }
@@ -219,9 +220,13 @@ async function main(): Promise<void> {
   await workersGone(process.pid, 3_000);
   Bun.gc(true);
 
+  // One start on a shared VM moves by hundreds of milliseconds: the first start is also timed
+  // on copies of the token (each one a first start too: Signet's keys are generated on it).
+  const firstStarts = await firstStartsOnCopies(dataDir, quick ? 1 : 2);
   const server = await startServer(dataDir, apiKey);
-  const startup = { listeningMs: server.startupMs, firstSignatureMs: await firstSignature(server), firstStartPhasesMs: server.startupPhasesMs };
-  progress(`server up: listening after ${startup.listeningMs} ms, first signature after ${startup.firstSignatureMs} ms (${JSON.stringify(startup.firstStartPhasesMs)})`);
+  firstStarts.push(await firstSignature(server));
+  const startup = { listeningMs: server.startupMs, firstSignatureMs: median(firstStarts), firstStarts, firstStartPhasesMs: server.startupPhasesMs };
+  progress(`server up: first signature after ${firstStarts.join(", ")} ms (median ${startup.firstSignatureMs}); the last listened after ${startup.listeningMs} ms (${JSON.stringify(startup.firstStartPhasesMs)})`);
 
   progress("HTTP floor: GET /v1/versionInfo");
   const floorRequest: LoadRequest = { url: `${server.url}/v1/versionInfo`, method: "GET", headers: { "x-api-key": apiKey } };
@@ -304,6 +309,24 @@ async function main(): Promise<void> {
     progress(`${failures} requests failed during the run`);
     process.exitCode = 1;
   }
+}
+
+/** First starts on copies of the bench's token (its keys, none of Signet's): first signature times, ms. */
+async function firstStartsOnCopies(dataDir: string, copies: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 1; i <= copies; i++) {
+    const copy = `${dataDir}-first-${i}`;
+    rmSync(copy, { recursive: true, force: true });
+    cpSync(join(dataDir, "hsm"), join(copy, "hsm"), { recursive: true });
+    // SoftHSM's configuration names the token directory by its absolute path.
+    const conf = join(copy, "hsm/softhsm2.conf");
+    writeFileSync(conf, readFileSync(conf, "utf8").replace(join(dataDir, "hsm"), join(copy, "hsm")));
+    const server = await startServer(copy, apiKey);
+    times.push(await firstSignature(server));
+    await server.stop();
+    rmSync(copy, { recursive: true, force: true });
+  }
+  return times;
 }
 
 /**
