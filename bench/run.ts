@@ -204,7 +204,7 @@ async function main(): Promise<void> {
       allCores: runNative(nativeTarget, c.label, c.native, cores, seconds),
     });
     progress(`pkcs11js in Workers ${c.name}: ${cores} Workers, the same loop`);
-    bindings.set(c.name, await binding.measure(c.label, c.native, seconds));
+    bindings.set(c.name, await binding.measure(keys.get(c.label)!, c.native, seconds));
   }
   // Its threads are gone before the pool is measured, so that only the pool's Workers are there.
   binding.close();

@@ -2,11 +2,13 @@
  * One thread of the binding limit (binding.ts): pkcs11js in a Bun Worker signing in a tight
  * loop, as native/p11bench.c does from C: same module, token, key, mechanism and input, one
  * session, C_SignInit + C_Sign per signature into one reused output buffer. Only the set-up
- * (module, token, login) is Signet's code; the loop is pkcs11js alone.
+ * (module, token, login, the key's handles) is Signet's code; the loop is pkcs11js alone.
  */
 import type { Mechanism, RsaPSS } from "pkcs11js";
-import { CK_PARAMS_RSA_PSS, CKA, CKM, CKO } from "../../src/signer/pkcs11/constants";
+import { CK_PARAMS_RSA_PSS, CKM } from "../../src/signer/pkcs11/constants";
+import { findKeyObjects } from "../../src/signer/pkcs11/keys";
 import { findTokenSlot, loadModule, loginUser, openSession } from "../../src/signer/pkcs11/module";
+import { parseKeyHandleId } from "../../src/signer/types";
 
 declare const self: Worker;
 
@@ -15,7 +17,7 @@ export type BindingMechanism = "rsa-pkcs" | "rsa-pss" | "ecdsa" | "eddsa";
 /** "open" loads the module and logs in (the threads are opened one after another); "run" signs. */
 export type BindingMessage =
   | { t: "open"; modulePath: string; tokenLabel: string; pin: string }
-  | { t: "run"; keyLabel: string; mechanism: BindingMechanism; seconds: number };
+  | { t: "run"; key: string; mechanism: BindingMechanism; seconds: number };
 
 export interface BindingReply {
   signatures: number;
@@ -38,16 +40,11 @@ const MECHANISMS: Record<BindingMechanism, { mechanism: Mechanism; inputBytes: n
 let p11: ReturnType<typeof loadModule> | null = null;
 let session: Buffer | null = null;
 
-function findPrivateKey(label: string): Buffer {
-  p11!.C_FindObjectsInit(session!, [{ type: CKA.CLASS, value: CKO.PRIVATE_KEY }, { type: CKA.LABEL, value: label }]);
-  const [key] = p11!.C_FindObjects(session!, 1);
-  p11!.C_FindObjectsFinal(session!);
-  if (!key) throw new Error(`no private key labelled ${label}`);
-  return key;
-}
-
-function run(keyLabel: string, name: BindingMechanism, seconds: number): BindingReply {
-  const key = findPrivateKey(keyLabel);
+/** `key` is the key's handle id, as the pool is given it (label and CKA_ID). */
+function run(keyId: string, name: BindingMechanism, seconds: number): BindingReply {
+  const objects = findKeyObjects(p11!, session!, parseKeyHandleId(keyId));
+  if (!objects) throw new Error(`no key ${keyId} on the token`);
+  const key = objects.privateKey;
   const { mechanism, inputBytes } = MECHANISMS[name];
   const input = Buffer.alloc(inputBytes, 0x5a);
   const output = Buffer.alloc(1024);
@@ -75,6 +72,6 @@ self.onmessage = (event: MessageEvent<BindingMessage>) => {
     loginUser(p11, session, message.pin);
     self.postMessage("ready");
   } else {
-    self.postMessage(run(message.keyLabel, message.mechanism, message.seconds));
+    self.postMessage(run(message.key, message.mechanism, message.seconds));
   }
 };

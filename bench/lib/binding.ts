@@ -43,8 +43,9 @@ export class BindingBench {
     return new BindingBench(workers);
   }
 
-  async measure(keyLabel: string, mechanism: BindingMechanism, seconds: number): Promise<BindingResult> {
-    const replies = await Promise.all(this.workers.map((worker) => ask<BindingReply>(worker, { t: "run", keyLabel, mechanism, seconds })));
+  /** `key`: the key's handle id (keyHandleId), as the pool signs with it. */
+  async measure(key: string, mechanism: BindingMechanism, seconds: number): Promise<BindingResult> {
+    const replies = await Promise.all(this.workers.map((worker) => ask<BindingReply>(worker, { t: "run", key, mechanism, seconds })));
     const signatures = replies.reduce((sum, reply) => sum + reply.signatures, 0);
     const cpu = replies.reduce((sum, reply) => sum + reply.cpuMicros, 0);
     return {
