@@ -3,7 +3,7 @@
  * consistency proofs. Reads run on the main thread's connection; in WAL mode they see every
  * committed transaction and never wait for the writer.
  */
-import type { AuditFilter, AuditRepository } from "../store/audit";
+import { nodeKey, type AuditFilter, type AuditRepository } from "../store/audit";
 import { recordOfRow, storedNodes } from "./appender";
 import { consistencyProof, inclusionProof, leafHash, rootHash, type NodeSource } from "./merkle";
 import { entryOf, type AuditRecord } from "./record";
@@ -28,7 +28,7 @@ export function cachedNodes(repo: AuditRepository, limit = 4096): NodeSource {
   const cache = new Map<number, Uint8Array>();
   return {
     hash(level, idx) {
-      const key = level * 2 ** 40 + idx;
+      const key = nodeKey(level, idx);
       let hash = cache.get(key);
       if (!hash) {
         hash = stored.hash(level, idx);

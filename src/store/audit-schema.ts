@@ -61,8 +61,8 @@ export const auditBlocks = sqliteTable(
 
 export const auditTree = sqliteTable("audit_tree", {
   /**
-   * level · 2^40 + index: one integer key (the table's rowid) instead of a composite key
-   * with a second index. level 0 holds the leaf hashes; 2^40 leaves is far beyond any log.
+   * The node's in-order position (nodeKey in audit.ts): one integer key, the table's rowid,
+   * instead of a composite key with a second index. Leaves are the even keys.
    */
   node: integer("node").primaryKey(),
   hash: blob("hash", { mode: "buffer" }).notNull(),
