@@ -138,12 +138,15 @@ describe("migration 0007 re-keys a log of before", () => {
     expect(verifyInclusion(proof.leafIndex, grown.size, proof.leafHash, proof.hashes, grown.rootHash)).toBe(true);
   });
 
-  test("the tree stays append-only: no change, no removal, no leaf out of order", () => {
+  test("the tree stays append-only: no change, no removal, no leaf out of order, no subtree before its leaf", () => {
     const db = new Database(join(dir, "signet.db"));
     expect(() => db.run("UPDATE audit_tree SET hash = x'00' WHERE node = 0")).toThrow(/append-only/);
     expect(() => db.run("DELETE FROM audit_tree WHERE node = 0")).toThrow(/append-only/);
     const last = nodeKey(0, store.audit.treeSize() - 1);
     expect(() => db.run("INSERT INTO audit_tree (node, hash) VALUES (?, x'00')", [last + 4])).toThrow(/after the last one/);
+    // A subtree beyond the last leaf would make the tree look larger than it is.
+    expect(() => db.run("INSERT INTO audit_tree (node, hash) VALUES (?, x'00')", [last + 1])).toThrow(/after its last leaf/);
+    expect(store.audit.treeSize()).toBe(size + 37);
     db.close();
     store.close();
   });
