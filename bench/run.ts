@@ -82,6 +82,7 @@ function signRequest(url: string, key: string, algorithm: string): LoadRequest {
 
 /** Runs one load against the server and adds the server's CPU and memory to the result. */
 async function measured(server: BenchServer, run: () => Promise<LoadResult>): Promise<MeasuredLoad> {
+  const [pool0, commits0] = await Promise.all([poolCounters(server), auditCommits(server)]);
   const cpu0 = cpuSeconds(server.pid);
   const threads0 = threadCpu(server.pid);
   const ticks0 = machineTicks();
@@ -91,8 +92,29 @@ async function measured(server: BenchServer, run: () => Promise<LoadResult>): Pr
   const serverCores = Math.round(((cpuSeconds(server.pid) - cpu0) / elapsed) * 100) / 100;
   const parts = cpuPerRequest(server.pid, threads0, threadCpu(server.pid), result.total, cores);
   const generator = Math.round(((result.generatorCores * result.seconds) / Math.max(1, result.total)) * 1e6 * 10) / 10;
+  const steal = stealPercent(ticks0, machineTicks());
+  const [pool1, commits1] = await Promise.all([poolCounters(server), auditCommits(server)]);
   if (result.non2xx + result.errors > 0) progress(`  ${result.non2xx} non-2xx answers and ${result.errors} errors`);
-  return { ...result, serverCores, stealPercent: stealPercent(ticks0, machineTicks()), serverPeakRssMb: peakRssMb(server.pid), cpuMicrosPerRequest: { ...parts, generator } };
+  return {
+    ...result,
+    serverCores,
+    stealPercent: steal,
+    serverPeakRssMb: peakRssMb(server.pid),
+    cpuMicrosPerRequest: { ...parts, generator },
+    operationsPerBatch: pool0 && pool1 ? perEach(pool1.operations - pool0.operations, pool1.batches - pool0.batches) : null,
+    recordsPerCommit: commits0 && commits1 ? perEach(commits1.records - commits0.records, commits1.commits - commits0.commits) : null,
+  };
+}
+
+/** a ÷ b to one decimal, null when nothing was counted. */
+function perEach(a: number, b: number): number | null {
+  return b > 0 ? Math.round((a / b) * 10) / 10 : null;
+}
+
+/** The signing pool's counters (GET /v1/pool), null in a build without them. */
+async function poolCounters(server: BenchServer): Promise<{ batches: number; operations: number } | null> {
+  const response = await fetch(`${server.url}/v1/pool`, { headers: { "x-api-key": apiKey } });
+  return response.ok ? ((await response.json()) as { batches: number; operations: number }) : null;
 }
 
 async function bothGenerators(server: BenchServer, request: LoadRequest): Promise<{ wrk?: MeasuredLoad; autocannon: MeasuredLoad }> {

@@ -11,6 +11,9 @@ export interface MeasuredLoad extends LoadResult {
   serverPeakRssMb: number;
   /** The server's CPU per request by part, and the load generator's, in µs. */
   cpuMicrosPerRequest: { main: number; signing: number; audit: number; runtime: number; generator: number };
+  /** Operations a Worker message carried (GET /v1/pool) and audit records a commit held, during the run. */
+  operationsPerBatch: number | null;
+  recordsPerCommit: number | null;
 }
 
 export interface AlgorithmReport {
@@ -132,14 +135,14 @@ function cpuTable(report: BenchReport): string {
   const rows = [
     "CPU per request in µs (best HTTP run; for comparison, the same signature's cost from C and from pkcs11js alone in Workers):",
     "",
-    "| algorithm | token (C) | pkcs11js alone | signing Workers | main thread | audit writer | runtime | load generator | total | cores ÷ total = ceiling | VM steal (C / HTTP) |",
-    "|---|---|---|---|---|---|---|---|---|---|---|",
+    "| algorithm | token (C) | pkcs11js alone | signing Workers | main thread | audit writer | runtime | load generator | total | cores ÷ total = ceiling | VM steal (C / HTTP) | operations a Worker message | records a commit |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   const add = (name: string, load: MeasuredLoad, token: number | null, binding: number | null, nativeSteal: number | null) => {
     const c = load.cpuMicrosPerRequest;
     const total = Math.round((c.main + c.signing + c.audit + c.runtime + c.generator) * 10) / 10;
     const ceiling = total > 0 ? Math.round((report.machine.cores * 1e6) / total) : 0;
-    rows.push(`| ${name} | ${token ?? "–"} | ${binding ?? "–"} | ${c.signing} | ${c.main} | ${c.audit} | ${c.runtime} | ${c.generator} | ${total} | ${n(ceiling)}/s | ${nativeSteal === null ? "–" : `${nativeSteal}%`} / ${load.stealPercent}% |`);
+    rows.push(`| ${name} | ${token ?? "–"} | ${binding ?? "–"} | ${c.signing} | ${c.main} | ${c.audit} | ${c.runtime} | ${c.generator} | ${total} | ${n(ceiling)}/s | ${nativeSteal === null ? "–" : `${nativeSteal}%`} / ${load.stealPercent}% | ${load.operationsPerBatch ?? "–"} | ${load.recordsPerCommit ?? "–"} |`);
   };
   for (const a of report.algorithms) {
     const best = a.http.wrk && a.http.wrk.requestsPerSecond >= a.http.autocannon.requestsPerSecond ? a.http.wrk : a.http.autocannon;

@@ -158,3 +158,28 @@ describe("verify", () => {
     expect(body).toEqual({ signatureValid: true });
   });
 });
+
+describe("GET /v1/pool", () => {
+  test("counts the operations the Workers were sent and the messages that carried them; it needs a credential", async () => {
+    const before = (await signet.json("GET", "/v1/pool")).body;
+    expect(before).toEqual({
+      workersReady: expect.any(Number), workersConfigured: expect.any(Number), queued: 0, inFlight: 0,
+      batches: expect.any(Number), operations: expect.any(Number), workerRestarts: 0,
+    });
+    expect(before.workersReady).toBe(before.workersConfigured);
+    const requests = 40;
+    const answers = await Promise.all(
+      Array.from({ length: requests }, (_, i) =>
+        signet.json("POST", "/v1/synchronousSign", { signRequest: { payload: Buffer.from(`pool ${i}`).toString("base64"), signKeyName: "ec-p256", signatureAlgorithm: "SHA256_WITH_ECDSA" } }),
+      ),
+    );
+    expect(answers.every((answer) => answer.status === 200)).toBe(true);
+    const after = (await signet.json("GET", "/v1/pool")).body;
+    // Each signature is one operation, whatever the batching; at most one message each.
+    expect(after.operations - before.operations).toBeGreaterThanOrEqual(requests);
+    expect(after.batches - before.batches).toBeGreaterThanOrEqual(1);
+    expect(after.batches - before.batches).toBeLessThanOrEqual(after.operations - before.operations);
+    const anonymous = await fetch(`${signet.url}/v1/pool`);
+    expect(anonymous.status).toBe(401);
+  });
+});

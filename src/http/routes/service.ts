@@ -38,6 +38,16 @@ const StatisticsResponse = t.Object({
   ),
 });
 
+const PoolResponse = t.Object({
+  workersReady: t.Integer({ description: "Signing Workers ready to take operations." }),
+  workersConfigured: t.Integer({ description: "SIGNET_WORKERS." }),
+  queued: t.Integer({ description: "Operations waiting for a Worker now." }),
+  inFlight: t.Integer({ description: "Operations held by the Workers now." }),
+  batches: t.Integer({ description: "Worker messages sent since start; operations ÷ batches is the mean batch." }),
+  operations: t.Integer({ description: "Operations sent to the Workers since start." }),
+  workerRestarts: t.Integer({ description: "Workers replaced since start (died or hung)." }),
+});
+
 export function serviceRoutes(auth: ReturnType<typeof authPlugin>, signer: Signer, info: ServiceInfo) {
   return new Elysia({ name: "signet.routes.service" })
     .use(auth)
@@ -66,6 +76,18 @@ export function serviceRoutes(auth: ReturnType<typeof authPlugin>, signer: Signe
       role: { role: "service", scope: "service:info" },
       response: withErrors(t.Object({ Version: t.String({ examples: [SIGNET_VERSION] }), Vendor: t.String({ examples: ["Signet"] }) }), "Version and vendor."),
       detail: { tags: ["Service Information"], operationId: "versionInfo", summary: "Version of the service", },
+    })
+    .get("/v1/pool", () => signer.health().pool, {
+      role: { role: "service", scope: "service:info" },
+      response: withErrors(PoolResponse, "The signing pool's counters."),
+      detail: {
+        tags: ["Service Information"],
+        operationId: "poolStats",
+        summary: "The signing pool's queue and batch counters (Signet extension)",
+        description:
+          "What waits and what the Workers hold now, and the Worker messages and operations since start: read it before and after a " +
+          "load to see how many operations a message carried (the bench does, beside the audit's records a commit).",
+      },
     })
     .get(
       "/health",
