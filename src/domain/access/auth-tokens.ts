@@ -19,7 +19,7 @@ import type { KeyService, KeyView } from "../keys/key-service";
 import { isRole, type Role } from "../roles";
 import type { SigningService } from "../signing/signing-service";
 import { encodeSegment, JWS_ALGORITHMS, splitCompact } from "../tokens/jws";
-import { jwkFromSpki, jwkThumbprint, type PublicJwk } from "../tokens/jwk";
+import { jwkOfKeyObject, jwkThumbprint, type PublicJwk } from "../tokens/jwk";
 import { isScope, type Scope } from "./scopes";
 
 export interface AuthTokenSettings {
@@ -112,9 +112,9 @@ export class AuthTokens {
       throw new TokenKeyError(`the key "${settings.keyLabel}" is ${view.algorithm} ${curve ?? ""}, not a ${algorithm.curve} key for ${settings.algorithm}`.replace("  ", " "));
     }
     if (!view.attributes.sign || !view.publicKey) throw new TokenKeyError(`the key "${settings.keyLabel}" cannot sign or has no public key`);
-    const spki = Buffer.from(view.publicKey, "base64");
-    const jwk = jwkFromSpki(spki);
-    return new AuthTokens(signing, settings, createPublicKey({ key: spki, format: "der", type: "spki" }), jwkThumbprint(jwk), jwk);
+    const publicKey = createPublicKey({ key: Buffer.from(view.publicKey, "base64"), format: "der", type: "spki" });
+    const jwk = jwkOfKeyObject(publicKey);
+    return new AuthTokens(signing, settings, publicKey, jwkThumbprint(jwk), jwk);
   }
 
   get algorithm(): "ES256" | "EdDSA" {

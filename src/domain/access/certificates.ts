@@ -11,18 +11,26 @@
  *   or its SHA-256 thumbprint is configured, or it is registered as a client's credential.
  */
 import { createHash } from "node:crypto";
-import { AsnConvert } from "@peculiar/asn1-schema";
-import {
-  Certificate,
-  ExtendedKeyUsage,
-  id_ce_extKeyUsage,
-  id_ce_keyUsage,
-  id_kp_clientAuth,
-  KeyUsage,
-  KeyUsageFlags,
-  type Name,
-} from "@peculiar/asn1-x509";
+import type * as AsnSchema from "@peculiar/asn1-schema";
+import type * as AsnX509 from "@peculiar/asn1-x509";
+import type { Certificate, Name } from "@peculiar/asn1-x509";
 import { SignetError } from "../../errors";
+
+interface Asn1 {
+  schema: typeof AsnSchema;
+  x509: typeof AsnX509;
+}
+
+let asn1: Asn1 | undefined;
+
+/**
+ * @peculiar's ASN.1 schemas, loaded on first use: they take 50-80 ms to load, and only a
+ * client certificate (mutual TLS, or a certificate credential) needs them. With mutual TLS
+ * on, AccessService loads them at start, so no request waits for them.
+ */
+export function certificateParser(): Asn1 {
+  return (asn1 ??= { schema: require("@peculiar/asn1-schema"), x509: require("@peculiar/asn1-x509") });
+}
 
 export interface CertificateFacts {
   /** SHA-256 of the DER certificate, lowercase hex. */
@@ -57,15 +65,15 @@ function nameText(name: Name): string {
     .join(", ");
 }
 
-function usageProblem(certificate: Certificate): string | null {
+function usageProblem(certificate: Certificate, { schema: { AsnConvert }, x509 }: Asn1): string | null {
   for (const extension of certificate.tbsCertificate.extensions ?? []) {
     const value = extension.extnValue.buffer;
-    if (extension.extnID === id_ce_extKeyUsage) {
-      const usages = AsnConvert.parse(value, ExtendedKeyUsage);
-      if (!usages.includes(id_kp_clientAuth)) return "its extended key usage does not include clientAuth";
-    } else if (extension.extnID === id_ce_keyUsage) {
-      const flags = AsnConvert.parse(value, KeyUsage).toNumber();
-      if (!(flags & KeyUsageFlags.digitalSignature) && !(flags & KeyUsageFlags.keyAgreement)) {
+    if (extension.extnID === x509.id_ce_extKeyUsage) {
+      const usages = AsnConvert.parse(value, x509.ExtendedKeyUsage);
+      if (!usages.includes(x509.id_kp_clientAuth)) return "its extended key usage does not include clientAuth";
+    } else if (extension.extnID === x509.id_ce_keyUsage) {
+      const flags = AsnConvert.parse(value, x509.KeyUsage).toNumber();
+      if (!(flags & x509.KeyUsageFlags.digitalSignature) && !(flags & x509.KeyUsageFlags.keyAgreement)) {
         return "its key usage allows neither digitalSignature nor keyAgreement";
       }
     }
@@ -75,9 +83,10 @@ function usageProblem(certificate: Certificate): string | null {
 
 /** Reads a DER certificate. Throws inputValidation when it is not one. */
 export function certificateFacts(der: Uint8Array): CertificateFacts {
+  const parser = certificateParser();
   let certificate: Certificate;
   try {
-    certificate = AsnConvert.parse(der, Certificate);
+    certificate = parser.schema.AsnConvert.parse(der, parser.x509.Certificate);
   } catch {
     throw new SignetError("inputValidation", "the certificate is not a DER or PEM X.509 certificate");
   }
@@ -87,7 +96,7 @@ export function certificateFacts(der: Uint8Array): CertificateFacts {
     subject: nameText(certificate.tbsCertificate.subject),
     notBefore: validity.notBefore.getTime().getTime(),
     notAfter: validity.notAfter.getTime().getTime(),
-    usageProblem: usageProblem(certificate),
+    usageProblem: usageProblem(certificate, parser),
   };
 }
 

@@ -4,11 +4,18 @@
  * @peculiar's ASN.1 schemas, not with a crypto library: Bun's BoringSSL does not know
  * secp256k1, and the public key needs no crypto to be written out.
  */
-import { createHash } from "node:crypto";
-import { AsnConvert } from "@peculiar/asn1-schema";
-import { RSAPublicKey } from "@peculiar/asn1-rsa";
-import { SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
+import { createHash, type KeyObject } from "node:crypto";
+import type * as AsnRsa from "@peculiar/asn1-rsa";
+import type * as AsnSchema from "@peculiar/asn1-schema";
+import type * as AsnX509 from "@peculiar/asn1-x509";
 import { CURVES, type CurveInfo } from "../../signer/curves";
+
+let asn1: { schema: typeof AsnSchema; rsa: typeof AsnRsa; x509: typeof AsnX509 } | undefined;
+
+/** The ASN.1 schemas, loaded on first use (50-80 ms): the JWK set and JWT signing need them, start-up does not. */
+function schemas() {
+  return (asn1 ??= { schema: require("@peculiar/asn1-schema"), rsa: require("@peculiar/asn1-rsa"), x509: require("@peculiar/asn1-x509") });
+}
 
 const RSA_OID = "1.2.840.113549.1.1.1";
 const EC_OID = "1.2.840.10045.2.1";
@@ -48,6 +55,7 @@ function ecCurve(parameters: ArrayBuffer | undefined): CurveInfo {
 
 /** The JWK of a DER SubjectPublicKeyInfo. Throws for key types a JWS cannot use. */
 export function jwkFromSpki(spki: Uint8Array): PublicJwk {
+  const { schema: { AsnConvert }, rsa: { RSAPublicKey }, x509: { SubjectPublicKeyInfo } } = schemas();
   const info = AsnConvert.parse(spki, SubjectPublicKeyInfo);
   const key = new Uint8Array(info.subjectPublicKey);
   switch (info.algorithm.algorithm) {
@@ -67,6 +75,19 @@ export function jwkFromSpki(spki: Uint8Array): PublicJwk {
     default:
       throw new Error(`unsupported public key algorithm ${info.algorithm.algorithm}`);
   }
+}
+
+/**
+ * The JWK of a public key node:crypto already holds, for the curves its BoringSSL knows, with
+ * no ASN.1 schemas to load: the bearer-token key's, at start-up. The same members as
+ * jwkFromSpki gives (a unit test compares them).
+ */
+export function jwkOfKeyObject(key: KeyObject): PublicJwk {
+  const jwk = key.export({ format: "jwk" });
+  if (jwk.kty === "EC" && jwk.crv && jwk.x && jwk.y && Object.values(JWK_CURVE).includes(jwk.crv)) return { kty: "EC", crv: jwk.crv, x: jwk.x, y: jwk.y };
+  if (jwk.kty === "OKP" && jwk.crv === "Ed25519" && jwk.x) return { kty: "OKP", crv: "Ed25519", x: jwk.x };
+  if (jwk.kty === "RSA" && jwk.n && jwk.e) return { kty: "RSA", n: jwk.n, e: jwk.e };
+  throw new Error(`unsupported public key type ${jwk.kty ?? "unknown"}`);
 }
 
 /** RFC 7638: SHA-256 over the required members in lexicographic order, base64url. */
