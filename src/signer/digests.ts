@@ -3,7 +3,7 @@
  * service when the token has no combined "hash and sign" mechanism for them (SoftHSM 2.6 has
  * none for ECDSA, and no SHA-3 at all).
  *
- * SHA-1 and SHA-2 come from Bun's one-shot hashers, SHA-3 from node:crypto (Bun's BoringSSL
+ * SHA-1 and SHA-2 come from Bun's one-shot hashers (platform/sha.ts), SHA-3 from node:crypto (Bun's BoringSSL
  * has SHA-3). Keccak (the pre-standard SHA-3 with the original 0x01 padding, which Ethereum
  * uses) is not in any OpenSSL Bun or Node ship here, so it comes from @noble/hashes; the unit
  * tests check it against published Keccak vectors. DOUBLE_SHA256 is SHA-256 applied twice
@@ -11,6 +11,7 @@
  */
 import { keccak_224, keccak_256, keccak_384, keccak_512 } from "@noble/hashes/sha3.js";
 import { hash } from "node:crypto";
+import { isShaName, sha } from "../platform/sha";
 
 /** SHA-1 and SHA-2: the hashes PKCS#1, PSS, MGF1 and the PKCS#11 combined mechanisms know. */
 export type HashName = "SHA1" | "SHA224" | "SHA256" | "SHA384" | "SHA512";
@@ -55,27 +56,9 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/**
- * SHA-1 and SHA-2 through Bun's one-shot hashers, into a Buffer of their own: on the signing
- * path (a Worker hashes every ECDSA payload) they cost a fraction of node:crypto's hash(), and
- * take the decoded payload as it is, where node:crypto wanted a Buffer view made of it.
- */
-const ONE_SHOT: Partial<Record<DigestName, { hash(input: Uint8Array, into: Uint8Array): unknown }>> = {
-  SHA1: Bun.SHA1,
-  SHA224: Bun.SHA224,
-  SHA256: Bun.SHA256,
-  SHA384: Bun.SHA384,
-  SHA512: Bun.SHA512,
-};
-
 /** The digest of `data` (a Buffer of its own). */
 export function digest(name: DigestName, data: Uint8Array): Buffer {
-  const oneShot = ONE_SHOT[name];
-  if (oneShot) {
-    const out = Buffer.alloc(DIGEST_BYTES[name]);
-    oneShot.hash(data, out);
-    return out;
-  }
+  if (isShaName(name)) return sha(name, data);
   const node = NODE_NAME[name];
   if (node) return hash(node, asBuffer(data), "buffer");
   if (name === "DOUBLE_SHA256") return digest("SHA256", digest("SHA256", data));

@@ -7,7 +7,7 @@
  * without the secret. Secrets are random and long, so a fast hash is the right tool: there is
  * nothing to brute-force that a slow hash would protect.
  */
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { hash, randomBytes, timingSafeEqual } from "node:crypto";
 
 export type CredentialKind = "apiKey" | "ticket" | "certificate";
 
@@ -20,13 +20,11 @@ export function newSecret(kind: "apiKey" | "ticket"): string {
 }
 
 /**
- * Every authenticated request hashes its secret: Bun's one-shot SHA-256 costs a quarter of
- * node:crypto's createHash here (0.5 against 2 µs with the lookup value, measured alone).
+ * Every authenticated request hashes its secret: node:crypto's one-shot hash() costs about half
+ * of createHash().update().digest() here (0.53 against 1.15 µs with the lookup value, measured alone).
  */
 export function digest(secret: string | Uint8Array): Buffer {
-  const hash = Buffer.alloc(32);
-  Bun.SHA256.hash(secret, hash);
-  return hash;
+  return hash("sha256", secret, "buffer");
 }
 
 /** Read in place: `hash.buffer` would make JavaScriptCore give the view an ArrayBuffer of its own. */
