@@ -18,7 +18,8 @@ import { SignetError, type ErrorKind } from "../errors";
 import type { CredentialRepository } from "../store/credentials";
 import type { ApiClientRow, ApiCredentialRow } from "../store/schema";
 import type { AuthTokens, VerifiedToken } from "./access/auth-tokens";
-import { certificateFacts, certificateParser, checkClientCertificate, type CertificateFacts, type CertificateTrust, type PresentedCertificate } from "./access/certificates";
+import { certificateFacts, checkClientCertificate, type CertificateFacts, type CertificateTrust, type PresentedCertificate } from "./access/certificates";
+import { asn1Schemas } from "./asn1-schemas";
 import { CidrList } from "./access/cidr";
 import type { AccessEvents, RequestOrigin } from "./access/events";
 import { HostPolicy } from "./access/hosts";
@@ -122,7 +123,7 @@ export class AccessService {
     this.now = options.now ?? Date.now;
     this.hosts = options.allowedHosts ? new HostPolicy(options.allowedHosts) : null;
     // Every request will carry a certificate to read: load the parser now, not in the first one.
-    if (options.clientCertificates?.required) certificateParser();
+    if (options.clientCertificates?.required) asn1Schemas();
   }
 
   /** Refuses a request whose Host header is not an allowed host (when a list is configured). */

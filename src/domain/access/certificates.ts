@@ -11,26 +11,9 @@
  *   or its SHA-256 thumbprint is configured, or it is registered as a client's credential.
  */
 import { createHash } from "node:crypto";
-import type * as AsnSchema from "@peculiar/asn1-schema";
-import type * as AsnX509 from "@peculiar/asn1-x509";
 import type { Certificate, Name } from "@peculiar/asn1-x509";
 import { SignetError } from "../../errors";
-
-interface Asn1 {
-  schema: typeof AsnSchema;
-  x509: typeof AsnX509;
-}
-
-let asn1: Asn1 | undefined;
-
-/**
- * @peculiar's ASN.1 schemas, loaded on first use: they take 50-80 ms to load, and only a
- * client certificate (mutual TLS, or a certificate credential) needs them. With mutual TLS
- * on, AccessService loads them at start, so no request waits for them.
- */
-export function certificateParser(): Asn1 {
-  return (asn1 ??= { schema: require("@peculiar/asn1-schema"), x509: require("@peculiar/asn1-x509") });
-}
+import { asn1Schemas, type Asn1Schemas } from "../asn1-schemas";
 
 export interface CertificateFacts {
   /** SHA-256 of the DER certificate, lowercase hex. */
@@ -65,7 +48,7 @@ function nameText(name: Name): string {
     .join(", ");
 }
 
-function usageProblem(certificate: Certificate, { schema: { AsnConvert }, x509 }: Asn1): string | null {
+function usageProblem(certificate: Certificate, { schema: { AsnConvert }, x509 }: Asn1Schemas): string | null {
   for (const extension of certificate.tbsCertificate.extensions ?? []) {
     const value = extension.extnValue.buffer;
     if (extension.extnID === x509.id_ce_extKeyUsage) {
@@ -83,7 +66,7 @@ function usageProblem(certificate: Certificate, { schema: { AsnConvert }, x509 }
 
 /** Reads a DER certificate. Throws inputValidation when it is not one. */
 export function certificateFacts(der: Uint8Array): CertificateFacts {
-  const parser = certificateParser();
+  const parser = asn1Schemas();
   let certificate: Certificate;
   try {
     certificate = parser.schema.AsnConvert.parse(der, parser.x509.Certificate);

@@ -5,17 +5,8 @@
  * secp256k1, and the public key needs no crypto to be written out.
  */
 import { createHash, type KeyObject } from "node:crypto";
-import type * as AsnRsa from "@peculiar/asn1-rsa";
-import type * as AsnSchema from "@peculiar/asn1-schema";
-import type * as AsnX509 from "@peculiar/asn1-x509";
 import { CURVES, type CurveInfo } from "../../signer/curves";
-
-let asn1: { schema: typeof AsnSchema; rsa: typeof AsnRsa; x509: typeof AsnX509 } | undefined;
-
-/** The ASN.1 schemas, loaded on first use (50-80 ms): the JWK set and JWT signing need them, start-up does not. */
-function schemas() {
-  return (asn1 ??= { schema: require("@peculiar/asn1-schema"), rsa: require("@peculiar/asn1-rsa"), x509: require("@peculiar/asn1-x509") });
-}
+import { asn1Schemas } from "../asn1-schemas";
 
 const RSA_OID = "1.2.840.113549.1.1.1";
 const EC_OID = "1.2.840.10045.2.1";
@@ -55,7 +46,7 @@ function ecCurve(parameters: ArrayBuffer | undefined): CurveInfo {
 
 /** The JWK of a DER SubjectPublicKeyInfo. Throws for key types a JWS cannot use. */
 export function jwkFromSpki(spki: Uint8Array): PublicJwk {
-  const { schema: { AsnConvert }, rsa: { RSAPublicKey }, x509: { SubjectPublicKeyInfo } } = schemas();
+  const { schema: { AsnConvert }, rsa: { RSAPublicKey }, x509: { SubjectPublicKeyInfo } } = asn1Schemas();
   const info = AsnConvert.parse(spki, SubjectPublicKeyInfo);
   const key = new Uint8Array(info.subjectPublicKey);
   switch (info.algorithm.algorithm) {
