@@ -5,7 +5,7 @@
  * (module, token, login, the key's handles) is Signet's code; the loop is pkcs11js alone.
  */
 import type { Mechanism, RsaPSS } from "pkcs11js";
-import { CK_PARAMS_RSA_PSS, CKM } from "../../src/signer/pkcs11/constants";
+import { CK_PARAMS_RSA_PSS, CKG, CKM } from "../../src/signer/pkcs11/constants";
 import { findKeyObjects } from "../../src/signer/pkcs11/keys";
 import { findTokenSlot, loadModule, loginUser, openSession } from "../../src/signer/pkcs11/module";
 import { parseKeyHandleId } from "../../src/signer/types";
@@ -30,7 +30,7 @@ export interface BindingReply {
 const MECHANISMS: Record<BindingMechanism, { mechanism: Mechanism; inputBytes: number }> = {
   "rsa-pkcs": { mechanism: { mechanism: CKM.SHA256_RSA_PKCS }, inputBytes: 75 },
   "rsa-pss": {
-    mechanism: { mechanism: CKM.SHA256_RSA_PKCS_PSS, parameter: { type: CK_PARAMS_RSA_PSS, hashAlg: CKM.SHA256, mgf: 2 /* CKG_MGF1_SHA256 */, saltLen: 32 } as RsaPSS },
+    mechanism: { mechanism: CKM.SHA256_RSA_PKCS_PSS, parameter: { type: CK_PARAMS_RSA_PSS, hashAlg: CKM.SHA256, mgf: CKG.MGF1_SHA256, saltLen: 32 } as RsaPSS },
     inputBytes: 75,
   },
   ecdsa: { mechanism: { mechanism: CKM.ECDSA }, inputBytes: 32 },
