@@ -183,3 +183,29 @@ describe("GET /v1/pool", () => {
     expect(anonymous.status).toBe(401);
   });
 });
+
+describe("GET /v1/signing/timing", () => {
+  test("times every signature's signer part and its wait for the audit record, in cumulative buckets; it needs a credential", async () => {
+    const before = (await signet.json("GET", "/v1/signing/timing")).body;
+    const requests = 25;
+    const answers = await Promise.all(
+      Array.from({ length: requests }, (_, i) =>
+        signet.json("POST", "/v1/synchronousSign", { signRequest: { payload: Buffer.from(`timing ${i}`).toString("base64"), signKeyName: "ec-p256", signatureAlgorithm: "SHA256_WITH_ECDSA" } }),
+      ),
+    );
+    expect(answers.every((answer) => answer.status === 200)).toBe(true);
+    // A refused signature (unknown key) reaches neither part.
+    const refused = await signet.json("POST", "/v1/synchronousSign", { signRequest: { payload: "AA==", signKeyName: "no-such-key", signatureAlgorithm: "SHA256_WITH_ECDSA" } });
+    expect(refused.status).toBe(404);
+    const after = (await signet.json("GET", "/v1/signing/timing")).body;
+    for (const part of ["signer", "audit"] as const) {
+      expect(after[part].count - before[part].count).toBe(requests);
+      const buckets: { le: number | null; count: number }[] = after[part].atMostMs;
+      expect(buckets[0]!.le).toBe(0.125);
+      expect(buckets.at(-1)).toEqual({ le: null, count: after[part].count });
+      for (let i = 1; i < buckets.length; i++) expect(buckets[i]!.count).toBeGreaterThanOrEqual(buckets[i - 1]!.count);
+    }
+    const anonymous = await fetch(`${signet.url}/v1/signing/timing`);
+    expect(anonymous.status).toBe(401);
+  });
+});

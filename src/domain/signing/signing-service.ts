@@ -28,6 +28,7 @@ import { recordFailure } from "../audit/recorded";
 import type { OperationContext } from "../context";
 import type { KeyService, ResolvedKey } from "../keys/key-service";
 import { checkNotBlocked, namedVersion } from "../keys/key-use";
+import { SigningTiming, type SigningTimingSnapshot } from "./signing-timing";
 
 export type SignatureFormat = "DER" | "RAW";
 
@@ -105,12 +106,19 @@ function digestOfText(payload: string): string {
 }
 
 export class SigningService {
+  private readonly timing = new SigningTiming();
+
   constructor(
     private readonly keys: KeyService,
     private readonly signer: Signer,
     private readonly maxPayloadBytes: number,
     private readonly audit: AuditRecorder,
   ) {}
+
+  /** Single signatures' time in the signer and waiting for their audit record, since start (signing-timing.ts). */
+  timingStats(): SigningTimingSnapshot {
+    return this.timing.snapshot();
+  }
 
   async sign(input: SignInput, context: OperationContext): Promise<SignOutput> {
     requireKey(context, input.label);
@@ -207,6 +215,7 @@ export class SigningService {
   private signVerified(key: ResolvedKey, input: SignBase64Input, context: OperationContext, recordSuccess: boolean): Promise<SignBase64Output | UnrecordedSignature> {
     const audited = this.audit.recordsOperations;
     let signing: ReturnType<Signer["signEncoded"]>;
+    const submitted = performance.now();
     try {
       this.checkSign(key, input.algorithm, base64DecodedLength(input.payload));
       signing = this.signer.signEncoded(key.handleId, input.algorithm, input.payload, { der: input.format === "DER", digest: audited });
@@ -216,7 +225,12 @@ export class SigningService {
     return signing.then(
       async (signed) => {
         if (!recordSuccess) return { signature: signed.signature, keyVersion: key.keyVersion, payloadSha256: audited ? signed.payloadSha256! : null };
-        if (audited) await this.audit.record(context, this.event("sign", input, key, signed.payloadSha256!));
+        const signedAt = performance.now();
+        this.timing.signer.add(signedAt - submitted);
+        if (audited) {
+          await this.audit.record(context, this.event("sign", input, key, signed.payloadSha256!));
+          this.timing.audit.add(performance.now() - signedAt);
+        }
         return { signature: signed.signature, keyVersion: key.keyVersion };
       },
       async (error: unknown) => {

@@ -82,3 +82,23 @@ export const VerifyBody = t.Object(
 export const VerifyResponse = t.Object({
   signatureValid: t.Boolean({ description: "Whether the signature verifies under the key." }),
 });
+
+const Histogram = (what: string) =>
+  t.Object(
+    {
+      count: t.Integer({ description: `Single signatures counted since start (${what}).` }),
+      atMostMs: t.Array(
+        t.Object({
+          le: t.Union([t.Number(), t.Null()], { description: "Upper bound of the bucket in ms (null: slower than every bound)." }),
+          count: t.Integer({ description: "Signatures whose part took at most `le` ms, since start (cumulative, as Prometheus histograms)." }),
+        }),
+        { description: "Buckets growing by √2 from 0.125 to 128 ms." },
+      ),
+    },
+    { description: what },
+  );
+
+export const SigningTimingResponse = t.Object({
+  signer: Histogram("from handing the operation to the signer until its signature came back: the pool's queue, the Worker hop, the token"),
+  audit: Histogram("from the signature until its audit record was durable: the hand-off to the audit writer and the commits waited for"),
+});

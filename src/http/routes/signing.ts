@@ -1,4 +1,7 @@
-/** POST /v1/synchronousSign and POST /v1/verify: validate, translate, call the signing service. */
+/**
+ * POST /v1/synchronousSign and POST /v1/verify: validate, translate, call the signing service;
+ * GET /v1/signing/timing: where those signatures' time went.
+ */
 import { Elysia } from "elysia";
 import type { HmacService } from "../../domain/crypto/hmac-service";
 import type { SigningService } from "../../domain/signing/signing-service";
@@ -7,7 +10,7 @@ import type { authPlugin } from "../auth";
 import { withErrors } from "../docs";
 import { passwordOf } from "../password";
 import { decodeBase64 } from "../encoding";
-import { SignBody, SignResponse, VerifyBody, VerifyResponse } from "./signing.model";
+import { SignBody, SignResponse, SigningTimingResponse, VerifyBody, VerifyResponse } from "./signing.model";
 
 export function signingRoutes(auth: ReturnType<typeof authPlugin>, signing: SigningService, hmac: HmacService) {
   return new Elysia({ name: "signet.routes.signing" })
@@ -90,5 +93,18 @@ export function signingRoutes(auth: ReturnType<typeof authPlugin>, signing: Sign
             "Role keyOperation, scope key:verify.",
         },
       },
-    );
+    )
+    .get("/v1/signing/timing", () => signing.timingStats(), {
+      role: { role: "service", scope: "service:info" },
+      response: withErrors(SigningTimingResponse, "Where single signatures' time went since start."),
+      detail: {
+        tags: ["Service Information"],
+        operationId: "signingTiming",
+        summary: "Where a synchronousSign's time goes inside Signet (Signet extension)",
+        description:
+          "Two histograms over every synchronousSign since start: the signer's part (queue, Worker hop, token) and the wait for " +
+          "the durable audit record. The rest of a request's latency is HTTP, authentication and the main thread's own queue. " +
+          "Cumulative: take two readings and subtract them for a window (the bench does, around each fixed-rate run).",
+      },
+    });
 }
