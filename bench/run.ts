@@ -8,7 +8,9 @@
  *   3. POST /v1/synchronousSign under wrk (when installed) and autocannon;
  *   4. the HTTP floor: the same generators against an authenticated trivial route;
  *   5. latency under load: native/ratedload.c, open loop, at a fixed 50% and 80% of the
- *      measured maximum (requests evenly spaced, latency counted from when each was due);
+ *      measured maximum (requests evenly spaced, latency counted from when each was due),
+ *      beside Signet's trivial route at the same rate and, at 50%, the skeleton of a signed
+ *      answer with no Signet code (bench/lib/skeleton-server.ts) at the same rate;
  *   6. POST /v1/batchSign with 64 P-256 signatures per call, when the route exists;
  *   7. what auditing every signature costs: P-256 over HTTP with the audit of operations off
  *      and on, in alternating runs on fresh server processes (the median of each);
@@ -24,6 +26,8 @@ import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { hostname, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { commitQuantileMs, type CommitStatsSnapshot } from "../src/audit/commit-stats";
+import type { SigningTimingSnapshot } from "../src/domain/signing/signing-timing";
+import { quantileMs } from "../src/histogram";
 import { keyHandleId, type KeyPairSpec } from "../src/signer/types";
 import { autocannon, wrk, wrkInstalled, type LoadRequest, type LoadResult } from "./lib/load";
 import { compileNative, compileRatedLoad, ratedLoad, runNative, type NativeTarget } from "./lib/native";
@@ -39,9 +43,12 @@ import {
   type BatchReport,
   type BenchReport,
   type MeasuredLoad,
+  type SigningTimingWindow,
+  type SkeletonLatency,
   type Target,
 } from "./lib/report";
 import { ROOT, startServer, type BenchServer } from "./lib/server";
+import { startSkeleton } from "./lib/skeleton";
 import { openBenchToken, SIGNING_KEY_FLAGS } from "./lib/token";
 import { median, ratio } from "./lib/stats";
 
@@ -177,7 +184,12 @@ function evaluate(report: BenchReport): Target[] {
     const p99 = at?.result.latencyMs.p99 ?? Infinity;
     const commit = at?.auditCommitMs;
     const commitText = commit ? `; the audit commits it waited for: p50 ≤ ${commit.p50 ?? "–"} ms, p99 ${commit.p99 === null ? "> 128" : `≤ ${commit.p99}`} ms` : "";
-    return { p99, text: `${p99} ms (the trivial route at the same rate: ${at?.floorAtSameRate.latencyMs.p99 ?? "–"} ms${commitText})` };
+    const skeleton = at?.skeletonAtSameRate;
+    const skeletonText = skeleton ? `; with no Signet code, a durable record alone: ${skeleton.record.latencyMs.p99} ms, with a Worker hop: ${skeleton.hopRecord.latencyMs.p99} ms` : "";
+    const inside = at?.insideMs;
+    const bound = (value: number | null) => (value === null ? "> 128" : `≤ ${value}`);
+    const insideText = inside ? `; inside Signet the signer's part p99 ${bound(inside.signer.p99)} ms, the audit wait p99 ${bound(inside.audit.p99)} ms` : "";
+    return { p99, text: `${p99} ms (the trivial route at the same rate: ${at?.floorAtSameRate.latencyMs.p99 ?? "–"} ms${skeletonText}${insideText}${commitText})` };
   };
   const p256 = halfLoad("ECDSA P-256");
   targets.push({ name: "ECDSA P-256 p99 at 50% load", target: "≤ 3 ms", measured: p256.text, met: p256.p99 <= 3 });
@@ -250,6 +262,9 @@ async function main(): Promise<void> {
   const startup = { listeningMs: server.startupMs, firstSignatureMs: median(firstStarts), firstStarts, firstStartPhasesMs: server.startupPhasesMs };
   progress(`server up: first signature after ${firstStarts.join(", ")} ms (median ${startup.firstSignatureMs}); the last listened after ${startup.listeningMs} ms (${JSON.stringify(startup.firstStartPhasesMs)})`);
 
+  // The skeleton of a signed answer (no Signet code) for the latency stage: see skeleton-server.ts.
+  const skeleton = await startSkeleton(dataDir);
+
   progress("HTTP floor: GET /v1/versionInfo");
   const floorRequest: LoadRequest = { url: `${server.url}/v1/versionInfo`, method: "GET", headers: { "x-api-key": apiKey } };
   const floor = await bothGenerators(server, floorRequest);
@@ -273,15 +288,27 @@ async function main(): Promise<void> {
     for (const share of [0.5, 0.8]) {
       const rate = Math.max(1, Math.round(top.requestsPerSecond * share));
       progress(`  latency at ${share * 100}% load: ${rate} req/s`);
-      const commitsBefore = await auditCommits(server);
+      const [commitsBefore, timingBefore] = await Promise.all([auditCommits(server), signingTiming(server)]);
       const ticks = machineTicks();
       const result = await ratedLoad(ratedLoadBinary, request, { connections, seconds, rate });
       const steal = stealPercent(ticks, machineTicks());
-      const auditCommitMs = commitWindow(commitsBefore, await auditCommits(server));
+      const [commitsAfter, timingAfter] = await Promise.all([auditCommits(server), signingTiming(server)]);
+      const auditCommitMs = commitWindow(commitsBefore, commitsAfter);
+      const insideMs = timingWindow(timingBefore, timingAfter);
       // The control: the trivial authenticated route at the same rate shows the tail that the
       // platform (Bun's HTTP, the VM's scheduling, the generator) adds without any signing.
       const floorAtSameRate = await ratedLoad(ratedLoadBinary, floorRequest, { connections, seconds, rate });
-      latencyUnderLoad.push({ share, rate, result, floorAtSameRate, auditCommitMs, stealPercent: steal });
+      // At the targets' share, the skeleton of the same answer at the same rate: a durable record
+      // alone, then with a Worker hop that spends the token's CPU a signature (from the C stage).
+      let skeletonAtSameRate: SkeletonLatency | undefined;
+      if (share === 0.5) {
+        const spinUs = Math.round((limits.oneThread.cpuSeconds / Math.max(1, limits.oneThread.signatures)) * 1e6);
+        const at = (path: string): LoadRequest => ({ ...request, url: `${skeleton.url}${path}`, headers: { "content-type": "application/json" } });
+        const record = await ratedLoad(ratedLoadBinary, at("/record"), { connections, seconds, rate });
+        const hopRecord = await ratedLoad(ratedLoadBinary, at(`/hop-record?spinUs=${spinUs}`), { connections, seconds, rate });
+        skeletonAtSameRate = { spinUs, record, hopRecord };
+      }
+      latencyUnderLoad.push({ share, rate, result, floorAtSameRate, auditCommitMs, insideMs, stealPercent: steal, ...(skeletonAtSameRate ? { skeletonAtSameRate } : {}) });
     }
     algorithms.push({
       name: c.name,
@@ -303,6 +330,7 @@ async function main(): Promise<void> {
   const batch = await measureBatch(server, physical.get("ECDSA P-256")!.allCores.perSecond);
   const peakRss = peakRssMb(server.pid);
   await server.stop();
+  await skeleton.stop();
   const { cost: auditCost, restarts } = await measureAuditCost(dataDir);
   rmSync(dataDir, { recursive: true, force: true });
 
@@ -386,6 +414,18 @@ async function measureAuditCost(dataDir: string): Promise<{ cost: AuditCostRepor
 async function auditCommits(server: BenchServer): Promise<CommitStatsSnapshot | null> {
   const response = await fetch(`${server.url}/v1/audit/commits`, { headers: { "x-api-key": apiKey } });
   return response.ok ? ((await response.json()) as CommitStatsSnapshot) : null;
+}
+
+/** GET /v1/signing/timing; null in a build without it. */
+async function signingTiming(server: BenchServer): Promise<SigningTimingSnapshot | null> {
+  const response = await fetch(`${server.url}/v1/signing/timing`, { headers: { "x-api-key": apiKey } });
+  return response.ok ? ((await response.json()) as SigningTimingSnapshot) : null;
+}
+
+function timingWindow(before: SigningTimingSnapshot | null, after: SigningTimingSnapshot | null): SigningTimingWindow | null {
+  if (!before || !after || after.signer.count === before.signer.count) return null;
+  const part = (name: "signer" | "audit") => ({ p50: quantileMs(before[name], after[name], 0.5), p99: quantileMs(before[name], after[name], 0.99) });
+  return { signatures: after.signer.count - before.signer.count, signer: part("signer"), audit: part("audit") };
 }
 
 function commitWindow(before: CommitStatsSnapshot | null, after: CommitStatsSnapshot | null): AuditCommitWindow | null {

@@ -30,7 +30,38 @@ export interface AlgorithmReport {
    * floorAtSameRate: GET /v1/versionInfo at the same rate, the platform's own tail.
    * auditCommitMs: the audit writer's commits during the signing run (GET /v1/audit/commits).
    */
-  latencyUnderLoad: { share: number; rate: number; result: LoadResult; floorAtSameRate: LoadResult; auditCommitMs: AuditCommitWindow | null; stealPercent: number }[];
+  latencyUnderLoad: {
+    share: number;
+    rate: number;
+    result: LoadResult;
+    floorAtSameRate: LoadResult;
+    auditCommitMs: AuditCommitWindow | null;
+    /** GET /v1/signing/timing around the signing run (absent in results written before it existed). */
+    insideMs?: SigningTimingWindow | null;
+    stealPercent: number;
+    /** At 50% only: bench/lib/skeleton-server.ts at the same rate (runs without it have none). */
+    skeletonAtSameRate?: SkeletonLatency;
+  }[];
+}
+
+/**
+ * bench/lib/skeleton-server.ts at the rate of a 50% run: record, an answer that waits only for
+ * a durable record; hopRecord, a Worker hop spending spinUs of CPU and then the record.
+ */
+export interface SkeletonLatency {
+  spinUs: number;
+  record: LoadResult;
+  hopRecord: LoadResult;
+}
+
+/**
+ * Inside Signet during a fixed-rate run, as bucket bounds (at most √2 above the true value;
+ * null past 128 ms): the signer's part (queue, Worker hop, token) and the wait for the audit record.
+ */
+export interface SigningTimingWindow {
+  signatures: number;
+  signer: { p50: number | null; p99: number | null };
+  audit: { p50: number | null; p99: number | null };
 }
 
 /** Commit times as bucket bounds (at most √2 above the true value); null past 128 ms. */
@@ -106,6 +137,8 @@ export function markdown(report: BenchReport): string {
     );
   }
   lines.push("");
+  lines.push(skeletonTable(report));
+  lines.push("");
   lines.push(commitTable(report));
   lines.push("");
   lines.push(cpuTable(report));
@@ -155,19 +188,39 @@ function cpuTable(report: BenchReport): string {
   return rows.join("\n");
 }
 
-/** The audit commits an answer waited for during each fixed-rate run: the durable part of its latency. */
+/** The tail at 50% load beside the trivial route and the skeleton of the same answer, at the same rate. */
+function skeletonTable(report: BenchReport): string {
+  const lines = [
+    "Latency at 50% load against what the same rate costs without Signet's code (p50 / p99; the skeleton is bench/lib/skeleton-server.ts: plain Bun.serve, a record made durable by group commit on a writer thread, and a round trip to one of two Workers that spends the token's CPU a signature):",
+    "",
+    "| algorithm | rate | Signet | trivial route of Signet | skeleton: durable record | skeleton: Worker hop + durable record |",
+    "|---|---|---|---|---|---|",
+  ];
+  const pair = (result: LoadResult) => `${result.latencyMs.p50} / ${result.latencyMs.p99} ms`;
+  for (const a of report.algorithms) {
+    const l = a.latencyUnderLoad.find((x) => x.share === 0.5);
+    if (!l) continue;
+    const k = l.skeletonAtSameRate;
+    lines.push(`| ${a.name} | ${n(l.rate)}/s | ${pair(l.result)} | ${pair(l.floorAtSameRate)} | ${k ? pair(k.record) : "–"} | ${k ? `${pair(k.hopRecord)} (${k.spinUs} µs a signature)` : "–"} |`);
+  }
+  return lines.join("\n");
+}
+
+/** Where the time of each fixed-rate run went inside Signet: the signer, the audit wait, the commits. */
 function commitTable(report: BenchReport): string {
   const lines = [
-    "Audit commits during the fixed-rate runs (every answer waits for the commit holding its record; times are bucket bounds, at most √2 above the true value):",
+    "Inside Signet during the fixed-rate runs (GET /v1/signing/timing: the signer's part is the pool's queue, the Worker hop and the token; the audit wait runs from the signature to its durable record, the commits it waited for are GET /v1/audit/commits; times are bucket bounds, at most √2 above the true value):",
     "",
-    "| algorithm | load | VM steal | commits | records a commit | commit p50 | commit p99 | request p99 |",
-    "|---|---|---|---|---|---|---|---|",
+    "| algorithm | load | VM steal | signer p50 / p99 | audit wait p50 / p99 | commits | records a commit | commit p50 | commit p99 | request p50 / p99 |",
+    "|---|---|---|---|---|---|---|---|---|---|",
   ];
   const ms = (value: number | null) => (value === null ? "> 128 ms" : `≤ ${value} ms`);
+  const pair = (part: { p50: number | null; p99: number | null } | undefined) => (part ? `${ms(part.p50)} / ${ms(part.p99)}` : "–");
   for (const a of report.algorithms) {
     for (const l of a.latencyUnderLoad) {
       const c = l.auditCommitMs;
-      lines.push(`| ${a.name} | ${l.share * 100}% (${n(l.rate)}/s) | ${l.stealPercent}% | ${c ? n(c.commits) : "–"} | ${c?.recordsPerCommit ?? "–"} | ${c ? ms(c.p50) : "–"} | ${c ? ms(c.p99) : "–"} | ${l.result.latencyMs.p99} ms |`);
+      const inside = l.insideMs ?? null;
+      lines.push(`| ${a.name} | ${l.share * 100}% (${n(l.rate)}/s) | ${l.stealPercent}% | ${pair(inside?.signer)} | ${pair(inside?.audit)} | ${c ? n(c.commits) : "–"} | ${c?.recordsPerCommit ?? "–"} | ${c ? ms(c.p50) : "–"} | ${c ? ms(c.p99) : "–"} | ${l.result.latencyMs.p50} / ${l.result.latencyMs.p99} ms |`);
     }
   }
   return lines.join("\n");
