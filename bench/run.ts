@@ -119,9 +119,9 @@ function perEach(a: number, b: number): number | null {
 }
 
 /** The signing pool's counters (GET /v1/pool), null in a build without them. */
-async function poolCounters(server: BenchServer): Promise<{ batches: number; operations: number } | null> {
+async function poolCounters(server: BenchServer): Promise<{ batches: number; operations: number; queued: number; inFlight: number } | null> {
   const response = await fetch(`${server.url}/v1/pool`, { headers: { "x-api-key": apiKey } });
-  return response.ok ? ((await response.json()) as { batches: number; operations: number }) : null;
+  return response.ok ? ((await response.json()) as { batches: number; operations: number; queued: number; inFlight: number }) : null;
 }
 
 async function bothGenerators(server: BenchServer, request: LoadRequest): Promise<{ wrk?: MeasuredLoad; autocannon: MeasuredLoad }> {
@@ -288,6 +288,8 @@ async function main(): Promise<void> {
     for (const share of [0.5, 0.8]) {
       const rate = Math.max(1, Math.round(top.requestsPerSecond * share));
       progress(`  latency at ${share * 100}% load: ${rate} req/s`);
+      // The stage before ends with requests still in flight; the window opens once they are answered.
+      await untilIdle(server);
       const [commitsBefore, timingBefore] = await Promise.all([auditCommits(server), signingTiming(server)]);
       const ticks = machineTicks();
       const result = await ratedLoad(ratedLoadBinary, request, { connections, seconds, rate });
@@ -414,6 +416,21 @@ async function measureAuditCost(dataDir: string): Promise<{ cost: AuditCostRepor
 async function auditCommits(server: BenchServer): Promise<CommitStatsSnapshot | null> {
   const response = await fetch(`${server.url}/v1/audit/commits`, { headers: { "x-api-key": apiKey } });
   return response.ok ? ((await response.json()) as CommitStatsSnapshot) : null;
+}
+
+/**
+ * Waits until the signing pool holds nothing (GET /v1/pool), then a little longer for the audit
+ * records of the last answers: a load generator stops with requests still in flight, and their
+ * times must not land in the next measurement's window.
+ */
+async function untilIdle(server: BenchServer): Promise<void> {
+  const deadline = performance.now() + 5_000;
+  while (performance.now() < deadline) {
+    const pool = await poolCounters(server);
+    if (!pool || (pool.queued === 0 && pool.inFlight === 0)) break;
+    await Bun.sleep(20);
+  }
+  await Bun.sleep(200);
 }
 
 /** GET /v1/signing/timing; null in a build without it. */
