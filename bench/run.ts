@@ -161,13 +161,25 @@ function versions(): BenchReport["versions"] {
 
 function evaluate(report: BenchReport): Target[] {
   const targets: Target[] = [];
+  // The most any service could reach here: the cores spent on nothing but the token's CPU for
+  // a signature (C) and the trivial route's CPU for a request (Signet's HTTP floor, the load
+  // generator included), as a share of the physical limit.
+  const floorLoad = best(report.floor);
+  const floorCpu = Object.values(floorLoad.cpuMicrosPerRequest).reduce((sum, part) => sum + part, 0);
+  const allowance = (a: AlgorithmReport) => {
+    const token = (a.physical.allCores.cpuSeconds / Math.max(1, a.physical.allCores.signatures)) * 1e6;
+    return ratio((report.machine.cores * 1e6) / (token + floorCpu), a.physical.allCores.perSecond);
+  };
   const share = (name: string, wanted: number) => {
     const a = report.algorithms.find((x) => x.name === name)!;
+    const allowed = allowance(a);
+    const met = a.best.toPhysical >= wanted;
     targets.push({
       name: `${name} over HTTP ÷ physical limit`,
       target: `≥ ${Math.round(wanted * 100)}%`,
-      measured: `${Math.round(a.best.toPhysical * 100)}% (${a.best.perSecond}/s of ${a.physical.allCores.perSecond}/s, ${a.best.generator}; pkcs11js alone in Workers: ${Math.round(ratio(a.binding.perSecond, a.physical.allCores.perSecond) * 100)}%)`,
-      met: a.best.toPhysical >= wanted,
+      measured: `${Math.round(a.best.toPhysical * 100)}% (${a.best.perSecond}/s of ${a.physical.allCores.perSecond}/s, ${a.best.generator}; pkcs11js alone in Workers: ${Math.round(ratio(a.binding.perSecond, a.physical.allCores.perSecond) * 100)}%; the token's CPU and the trivial route's alone allow ${Math.round(allowed * 100)}%)`,
+      met,
+      outOfReach: !met && allowed < wanted,
     });
   };
   share("RSA-2048 PKCS#1 v1.5", 0.85);
@@ -177,7 +189,8 @@ function evaluate(report: BenchReport): Target[] {
   if (report.batch) {
     const p256 = report.algorithms.find((a) => a.name === "ECDSA P-256")!;
     const alone = Math.round(ratio(p256.binding.perSecond, p256.physical.allCores.perSecond) * 100);
-    targets.push({ name: "batchSign (64 P-256 per call) ÷ physical limit", target: "≥ 90%", measured: `${Math.round(report.batch.toPhysical * 100)}% (pkcs11js alone in Workers: ${alone}%; the pool, no HTTP: ${Math.round(ratio(p256.pool.perSecond, p256.physical.allCores.perSecond) * 100)}%)`, met: report.batch.toPhysical >= 0.9 });
+    const met = report.batch.toPhysical >= 0.9;
+    targets.push({ name: "batchSign (64 P-256 per call) ÷ physical limit", target: "≥ 90%", measured: `${Math.round(report.batch.toPhysical * 100)}% (pkcs11js alone in Workers: ${alone}%; the pool, no HTTP: ${Math.round(ratio(p256.pool.perSecond, p256.physical.allCores.perSecond) * 100)}%)`, met, outOfReach: !met && alone < 90 });
   }
   const halfLoad = (name: string) => {
     const at = report.algorithms.find((a) => a.name === name)!.latencyUnderLoad.find((l) => l.share === 0.5);
@@ -189,15 +202,17 @@ function evaluate(report: BenchReport): Target[] {
     const inside = at?.insideMs;
     const bound = (value: number | null) => (value === null ? "> 128" : `≤ ${value}`);
     const insideText = inside ? `; inside Signet the signer's part p99 ${bound(inside.signer.p99)} ms, the audit wait p99 ${bound(inside.audit.p99)} ms` : "";
-    return { p99, text: `${p99} ms (the trivial route at the same rate: ${at?.floorAtSameRate.latencyMs.p99 ?? "–"} ms${skeletonText}${insideText}${commitText})` };
+    // Out of reach when a durable record alone, with no signing and no Signet code, is slower.
+    const floorP99 = skeleton?.record.latencyMs.p99 ?? 0;
+    return { p99, floorP99, text: `${p99} ms (the trivial route at the same rate: ${at?.floorAtSameRate.latencyMs.p99 ?? "–"} ms${skeletonText}${insideText}${commitText})` };
   };
   const p256 = halfLoad("ECDSA P-256");
-  targets.push({ name: "ECDSA P-256 p99 at 50% load", target: "≤ 3 ms", measured: p256.text, met: p256.p99 <= 3 });
+  targets.push({ name: "ECDSA P-256 p99 at 50% load", target: "≤ 3 ms", measured: p256.text, met: p256.p99 <= 3, outOfReach: p256.floorP99 > 3 });
   const rsa = report.algorithms.find((a) => a.name === "RSA-2048 PKCS#1 v1.5")!;
   const single = 1000 / rsa.physical.oneThread.perSecond;
   const rsaHalf = halfLoad(rsa.name);
   const rsaLimit = Math.round((2 * single + 1) * 100) / 100;
-  targets.push({ name: "RSA-2048 p99 at 50% load", target: `≤ 2 × ${single.toFixed(2)} + 1 = ${rsaLimit} ms`, measured: rsaHalf.text, met: rsaHalf.p99 <= rsaLimit });
+  targets.push({ name: "RSA-2048 p99 at 50% load", target: `≤ 2 × ${single.toFixed(2)} + 1 = ${rsaLimit} ms`, measured: rsaHalf.text, met: rsaHalf.p99 <= rsaLimit, outOfReach: rsaHalf.floorP99 > rsaLimit });
   targets.push({
     name: "Cost of auditing every signature (P-256 over HTTP)",
     target: "≤ 10%",

@@ -95,6 +95,8 @@ export interface Target {
   target: string;
   measured: string;
   met: boolean;
+  /** Missed, and this run shows that no service in front of this token could meet it here (the measured text says why). */
+  outOfReach?: boolean;
 }
 
 export interface BenchReport {
@@ -154,7 +156,7 @@ export function markdown(report: BenchReport): string {
   lines.push("");
   lines.push("| target | wanted | measured | |");
   lines.push("|---|---|---|---|");
-  for (const t of report.targets) lines.push(`| ${t.name} | ${t.target} | ${t.measured} | ${t.met ? "met" : "**missed**"} |`);
+  for (const t of report.targets) lines.push(`| ${t.name} | ${t.target} | ${t.measured} | ${t.met ? "met" : t.outOfReach ? "**missed**, out of reach here" : "**missed**"} |`);
   return `${lines.join("\n")}\n`;
 }
 
