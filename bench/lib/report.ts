@@ -64,6 +64,20 @@ export interface SigningTimingWindow {
   audit: { p50: number | null; p99: number | null };
 }
 
+export interface SkeletonSaturated {
+  generator: string;
+  requestsPerSecond: number;
+  /** CPU a request in µs: the skeleton's process (all its threads) and the load generator. */
+  cpuMicrosPerRequest: { server: number; generator: number };
+}
+
+export interface DurableFloor {
+  answer: SkeletonSaturated;
+  record: SkeletonSaturated;
+  /** record − answer, in µs of CPU a request (server and generator), at least 0. */
+  recordAddsMicros: number;
+}
+
 /** Commit times as bucket bounds (at most √2 above the true value); null past 128 ms. */
 export interface AuditCommitWindow {
   commits: number;
@@ -112,6 +126,12 @@ export interface BenchReport {
    */
   startup: { listeningMs: number; firstSignatureMs: number; firstStarts?: number[]; restartFirstSignatureMs: number; restarts: number[]; firstStartPhasesMs: Record<string, number> };
   floor: { wrk?: MeasuredLoad; autocannon: MeasuredLoad };
+  /**
+   * The skeleton (no Signet code, no signing) at saturation: an answer, and the same answer once
+   * a record is durable (issue 5). The difference is the least CPU a durable record adds to a
+   * request here. Absent in results written before it existed.
+   */
+  durableFloor?: DurableFloor;
   algorithms: AlgorithmReport[];
   batch: BatchReport | null;
   auditCost: AuditCostReport;
@@ -147,6 +167,11 @@ export function markdown(report: BenchReport): string {
   const floor = report.floor.wrk ?? report.floor.autocannon;
   lines.push("");
   lines.push(`HTTP floor (GET /v1/versionInfo, authenticated): ${n(floor.requestsPerSecond)} req/s with ${floor.generator} (server ${floor.serverCores} cores, generator ${floor.generatorCores} cores).`);
+  const durable = report.durableFloor;
+  if (durable) {
+    const line = (load: SkeletonSaturated) => `${n(load.requestsPerSecond)} req/s with ${load.generator}, ${load.cpuMicrosPerRequest.server} + ${load.cpuMicrosPerRequest.generator} µs of CPU a request (skeleton + generator)`;
+    lines.push(`What a durable record adds to an answer with no Signet code (the skeleton at saturation, no signing): an answer ${line(durable.answer)}; the same answer once its record is durable ${line(durable.record)}: ${durable.recordAddsMicros} µs a request.`);
+  }
   if (report.batch) {
     lines.push(`batchSign, ${report.batch.items} P-256 signatures per call: ${n(report.batch.signaturesPerSecond)} signatures/s (${pct(report.batch.toPhysical)} of the physical limit), p99 ${report.batch.latencyMs.p99} ms per call.`);
   }

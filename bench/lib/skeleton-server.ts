@@ -5,7 +5,9 @@
  *                     in WAL mode with synchronous=FULL (an fsync a commit), as issue 5 asks of
  *                     every signature's audit record;
  *   POST /hop-record  after a round trip to one of two Workers that spends `spinUs` of CPU (the
- *                     token's cost of one signature, from the C stage), then as /record.
+ *                     token's cost of one signature, from the C stage), then as /record;
+ *   POST /answer      at once, as /record without the record: their difference is what
+ *                     making a record durable adds to an answer.
  * No JSON schema, no authentication, no hashing, no Merkle tree: the least the parts of the
  * design cost. If this skeleton's p99 at a rate is above a target, no code on top of it meets
  * that target on this machine at that rate.
@@ -86,6 +88,7 @@ const server = Bun.serve({
   async fetch(request) {
     const url = new URL(request.url);
     const body = await request.text();
+    if (url.pathname === "/answer") return Response.json({ signature: "skeleton" });
     if (url.pathname === "/hop-record") await hop(Number(url.searchParams.get("spinUs") ?? 0));
     else if (url.pathname !== "/record") return new Response("not found", { status: 404 });
     await durable(JSON.stringify({ time: new Date().toISOString(), action: "sign", bytes: body.length }));

@@ -4,6 +4,7 @@ import { join } from "node:path";
 
 export interface Skeleton {
   url: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -23,6 +24,7 @@ export async function startSkeleton(dataDir: string): Promise<Skeleton> {
   }
   return {
     url,
+    pid: proc.pid,
     stop: async () => {
       proc.kill("SIGTERM");
       await proc.exited;

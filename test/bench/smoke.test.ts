@@ -10,7 +10,7 @@ test("bench/run.ts --quick runs every stage and reports every algorithm and targ
   const proc = Bun.spawn([BUN, "bench/run.ts", "--quick"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   expect({ code, err: code === 0 ? "" : err.slice(-2000) }).toEqual({ code: 0, err: "" });
-  for (const stage of ["physical limit", "pkcs11js in Workers", "pool without HTTP", "HTTP floor", "HTTP synchronousSign", "latency at 50% load", "latency at 80% load", "batchSign", "audit cost"]) {
+  for (const stage of ["physical limit", "pkcs11js in Workers", "pool without HTTP", "HTTP floor", "a durable answer with no Signet code", "HTTP synchronousSign", "latency at 50% load", "latency at 80% load", "batchSign", "audit cost"]) {
     expect(err).toContain(stage);
   }
   for (const name of ["RSA-2048 PKCS#1 v1.5", "RSA-2048 PSS", "ECDSA P-256", "Ed25519"]) expect(out).toContain(`| ${name} |`);
@@ -19,7 +19,8 @@ test("bench/run.ts --quick runs every stage and reports every algorithm and targ
   expect(out).toMatch(/VM steal over the run [\d.]+%/);
   expect(out).toMatch(/\| ECDSA P-256 \(\w+\) \|.*\| [\d.]+% \/ [\d.]+% \|/);
   // A missed target says whether this run shows it out of reach of any service here.
-  expect(out).toMatch(/\| ECDSA P-256 over HTTP ÷ physical limit \| ≥ 75% \| .*the token's CPU and the trivial route's alone allow \d+%\) \| (met|\*\*missed\*\*(, out of reach here)?) \|/);
+  expect(out).toMatch(/\| ECDSA P-256 over HTTP ÷ physical limit \| ≥ 75% \| .*the token's CPU, the trivial route's and a durable record's alone allow \d+%\) \| (met|\*\*missed\*\*(, out of reach here)?) \|/);
+  expect(out).toMatch(/What a durable record adds to an answer with no Signet code .*: [\d.]+ µs a request\./);
   expect(out).toMatch(/\| ECDSA P-256 p99 at 50% load \| ≤ 3 ms \| .*a durable record alone: [\d.]+ ms.* \| (met|\*\*missed\*\*(, out of reach here)?) \|/);
   expect(out).toContain("| Start-up to first answered request, first start (Signet's keys generated) |");
   expect(out).toContain("| Start-up to first answered request, restart (median) |");
