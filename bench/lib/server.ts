@@ -33,23 +33,10 @@ export async function startServer(dataDir: string, apiKey: string, env: Record<s
     stdout: "pipe",
     stderr: "inherit",
   });
-  const reader = proc.stdout.getReader();
-  const decoder = new TextDecoder();
-  let seen = "";
-  let url = "";
-  while (!url) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error(`the server exited before listening:\n${seen}`);
-    seen += decoder.decode(value, { stream: true });
-    url = /"url":"(http:\/\/[^"]+)"[^\n]*"msg":"listening"/.exec(seen)?.[1] ?? "";
-  }
+  const { url, seen } = await listeningUrl(proc.stdout, /"url":"(http:\/\/[^"]+)"[^\n]*"msg":"listening"/, "the server");
   const startupMs = Math.round(performance.now() - started);
   const listening = seen.split("\n").find((line) => line.includes('"msg":"listening"'));
   const startupPhasesMs = (listening ? JSON.parse(listening).startupPhasesMs : null) ?? {};
-  // Keep draining its output so that the server never blocks on a full pipe.
-  void (async () => {
-    while (!(await reader.read()).done) {}
-  })();
   return {
     url,
     pid: proc.pid,
@@ -62,4 +49,25 @@ export async function startServer(dataDir: string, apiKey: string, env: Record<s
       await proc.exited;
     },
   };
+}
+
+/**
+ * Reads a child's output until `pattern` (its first group: the URL) appears, and keeps draining
+ * it afterwards so that the child never blocks on a full pipe.
+ */
+export async function listeningUrl(stdout: ReadableStream<Uint8Array>, pattern: RegExp, name: string): Promise<{ url: string; seen: string }> {
+  const reader = stdout.getReader();
+  const decoder = new TextDecoder();
+  let seen = "";
+  let url = "";
+  while (!url) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error(`${name} exited before listening:\n${seen}`);
+    seen += decoder.decode(value, { stream: true });
+    url = pattern.exec(seen)?.[1] ?? "";
+  }
+  void (async () => {
+    while (!(await reader.read()).done) {}
+  })();
+  return { url, seen };
 }

@@ -1,6 +1,7 @@
-/** Starts bench/lib/skeleton-server.ts (the parts of a signed answer, no Signet code) for the latency stage. */
+/** Starts bench/lib/skeleton-server.ts (the parts of a signed answer, no Signet code) for the latency and durable-record stages. */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { listeningUrl } from "./server";
 
 export interface Skeleton {
   url: string;
@@ -12,16 +13,7 @@ export async function startSkeleton(dataDir: string): Promise<Skeleton> {
   const dir = join(dataDir, "skeleton");
   mkdirSync(dir, { recursive: true });
   const proc = Bun.spawn([process.execPath, join(import.meta.dir, "skeleton-server.ts"), dir], { stdout: "pipe", stderr: "inherit" });
-  const reader = proc.stdout.getReader();
-  const decoder = new TextDecoder();
-  let seen = "";
-  let url = "";
-  while (!url) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error(`the skeleton server exited before listening:\n${seen}`);
-    seen += decoder.decode(value, { stream: true });
-    url = /listening (\S+)/.exec(seen)?.[1] ?? "";
-  }
+  const { url } = await listeningUrl(proc.stdout, /listening (\S+)/, "the skeleton server");
   return {
     url,
     pid: proc.pid,
