@@ -86,7 +86,7 @@ export const VerifyResponse = t.Object({
 const Histogram = (what: string) =>
   t.Object(
     {
-      count: t.Integer({ description: `Single signatures counted since start (${what}).` }),
+      count: t.Integer({ description: "synchronousSign signatures counted since start." }),
       atMostMs: t.Array(
         t.Object({
           le: t.Union([t.Number(), t.Null()], { description: "Upper bound of the bucket in ms (null: slower than every bound)." }),
