@@ -6,7 +6,9 @@
  *   2. the binding limit: pkcs11js alone in one Bun Worker per core, the same tight loop (no
  *      Signet code in it), and the Worker pool called in-process at saturation (no HTTP);
  *   3. POST /v1/synchronousSign under wrk (when installed) and autocannon;
- *   4. the HTTP floor: the same generators against an authenticated trivial route;
+ *   4. the HTTP floor: the same generators against an authenticated trivial route; and what
+ *      a durable record adds to an answer with no Signet code (bench/lib/skeleton-server.ts's
+ *      POST /answer and POST /record at saturation);
  *   5. latency under load: native/ratedload.c, open loop, at a fixed 50% and 80% of the
  *      measured maximum (requests evenly spaced, latency counted from when each was due),
  *      beside Signet's trivial route at the same rate and, at 50%, the skeleton of a signed
@@ -16,7 +18,8 @@
  *      and on, in alternating runs on fresh server processes (the median of each);
  * with requests per second, latency percentiles, the server's CPU and peak RSS, the load
  * generator's CPU, the ratios service/physical and service/floor, and the targets of
- * issue 7. Writes bench/results/<date>.json, .md and latest.svg (shown in the README).
+ * issue 7, each missed one marked when the run shows it out of reach of any service here.
+ * Writes bench/results/<date>.json, .md and latest.svg (shown in the README).
  *
  *   bun bench/run.ts [--seconds 10] [--connections 64] [--quick] [--label name]
  *   --quick: about a second per measurement and no files written (the CI smoke)
@@ -303,7 +306,8 @@ async function main(): Promise<void> {
   const startup = { listeningMs: server.startupMs, firstSignatureMs: median(firstStarts), firstStarts, firstStartPhasesMs: server.startupPhasesMs };
   progress(`server up: first signature after ${firstStarts.join(", ")} ms (median ${startup.firstSignatureMs}); the last listened after ${startup.listeningMs} ms (${JSON.stringify(startup.firstStartPhasesMs)})`);
 
-  // The skeleton of a signed answer (no Signet code) for the latency stage: see skeleton-server.ts.
+  // The skeleton of a signed answer (no Signet code), for what a durable record adds and for
+  // the latency stage: see skeleton-server.ts.
   const skeleton = await startSkeleton(dataDir);
 
   progress("HTTP floor: GET /v1/versionInfo");
