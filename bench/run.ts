@@ -18,7 +18,8 @@
  *      and on, in alternating runs on fresh server processes (the median of each);
  * with requests per second, latency percentiles, the server's CPU and peak RSS, the load
  * generator's CPU, the ratios service/physical and service/floor, and the targets of
- * issue 7, each missed one marked when the run shows it out of reach of any service here.
+ * issue 7, each missed one marked when the run shows it out of reach of any service on this
+ * stack here.
  * Writes bench/results/<date>.json, .md and latest.svg (shown in the README).
  *
  *   bun bench/run.ts [--seconds 10] [--connections 64] [--quick] [--label name]
@@ -188,11 +189,11 @@ function versions(): BenchReport["versions"] {
 
 function evaluate(report: BenchReport): Target[] {
   const targets: Target[] = [];
-  // The most a service could reach here: the cores spent on nothing but the token's CPU for a
-  // signature (C), the trivial authenticated route's CPU for a request (the design card's HTTP
-  // stack; the load generator included) and what making a record durable adds to an answer
-  // (the skeleton, no Signet code; issue 5 asks it of every signature), as a share of the
-  // physical limit. Any signed answer costs at least that.
+  // The most a service on this stack could reach here: the cores spent on nothing but the
+  // token's CPU for a signature (C), the trivial authenticated route's CPU for a request (the
+  // design card's HTTP stack; the load generator included) and what making a record durable
+  // adds to an answer (the skeleton, no Signet code; issue 5 asks it of every signature), as a
+  // share of the physical limit. Any signed answer on this stack costs at least that.
   const floorCpu = Object.values(best(report.floor).cpuMicrosPerRequest).reduce((sum, part) => sum + part, 0);
   const recordCpu = report.durableFloor?.recordAddsMicros ?? 0;
   const allowance = (a: AlgorithmReport) => {

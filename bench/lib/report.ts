@@ -109,7 +109,7 @@ export interface Target {
   target: string;
   measured: string;
   met: boolean;
-  /** Missed, and this run shows that no service in front of this token could meet it here (the measured text says why). */
+  /** Missed, and this run shows that no service on the design card's stack in front of this token could meet it here (the measured text says why). */
   outOfReach?: boolean;
 }
 
