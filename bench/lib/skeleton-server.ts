@@ -1,6 +1,6 @@
 /**
- * The skeleton of a signed answer, with no Signet code: what the latency stage compares
- * Signet's tail with. A plain Bun.serve answers
+ * The skeleton of a signed answer, with no Signet code: what the bench compares Signet with,
+ * for its tail at 50% load and for what a durable record costs. A plain Bun.serve answers
  *   POST /record      once a small record is durable: group commit on a writer thread, SQLite
  *                     in WAL mode with synchronous=FULL (an fsync a commit), as issue 5 asks of
  *                     every signature's audit record;
