@@ -34,11 +34,12 @@ import type { SigningTimingSnapshot } from "../src/domain/signing/signing-timing
 import { quantileMs } from "../src/histogram";
 import { keyHandleId, type KeyPairSpec } from "../src/signer/types";
 import { autocannon, wrk, wrkInstalled, type LoadRequest, type LoadResult } from "./lib/load";
-import { compileNative, compileRatedLoad, ratedLoad, runNative, type NativeTarget } from "./lib/native";
+import { compileNative, compileRatedLoad, cpuMicrosPerSignature, ratedLoad, runNative, type NativeTarget } from "./lib/native";
 import { BindingBench, type BindingResult } from "./lib/binding";
 import { measurePool } from "./lib/pool";
 import { coreCount, cpuModel, cpuPerRequest, cpuSeconds, machineTicks, peakRssMb, stealPercent, threadCpu, workersGone } from "./lib/proc";
 import {
+  cpuMicrosTotal,
   markdown,
   svgChart,
   type AlgorithmReport,
@@ -194,10 +195,10 @@ function evaluate(report: BenchReport): Target[] {
   // design card's HTTP stack; the load generator included) and what making a record durable
   // adds to an answer (the skeleton, no Signet code; issue 5 asks it of every signature), as a
   // share of the physical limit. Any signed answer on this stack costs at least that.
-  const floorCpu = Object.values(best(report.floor).cpuMicrosPerRequest).reduce((sum, part) => sum + part, 0);
+  const floorCpu = cpuMicrosTotal(best(report.floor).cpuMicrosPerRequest);
   const recordCpu = report.durableFloor?.recordAddsMicros ?? 0;
   const allowance = (a: AlgorithmReport) => {
-    const token = (a.physical.allCores.cpuSeconds / Math.max(1, a.physical.allCores.signatures)) * 1e6;
+    const token = cpuMicrosPerSignature(a.physical.allCores);
     return ratio((report.machine.cores * 1e6) / (token + floorCpu + recordCpu), a.physical.allCores.perSecond);
   };
   const share = (name: string, wanted: number) => {
@@ -225,12 +226,12 @@ function evaluate(report: BenchReport): Target[] {
   const halfLoad = (name: string) => {
     const at = report.algorithms.find((a) => a.name === name)!.latencyUnderLoad.find((l) => l.share === 0.5);
     const p99 = at?.result.latencyMs.p99 ?? Infinity;
+    const bound = (value: number | null) => (value === null ? "> 128" : `≤ ${value}`);
     const commit = at?.auditCommitMs;
-    const commitText = commit ? `; the audit commits it waited for: p50 ≤ ${commit.p50 ?? "–"} ms, p99 ${commit.p99 === null ? "> 128" : `≤ ${commit.p99}`} ms` : "";
+    const commitText = commit ? `; the audit commits it waited for: p50 ≤ ${commit.p50 ?? "–"} ms, p99 ${bound(commit.p99)} ms` : "";
     const skeleton = at?.skeletonAtSameRate;
     const skeletonText = skeleton ? `; with no Signet code, a durable record alone: ${skeleton.record.latencyMs.p99} ms, with a Worker hop: ${skeleton.hopRecord.latencyMs.p99} ms` : "";
     const inside = at?.insideMs;
-    const bound = (value: number | null) => (value === null ? "> 128" : `≤ ${value}`);
     const insideText = inside ? `; inside Signet the signer's part p99 ${bound(inside.signer.p99)} ms, the audit wait p99 ${bound(inside.audit.p99)} ms` : "";
     // Out of reach when a durable record alone, with no signing and no Signet code, is slower.
     const floorP99 = skeleton?.record.latencyMs.p99 ?? 0;
@@ -352,7 +353,7 @@ async function main(): Promise<void> {
       // alone, then with a Worker hop that spends the token's CPU a signature (from the C stage).
       let skeletonAtSameRate: SkeletonLatency | undefined;
       if (share === 0.5) {
-        const spinUs = Math.round((limits.oneThread.cpuSeconds / Math.max(1, limits.oneThread.signatures)) * 1e6);
+        const spinUs = Math.round(cpuMicrosPerSignature(limits.oneThread));
         const at = (path: string): LoadRequest => ({ ...request, url: `${skeleton.url}${path}`, headers: { "content-type": "application/json" } });
         const record = await ratedLoad(ratedLoadBinary, at("/record"), { connections, seconds, rate });
         const hopRecord = await ratedLoad(ratedLoadBinary, at(`/hop-record?spinUs=${spinUs}`), { connections, seconds, rate });

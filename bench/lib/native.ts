@@ -28,6 +28,11 @@ function compile(outDir: string, name: string, libraries: string[]): string {
   return binary;
 }
 
+/** CPU µs one signature cost the C program: its CPU seconds over its signatures. */
+export function cpuMicrosPerSignature(result: NativeResult): number {
+  return (result.cpuSeconds / Math.max(1, result.signatures)) * 1e6;
+}
+
 export function compileNative(outDir: string): string {
   return compile(outDir, "p11bench", ["-ldl", "-lpthread"]);
 }

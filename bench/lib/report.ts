@@ -1,7 +1,7 @@
 /** The bench report: its shape, the Markdown table and the SVG chart the README shows. */
 import type { BindingResult } from "./binding";
 import type { LoadResult } from "./load";
-import type { NativeResult } from "./native";
+import { cpuMicrosPerSignature, type NativeResult } from "./native";
 import type { PoolResult } from "./pool";
 
 export interface MeasuredLoad extends LoadResult {
@@ -200,19 +200,24 @@ function cpuTable(report: BenchReport): string {
   ];
   const add = (name: string, load: MeasuredLoad, token: number | null, binding: number | null, nativeSteal: number | null) => {
     const c = load.cpuMicrosPerRequest;
-    const total = Math.round((c.main + c.signing + c.audit + c.runtime + c.generator) * 10) / 10;
+    const total = Math.round(cpuMicrosTotal(c) * 10) / 10;
     const ceiling = total > 0 ? Math.round((report.machine.cores * 1e6) / total) : 0;
     rows.push(`| ${name} | ${token ?? "–"} | ${binding ?? "–"} | ${c.signing} | ${c.main} | ${c.audit} | ${c.runtime} | ${c.generator} | ${total} | ${n(ceiling)}/s | ${nativeSteal === null ? "–" : `${nativeSteal}%`} / ${load.stealPercent}% | ${load.operationsPerBatch ?? "–"} | ${load.recordsPerCommit ?? "–"} |`);
   };
   for (const a of report.algorithms) {
     const best = a.http.wrk && a.http.wrk.requestsPerSecond >= a.http.autocannon.requestsPerSecond ? a.http.wrk : a.http.autocannon;
     const physical = a.physical.allCores;
-    const token = Math.round((physical.cpuSeconds / Math.max(1, physical.signatures)) * 1e6 * 10) / 10;
+    const token = Math.round(cpuMicrosPerSignature(physical) * 10) / 10;
     add(`${a.name} (${best.generator})`, best, token, a.binding.cpuMicrosPerSignature, physical.stealPercent ?? null);
   }
   const floor = report.floor.wrk ?? report.floor.autocannon;
   add(`HTTP floor (${floor.generator})`, floor, null, null, null);
   return rows.join("\n");
+}
+
+/** A request's CPU in µs, every part of the server's and the load generator's. */
+export function cpuMicrosTotal(parts: MeasuredLoad["cpuMicrosPerRequest"]): number {
+  return parts.main + parts.signing + parts.audit + parts.runtime + parts.generator;
 }
 
 /** The tail at 50% load beside the trivial route and the skeleton of the same answer, at the same rate. */
