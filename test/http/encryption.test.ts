@@ -147,7 +147,16 @@ describe("AES", () => {
   });
 
   test("CBC ciphertext that does not unpad answers 410", async () => {
-    const { status, body } = await decrypt({ cipherAlgorithm: "AES", encryptedPayload: b64(Buffer.alloc(32, 9)), initializationVector: b64(Buffer.alloc(16)) });
+    // 15 bytes: one block whose PKCS#7 padding is the single byte 0x01. Flipping the IV's last
+    // bit turns it into 0x00, which is never valid padding. (Arbitrary bytes under a random key
+    // unpad by chance about once in 256 runs.)
+    const payload = b64(Buffer.alloc(15, 7));
+    const { body: sealed } = await encrypt({ cipherAlgorithm: "AES", payload });
+    const good = { cipherAlgorithm: "AES", encryptedPayload: sealed.encryptedPayload, initializationVector: sealed.initializationVector };
+    expect((await decrypt(good)).body.payload).toBe(payload);
+    const iv = Buffer.from(sealed.initializationVector, "base64");
+    iv[15]! ^= 0x01;
+    const { status, body } = await decrypt({ ...good, initializationVector: b64(iv) });
     expect({ status, errorCode: body.errorCode }).toEqual({ status: 400, errorCode: 410 });
   });
 });
