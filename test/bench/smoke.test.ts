@@ -18,6 +18,12 @@ test("bench/run.ts --quick runs every stage and reports every algorithm and targ
   // Every figure is read beside the CPU time the hypervisor took meanwhile.
   expect(out).toMatch(/VM steal over the run [\d.]+%/);
   expect(out).toMatch(/\| ECDSA P-256 \(\w+\) \|.*\| [\d.]+% \/ [\d.]+% \|/);
+  // Each HTTP stage and the batch stage are judged against the limit measured just before and after them.
+  expect(err).toContain("physical limit just before");
+  expect(err).toContain("physical limit just after");
+  expect(out).toMatch(/\| ECDSA P-256 \|(?: [^|]+ \|){4} [\d,]+ → [\d,]+\/s \|/);
+  expect(out).toMatch(/\| ECDSA P-256 over HTTP ÷ physical limit \| ≥ 75% \| \d+% \(\d+\/s of \d+\/s, \w+, the C program just before and after: \d+ and \d+\/s, \d+% apart;/);
+  expect(out).toMatch(/batchSign, 64 P-256 signatures per call: .*the C program just before → after: [\d,]+ → [\d,]+\/s\)/);
   // A missed target says whether this run shows it out of reach of any service here.
   expect(out).toMatch(/\| ECDSA P-256 over HTTP ÷ physical limit \| ≥ 75% \| .*the token's CPU, the trivial route's and a durable record's alone allow \d+%\) \| (met|\*\*missed\*\*(, out of reach here)?) \|/);
   expect(out).toMatch(/What a durable record adds to an answer with no Signet code .*: [\d.]+ µs a request\./);
