@@ -19,6 +19,17 @@ export interface LoadResult {
   /** CPU seconds per second of the load generator (in cores). */
   generatorCores: number;
   seconds: number;
+  /** Fixed-rate runs only: how long after the last request was due the server took to answer everything. */
+  drainMs?: number;
+}
+
+/**
+ * Whether a fixed-rate run was sustained: a server that keeps up answers the last request due
+ * within its usual latency; one that does not leaves a backlog it works off after the window
+ * (its latencies then measure the backlog, not the service at that rate).
+ */
+export function sustained(result: LoadResult): boolean {
+  return (result.drainMs ?? 0) <= 500;
 }
 
 export interface LoadRequest {

@@ -58,7 +58,7 @@ export async function ratedLoad(
   });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   if (code !== 0) throw new Error(`ratedload failed (${code}): ${err.slice(0, 500)}`);
-  const r = JSON.parse(out.trim()) as { due: number; completed: number; non2xx: number; errors: number; p50: number; p90: number; p99: number; p999: number; max: number };
+  const r = JSON.parse(out.trim()) as { due: number; completed: number; non2xx: number; errors: number; drainMs: number; p50: number; p90: number; p99: number; p999: number; max: number };
   const ms = (us: number) => Math.round(us / 10) / 100;
   const usage = proc.resourceUsage();
   const cpu = usage ? (Number(usage.cpuTime.user) + Number(usage.cpuTime.system)) / 1e6 : 0;
@@ -71,6 +71,7 @@ export async function ratedLoad(
     total: r.completed,
     generatorCores: Math.round((cpu / options.seconds) * 100) / 100,
     seconds: options.seconds,
+    drainMs: r.drainMs,
   };
 }
 

@@ -1,6 +1,6 @@
 /** The bench report: its shape, the Markdown table and the SVG chart the README shows. */
 import type { BindingResult } from "./binding";
-import type { LoadResult } from "./load";
+import { sustained, type LoadResult } from "./load";
 import { cpuMicrosPerSignature, type NativeResult } from "./native";
 import type { PoolResult } from "./pool";
 
@@ -155,6 +155,11 @@ export interface BenchReport {
 const n = (value: number) => value.toLocaleString("en-US");
 const pct = (value: number) => `${Math.round(value * 100)}%`;
 
+/** A fixed-rate run's p99, marked when the server did not sustain the rate (load.ts). */
+export function p99Text(result: LoadResult): string {
+  return sustained(result) ? `${result.latencyMs.p99}` : `${result.latencyMs.p99} (not sustained: ${Math.round(result.drainMs ?? 0)} ms of backlog)`;
+}
+
 /** The physical limit a load run is judged against: the mean of the C runs around it. */
 export function limitAround(around: PhysicalAround): number {
   return Math.round((around.before.perSecond + around.after.perSecond) / 2);
@@ -190,13 +195,15 @@ export function markdown(report: BenchReport): string {
   for (const a of report.algorithms) {
     const at = (share: number) => {
       const l = a.latencyUnderLoad.find((x) => x.share === share);
-      return l ? `${l.result.latencyMs.p99} (${l.floorAtSameRate.latencyMs.p99})` : "–";
+      return l ? `${p99Text(l.result)} (${l.floorAtSameRate.latencyMs.p99})` : "–";
     };
     const top = a.http.wrk ?? a.http.autocannon;
     lines.push(
       `| ${a.name} | ${n(a.physical.oneThread.perSecond)}/s | ${n(a.physical.allCores.perSecond)}/s | ${n(a.binding.perSecond)}/s (${pct(a.binding.perSecond / (a.physical.allCores.perSecond || 1))}) | ${n(a.pool.perSecond)}/s (${pct(a.pool.perSecond / (a.physical.allCores.perSecond || 1))}) | ${aroundText(a.physical.aroundHttp)} | ${a.http.wrk ? `${n(a.http.wrk.requestsPerSecond)}/s` : "–"} | ${n(a.http.autocannon.requestsPerSecond)}/s | ${pct(a.best.toPhysical)} | ${pct(a.best.toFloor)} | ${top.latencyMs.p50} / ${top.latencyMs.p99} ms | ${at(0.5)} / ${at(0.8)} ms |`,
     );
   }
+  lines.push("");
+  lines.push("A fixed-rate run marked \"not sustained\" left a backlog when its window closed: the server answered the last request due that many ms later, so its latencies measure the backlog, not the service at that rate (uniformly spaced requests batch less than a saturating closed loop, so a rate below the maximum measured by wrk or autocannon can be more than the service keeps up with).");
   lines.push("");
   lines.push("The first columns were measured one after another at the start of the suite (pkcs11js and the pool against the C figure next to them); HTTP ÷ physical divides by the mean of the C runs made just before and just after that algorithm's HTTP runs, minutes later. The same C loop moves by 10-25% within a minute on this VM, with no steal to show for it (bench/NOTES.md).");
   lines.push("");
@@ -295,7 +302,7 @@ function commitTable(report: BenchReport): string {
     for (const l of a.latencyUnderLoad) {
       const c = l.auditCommitMs;
       const inside = l.insideMs ?? null;
-      lines.push(`| ${a.name} | ${l.share * 100}% (${n(l.rate)}/s) | ${l.stealPercent}% | ${pair(inside?.signer)} | ${pair(inside?.audit)} | ${c ? n(c.commits) : "–"} | ${c?.recordsPerCommit ?? "–"} | ${c ? ms(c.p50) : "–"} | ${c ? ms(c.p99) : "–"} | ${l.result.latencyMs.p50} / ${l.result.latencyMs.p99} ms |`);
+      lines.push(`| ${a.name} | ${l.share * 100}% (${n(l.rate)}/s) | ${l.stealPercent}% | ${pair(inside?.signer)} | ${pair(inside?.audit)} | ${c ? n(c.commits) : "–"} | ${c?.recordsPerCommit ?? "–"} | ${c ? ms(c.p50) : "–"} | ${c ? ms(c.p99) : "–"} | ${l.result.latencyMs.p50} / ${p99Text(l.result)} ms |`);
     }
   }
   return lines.join("\n");
