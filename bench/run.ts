@@ -208,7 +208,7 @@ function evaluate(report: BenchReport): Target[] {
   const recordCpu = report.durableFloor?.recordAddsMicros ?? 0;
   // The token's CPU and the limit are those of the C runs around the HTTP runs (same minutes).
   const allowance = (a: AlgorithmReport) => ratio((report.machine.cores * 1e6) / (httpTokenCpu(a) + floorCpu + recordCpu), httpLimit(a));
-  const aroundText = (around: PhysicalAround | undefined) =>
+  const aroundDetail = (around: PhysicalAround | undefined) =>
     around ? `, the C program just before and after: ${around.before.perSecond} and ${around.after.perSecond}/s, ${Math.round(driftAround(around) * 100)}% apart` : "";
   const share = (name: string, wanted: number) => {
     const a = report.algorithms.find((x) => x.name === name)!;
@@ -217,7 +217,7 @@ function evaluate(report: BenchReport): Target[] {
     targets.push({
       name: `${name} over HTTP ÷ physical limit`,
       target: `≥ ${Math.round(wanted * 100)}%`,
-      measured: `${Math.round(a.best.toPhysical * 100)}% (${a.best.perSecond}/s of ${httpLimit(a)}/s, ${a.best.generator}${aroundText(a.physical.aroundHttp)}; pkcs11js alone in Workers: ${Math.round(ratio(a.binding.perSecond, a.physical.allCores.perSecond) * 100)}% of the C run beside it; the token's CPU, the trivial route's and a durable record's alone allow ${Math.round(allowed * 100)}%)`,
+      measured: `${Math.round(a.best.toPhysical * 100)}% (${a.best.perSecond}/s of ${httpLimit(a)}/s, ${a.best.generator}${aroundDetail(a.physical.aroundHttp)}; pkcs11js alone in Workers: ${Math.round(ratio(a.binding.perSecond, a.physical.allCores.perSecond) * 100)}% of the C run beside it; the token's CPU, the trivial route's and a durable record's alone allow ${Math.round(allowed * 100)}%)`,
       met,
       outOfReach: !met && allowed < wanted,
     });
@@ -230,7 +230,7 @@ function evaluate(report: BenchReport): Target[] {
     const p256 = report.algorithms.find((a) => a.name === "ECDSA P-256")!;
     const alone = Math.round(ratio(p256.binding.perSecond, p256.physical.allCores.perSecond) * 100);
     const met = report.batch.toPhysical >= 0.9;
-    targets.push({ name: "batchSign (64 P-256 per call) ÷ physical limit", target: "≥ 90%", measured: `${Math.round(report.batch.toPhysical * 100)}% (${report.batch.signaturesPerSecond}/s${aroundText(report.batch.physicalAround)}; pkcs11js alone in Workers: ${alone}%, the pool, no HTTP: ${Math.round(ratio(p256.pool.perSecond, p256.physical.allCores.perSecond) * 100)}%, each of the C run beside it)`, met, outOfReach: !met && alone < 90 });
+    targets.push({ name: "batchSign (64 P-256 per call) ÷ physical limit", target: "≥ 90%", measured: `${Math.round(report.batch.toPhysical * 100)}% (${report.batch.signaturesPerSecond}/s${aroundDetail(report.batch.physicalAround)}; pkcs11js alone in Workers: ${alone}%, the pool, no HTTP: ${Math.round(ratio(p256.pool.perSecond, p256.physical.allCores.perSecond) * 100)}%, each of the C run beside it)`, met, outOfReach: !met && alone < 90 });
   }
   const halfLoad = (name: string) => {
     const at = report.algorithms.find((a) => a.name === name)!.latencyUnderLoad.find((l) => l.share === 0.5);
