@@ -40,7 +40,7 @@ import { autocannon, wrk, wrkInstalled, type LoadRequest, type LoadResult } from
 import { compileNative, compileRatedLoad, cpuMicrosPerSignature, ratedLoad, runNative, type NativeTarget } from "./lib/native";
 import { BindingBench, type BindingResult } from "./lib/binding";
 import { measurePool } from "./lib/pool";
-import { coreCount, cpuModel, cpuPerRequest, cpuSeconds, machineTicks, peakRssMb, stealPercent, threadCpu, workersGone } from "./lib/proc";
+import { coreCount, cpuModel, cpuPerRequest, cpuSeconds, machineTicks, PeakRssByStage, stealPercent, threadCpu, workersGone } from "./lib/proc";
 import {
   cpuMicrosTotal,
   driftAround,
@@ -103,14 +103,24 @@ function signRequest(url: string, key: string, algorithm: string): LoadRequest {
   };
 }
 
+/** The server's peak RSS by stage (set once the server is up; every load against it is read). */
+let serverRss: PeakRssByStage | null = null;
+
+/** Runs `load` against the server as `stage`; returns its result and the server's peak RSS during it. */
+async function withPeakRss<T>(stage: string, load: () => Promise<T>): Promise<{ result: T; peakRssMb: number }> {
+  serverRss?.read(`before ${stage}`);
+  const result = await load();
+  return { result, peakRssMb: serverRss?.read(stage) ?? 0 };
+}
+
 /** Runs one load against the server and adds the server's CPU and memory to the result. */
-async function measured(server: BenchServer, run: () => Promise<LoadResult>): Promise<MeasuredLoad> {
+async function measured(server: BenchServer, stage: string, run: () => Promise<LoadResult>): Promise<MeasuredLoad> {
   const [pool0, commits0] = await Promise.all([poolCounters(server), auditCommits(server)]);
   const cpu0 = cpuSeconds(server.pid);
   const threads0 = threadCpu(server.pid);
   const ticks0 = machineTicks();
   const t0 = performance.now();
-  const result = await run();
+  const { result, peakRssMb } = await withPeakRss(stage, run);
   const elapsed = (performance.now() - t0) / 1000;
   const serverCores = Math.round(((cpuSeconds(server.pid) - cpu0) / elapsed) * 100) / 100;
   const parts = cpuPerRequest(server.pid, threads0, threadCpu(server.pid), result.total, cores);
@@ -122,7 +132,7 @@ async function measured(server: BenchServer, run: () => Promise<LoadResult>): Pr
     ...result,
     serverCores,
     stealPercent: steal,
-    serverPeakRssMb: peakRssMb(server.pid),
+    serverPeakRssMb: peakRssMb,
     cpuMicrosPerRequest: { ...parts, generator },
     operationsPerBatch: pool0 && pool1 ? perEach(pool1.operations - pool0.operations, pool1.batches - pool0.batches) : null,
     recordsPerCommit: commits0 && commits1 ? perEach(commits1.records - commits0.records, commits1.commits - commits0.commits) : null,
@@ -140,9 +150,9 @@ async function poolCounters(server: BenchServer): Promise<{ batches: number; ope
   return response.ok ? ((await response.json()) as { batches: number; operations: number; queued: number; inFlight: number }) : null;
 }
 
-async function bothGenerators(server: BenchServer, request: LoadRequest): Promise<{ wrk?: MeasuredLoad; autocannon: MeasuredLoad }> {
-  const withWrk = wrkInstalled() ? await measured(server, () => wrk(request, { connections, seconds, threads: cores })) : undefined;
-  const withAutocannon = await measured(server, () => autocannon(request, { connections, seconds }));
+async function bothGenerators(server: BenchServer, stage: string, request: LoadRequest): Promise<{ wrk?: MeasuredLoad; autocannon: MeasuredLoad }> {
+  const withWrk = wrkInstalled() ? await measured(server, `${stage}, wrk`, () => wrk(request, { connections, seconds, threads: cores })) : undefined;
+  const withAutocannon = await measured(server, `${stage}, autocannon`, () => autocannon(request, { connections, seconds }));
   return { ...(withWrk ? { wrk: withWrk } : {}), autocannon: withAutocannon };
 }
 
@@ -259,7 +269,7 @@ function evaluate(report: BenchReport): Target[] {
     measured: `${Math.round(report.auditCost.cost * 100)}% (${report.auditCost.offPerSecond}/s off, ${report.auditCost.onPerSecond}/s on)`,
     met: report.auditCost.cost <= 0.1,
   });
-  targets.push({ name: "Server peak RSS under load", target: "≤ 200 MB", measured: `${report.peakRssMb} MB`, met: report.peakRssMb <= 200 });
+  targets.push({ name: "Server peak RSS under load", target: "≤ 200 MB", measured: `${report.peakRssMb} MB${report.peakRssStage ? ` (stage: ${report.peakRssStage})` : ""}`, met: report.peakRssMb <= 200 });
   const { firstSignatureMs, firstStarts, restartFirstSignatureMs } = report.startup;
   const firstsText = firstStarts && firstStarts.length > 1 ? ` (median of ${firstStarts.join(", ")})` : "";
   targets.push({ name: "Start-up to first answered request, first start (Signet's keys generated)", target: "< 1000 ms", measured: `${firstSignatureMs} ms${firstsText}`, met: firstSignatureMs < 1000 });
@@ -313,6 +323,7 @@ async function main(): Promise<void> {
   // on copies of the token (each one a first start too: Signet's keys are generated on it).
   const firstStarts = await firstStartsOnCopies(dataDir, quick ? 1 : 2);
   const server = await startServer(dataDir, apiKey);
+  serverRss = new PeakRssByStage(server.pid);
   firstStarts.push(await firstSignature(server));
   const startup = { listeningMs: server.startupMs, firstSignatureMs: median(firstStarts), firstStarts, firstStartPhasesMs: server.startupPhasesMs };
   progress(`server up: first signature after ${firstStarts.join(", ")} ms (median ${startup.firstSignatureMs}); the last listened after ${startup.listeningMs} ms (${JSON.stringify(startup.firstStartPhasesMs)})`);
@@ -323,7 +334,7 @@ async function main(): Promise<void> {
 
   progress("HTTP floor: GET /v1/versionInfo");
   const floorRequest: LoadRequest = { url: `${server.url}/v1/versionInfo`, method: "GET", headers: { "x-api-key": apiKey } };
-  const floor = await bothGenerators(server, floorRequest);
+  const floor = await bothGenerators(server, "HTTP floor", floorRequest);
   const floorRate = best(floor).requestsPerSecond;
   progress("a durable answer with no Signet code: the skeleton's POST /answer and POST /record");
   const durableFloor = await measureDurableFloor(skeleton, signRequest(skeleton.url, "bench-p256", "SHA256_WITH_ECDSA"));
@@ -339,7 +350,7 @@ async function main(): Promise<void> {
     progress(`HTTP synchronousSign ${c.name}`);
     const request = signRequest(server.url, c.label, c.algorithm);
     await autocannon(request, { connections, seconds: quick ? 1 : 2 }); // warm-up
-    const http = await aroundLimit(nativeTarget, c, () => bothGenerators(server, request));
+    const http = await aroundLimit(nativeTarget, c, () => bothGenerators(server, c.name, request));
     const top = best(http.result);
     const limits = { ...physical.get(c.name)!, aroundHttp: http.around };
     const latencyUnderLoad = [];
@@ -350,14 +361,14 @@ async function main(): Promise<void> {
       await untilIdle(server);
       const [commitsBefore, timingBefore] = await Promise.all([auditCommits(server), signingTiming(server)]);
       const ticks = machineTicks();
-      const result = await ratedLoad(ratedLoadBinary, request, { connections, seconds, rate });
+      const { result } = await withPeakRss(`${c.name} at ${share * 100}% load`, () => ratedLoad(ratedLoadBinary, request, { connections, seconds, rate }));
       const steal = stealPercent(ticks, machineTicks());
       const [commitsAfter, timingAfter] = await Promise.all([auditCommits(server), signingTiming(server)]);
       const auditCommitMs = commitWindow(commitsBefore, commitsAfter);
       const insideMs = timingWindow(timingBefore, timingAfter);
       // The control: the trivial authenticated route at the same rate shows the tail that the
       // platform (Bun's HTTP, the VM's scheduling, the generator) adds without any signing.
-      const floorAtSameRate = await ratedLoad(ratedLoadBinary, floorRequest, { connections, seconds, rate });
+      const { result: floorAtSameRate } = await withPeakRss(`the trivial route at ${c.name}'s ${share * 100}% rate`, () => ratedLoad(ratedLoadBinary, floorRequest, { connections, seconds, rate }));
       // At the targets' share, the skeleton of the same answer at the same rate: a durable record
       // alone, then with a Worker hop that spends the token's CPU a signature (from the C stage).
       let skeletonAtSameRate: SkeletonLatency | undefined;
@@ -388,7 +399,7 @@ async function main(): Promise<void> {
   }
 
   const batch = await measureBatch(server, nativeTarget);
-  const peakRss = peakRssMb(server.pid);
+  serverRss.read("after batchSign");
   await server.stop();
   await skeleton.stop();
   const { cost: auditCost, restarts } = await measureAuditCost(dataDir);
@@ -405,7 +416,8 @@ async function main(): Promise<void> {
     algorithms,
     batch,
     auditCost,
-    peakRssMb: peakRss,
+    peakRssMb: serverRss.peakMb,
+    peakRssStage: serverRss.stage,
     targets: [],
   };
   report.targets = evaluate(report);
@@ -542,7 +554,7 @@ async function measureBatch(server: BenchServer, nativeTarget: NativeTarget): Pr
     return null;
   }
   progress(`batchSign: ${items} P-256 signatures per call`);
-  const loads = await aroundLimit(nativeTarget, CASES.find((c) => c.name === "ECDSA P-256")!, () => bothGenerators(server, request));
+  const loads = await aroundLimit(nativeTarget, CASES.find((c) => c.name === "ECDSA P-256")!, () => bothGenerators(server, "batchSign", request));
   const top = best(loads.result);
   const signatures = top.requestsPerSecond * items;
   return {

@@ -1,5 +1,5 @@
 /** CPU time and memory of a process, read from /proc (Linux). */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
@@ -103,9 +103,33 @@ export function peakRssMb(pid: number): number {
 /** Resets the peak RSS counter so that the next reading covers what follows only. */
 export function resetPeakRss(pid: number): void {
   try {
-    Bun.write(`/proc/${pid}/clear_refs`, "5");
+    writeFileSync(`/proc/${pid}/clear_refs`, "5");
   } catch {
     // not permitted: the peak then covers the whole life of the process
+  }
+}
+
+/**
+ * A process's peak RSS stage by stage: each reading takes the high-water mark since the last
+ * one and resets it, so that each stage's own peak is known and the run's peak is the highest
+ * of them, with the name of the stage that reached it. Whatever runs between two labelled
+ * readings (warm-ups, start-up) is read under the label given to the reading after it.
+ */
+export class PeakRssByStage {
+  peakMb = 0;
+  stage = "";
+
+  constructor(private readonly pid: number) {}
+
+  /** The peak since the last reading, counted as `stage`'s; resets the mark. */
+  read(stage: string): number {
+    const mb = peakRssMb(this.pid);
+    if (mb > this.peakMb) {
+      this.peakMb = mb;
+      this.stage = stage;
+    }
+    resetPeakRss(this.pid);
+    return mb;
   }
 }
 

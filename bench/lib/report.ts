@@ -8,6 +8,7 @@ export interface MeasuredLoad extends LoadResult {
   serverCores: number;
   /** The machine's CPU time stolen by the hypervisor during the run, in percent. */
   stealPercent: number;
+  /** The server's peak RSS during this load alone (since 2026-12-02 12:20; before, since the server started). */
   serverPeakRssMb: number;
   /** The server's CPU per request by part, and the load generator's, in µs. */
   cpuMicrosPerRequest: { main: number; signing: number; audit: number; runtime: number; generator: number };
@@ -149,6 +150,8 @@ export interface BenchReport {
   batch: BatchReport | null;
   auditCost: AuditCostReport;
   peakRssMb: number;
+  /** The stage in which the server reached peakRssMb (each load's own peak is its serverPeakRssMb); absent in older results. */
+  peakRssStage?: string;
   targets: Target[];
 }
 
@@ -226,7 +229,7 @@ export function markdown(report: BenchReport): string {
   }
   lines.push(`Auditing every signature: P-256 ${n(report.auditCost.offPerSecond)}/s with the audit of operations off, ${n(report.auditCost.onPerSecond)}/s with it on (median of ${report.auditCost.pairs} alternating runs): ${pct(report.auditCost.cost)} of throughput.`);
   const firsts = report.startup.firstStarts ?? [report.startup.firstSignatureMs];
-  lines.push(`First start (Signet's own keys generated${firsts.length > 1 ? `; timed ${firsts.length} times, on copies of one token` : ""}): first signature after ${firsts.join(", ")} ms (median ${report.startup.firstSignatureMs}), the last listening after ${report.startup.listeningMs} ms; restarts: first signature after ${report.startup.restarts.join(", ")} ms (median ${report.startup.restartFirstSignatureMs}). The last first start's steps, as the server logged them: ${phasesText(report.startup.firstStartPhasesMs)}. Server peak RSS ${report.peakRssMb} MB.`);
+  lines.push(`First start (Signet's own keys generated${firsts.length > 1 ? `; timed ${firsts.length} times, on copies of one token` : ""}): first signature after ${firsts.join(", ")} ms (median ${report.startup.firstSignatureMs}), the last listening after ${report.startup.listeningMs} ms; restarts: first signature after ${report.startup.restarts.join(", ")} ms (median ${report.startup.restartFirstSignatureMs}). The last first start's steps, as the server logged them: ${phasesText(report.startup.firstStartPhasesMs)}. Server peak RSS ${report.peakRssMb} MB${report.peakRssStage ? ` (stage: ${report.peakRssStage})` : ""}.`);
   lines.push("");
   lines.push("| target | wanted | measured | |");
   lines.push("|---|---|---|---|");

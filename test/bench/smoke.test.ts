@@ -30,6 +30,8 @@ test("bench/run.ts --quick runs every stage and reports every algorithm and targ
   expect(out).toMatch(/\| ECDSA P-256 p99 at 50% load \| ≤ 3 ms \| .*a durable record alone: [\d.]+ ms.* \| (met|\*\*missed\*\*(, out of reach here)?) \|/);
   expect(out).toContain("| Start-up to first answered request, first start (Signet's keys generated) |");
   expect(out).toContain("| Start-up to first answered request, restart (median) |");
+  // The peak RSS names the stage that reached it (each load's own peak is read and reset).
+  expect(out).toMatch(/\| Server peak RSS under load \| ≤ 200 MB \| \d+ MB \(stage: [^)]+\) \|/);
   // Each rated run beside its control, marked when the server did not keep up with the rate.
   expect(out).toMatch(/\| ECDSA P-256 \|.*\(\d+(\.\d+)?\) \/ [\d.]+(?: \(not sustained: \d+ ms of backlog\))? \(\d+(\.\d+)?\) ms \|/);
   expect(out).toContain('A fixed-rate run marked "not sustained" left a backlog when its window closed');
