@@ -103,14 +103,21 @@ function signRequest(url: string, key: string, algorithm: string): LoadRequest {
   };
 }
 
-/** The server's peak RSS by stage (set once the server is up; every load against it is read). */
-let serverRss: PeakRssByStage | null = null;
+/** Each server's peak RSS by stage, from its first measured load on. */
+const peakRssByServer = new Map<number, PeakRssByStage>();
+
+function peakRssOf(server: BenchServer): PeakRssByStage {
+  let stages = peakRssByServer.get(server.pid);
+  if (!stages) peakRssByServer.set(server.pid, (stages = new PeakRssByStage(server.pid)));
+  return stages;
+}
 
 /** Runs `load` against the server as `stage`; returns its result and the server's peak RSS during it. */
-async function withPeakRss<T>(stage: string, load: () => Promise<T>): Promise<{ result: T; peakRssMb: number }> {
-  serverRss?.read(`before ${stage}`);
+async function withPeakRss<T>(server: BenchServer, stage: string, load: () => Promise<T>): Promise<{ result: T; peakRssMb: number }> {
+  const stages = peakRssOf(server);
+  stages.read(`before ${stage}`);
   const result = await load();
-  return { result, peakRssMb: serverRss?.read(stage) ?? 0 };
+  return { result, peakRssMb: stages.read(stage) };
 }
 
 /** Runs one load against the server and adds the server's CPU and memory to the result. */
@@ -120,7 +127,7 @@ async function measured(server: BenchServer, stage: string, run: () => Promise<L
   const threads0 = threadCpu(server.pid);
   const ticks0 = machineTicks();
   const t0 = performance.now();
-  const { result, peakRssMb } = await withPeakRss(stage, run);
+  const { result, peakRssMb } = await withPeakRss(server, stage, run);
   const elapsed = (performance.now() - t0) / 1000;
   const serverCores = Math.round(((cpuSeconds(server.pid) - cpu0) / elapsed) * 100) / 100;
   const parts = cpuPerRequest(server.pid, threads0, threadCpu(server.pid), result.total, cores);
@@ -323,7 +330,6 @@ async function main(): Promise<void> {
   // on copies of the token (each one a first start too: Signet's keys are generated on it).
   const firstStarts = await firstStartsOnCopies(dataDir, quick ? 1 : 2);
   const server = await startServer(dataDir, apiKey);
-  serverRss = new PeakRssByStage(server.pid);
   firstStarts.push(await firstSignature(server));
   const startup = { listeningMs: server.startupMs, firstSignatureMs: median(firstStarts), firstStarts, firstStartPhasesMs: server.startupPhasesMs };
   progress(`server up: first signature after ${firstStarts.join(", ")} ms (median ${startup.firstSignatureMs}); the last listened after ${startup.listeningMs} ms (${JSON.stringify(startup.firstStartPhasesMs)})`);
@@ -361,14 +367,14 @@ async function main(): Promise<void> {
       await untilIdle(server);
       const [commitsBefore, timingBefore] = await Promise.all([auditCommits(server), signingTiming(server)]);
       const ticks = machineTicks();
-      const { result } = await withPeakRss(`${c.name} at ${share * 100}% load`, () => ratedLoad(ratedLoadBinary, request, { connections, seconds, rate }));
+      const { result } = await withPeakRss(server, `${c.name} at ${share * 100}% load`, () => ratedLoad(ratedLoadBinary, request, { connections, seconds, rate }));
       const steal = stealPercent(ticks, machineTicks());
       const [commitsAfter, timingAfter] = await Promise.all([auditCommits(server), signingTiming(server)]);
       const auditCommitMs = commitWindow(commitsBefore, commitsAfter);
       const insideMs = timingWindow(timingBefore, timingAfter);
       // The control: the trivial authenticated route at the same rate shows the tail that the
       // platform (Bun's HTTP, the VM's scheduling, the generator) adds without any signing.
-      const { result: floorAtSameRate } = await withPeakRss(`the trivial route at ${c.name}'s ${share * 100}% rate`, () => ratedLoad(ratedLoadBinary, floorRequest, { connections, seconds, rate }));
+      const { result: floorAtSameRate } = await withPeakRss(server, `the trivial route at ${c.name}'s ${share * 100}% rate`, () => ratedLoad(ratedLoadBinary, floorRequest, { connections, seconds, rate }));
       // At the targets' share, the skeleton of the same answer at the same rate: a durable record
       // alone, then with a Worker hop that spends the token's CPU a signature (from the C stage).
       let skeletonAtSameRate: SkeletonLatency | undefined;
@@ -399,6 +405,7 @@ async function main(): Promise<void> {
   }
 
   const batch = await measureBatch(server, nativeTarget);
+  const serverRss = peakRssOf(server);
   serverRss.read("after batchSign");
   await server.stop();
   await skeleton.stop();
