@@ -85,3 +85,27 @@ test("every route is in the OpenAPI document with its operationId", async () => 
     expect(operation.summary).toEqual(expect.any(String));
   }
 });
+
+/** Paths in a JSON schema where Elysia's coercing t.Integer / t.Numeric left a numeric-string branch. */
+function numericStringBranches(schema: unknown, at: string, found: string[]): string[] {
+  if (Array.isArray(schema)) schema.forEach((item, i) => numericStringBranches(item, `${at}[${i}]`, found));
+  else if (schema && typeof schema === "object") {
+    const node = schema as Record<string, unknown>;
+    if (node.type === "string" && (node.format === "integer" || node.format === "numeric")) found.push(at);
+    for (const [key, value] of Object.entries(node)) numericStringBranches(value, `${at}.${key}`, found);
+  }
+  return found;
+}
+
+test("every response documents its integers as integers (no coercing transform in a response schema)", async () => {
+  // A transform in a response schema also makes Elysia run TypeBox's generic Encode over every
+  // answer of that route (docs.ts, ResponseInteger); requests keep theirs.
+  const document = await (await fetch(`${signet.url}/docs/json`)).json();
+  const found: string[] = [];
+  for (const [path, operations] of Object.entries(document.paths as Record<string, Record<string, { responses?: Record<string, unknown> }>>)) {
+    for (const [method, operation] of Object.entries(operations)) {
+      for (const [status, response] of Object.entries(operation.responses ?? {})) numericStringBranches(response, `${method} ${path} ${status}`, found);
+    }
+  }
+  expect(found).toEqual([]);
+});

@@ -1,5 +1,6 @@
 /** Request and response schemas of the admin API for clients and credentials. */
 import { t } from "elysia";
+import { ResponseInteger } from "../docs";
 import { ROLES } from "../../domain/roles";
 import { SCOPE_NAMES } from "../../domain/access/scopes";
 
@@ -38,7 +39,7 @@ export const ClientResponse = t.Object({
   scopes: t.Union([t.Array(t.String()), t.Null()]),
   allowedKeys: t.Union([t.Array(t.String()), t.Null()]),
   allowedCidrs: t.Union([t.Array(t.String()), t.Null()]),
-  rateLimit: t.Union([t.Object({ perSecond: t.Number(), burst: t.Integer() }), t.Null()]),
+  rateLimit: t.Union([t.Object({ perSecond: t.Number(), burst: ResponseInteger() }), t.Null()]),
   status: t.Union([t.Literal("active"), t.Literal("disabled")]),
   createdAt: t.String(),
   updatedAt: t.Union([t.String(), t.Null()]),

@@ -1,5 +1,6 @@
 /** Request and response schemas of the audit routes. */
 import { t } from "elysia";
+import { ResponseInteger } from "../docs";
 
 const b64Hash = (description: string) => t.String({ description, examples: ["CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I="] });
 
@@ -25,7 +26,7 @@ export const ExportQuery = t.Object({
 });
 
 export const AuditRecordSchema = t.Object({
-  seq: t.Integer({ description: "Sequence number from 1, without gaps; the record's leaf index is seq - 1." }),
+  seq: ResponseInteger({ description: "Sequence number from 1, without gaps; the record's leaf index is seq - 1." }),
   time: t.String({ examples: ["2026-11-23T17:10:03.123Z"] }),
   actor: t.String({ description: "Client id, or system / cli." }),
   action: t.String({ examples: ["sign"] }),
@@ -45,24 +46,24 @@ export const RecordPageSchema = t.Object({
 
 export const CheckpointSchema = t.Object({
   origin: t.String(),
-  treeSize: t.Integer(),
+  treeSize: ResponseInteger(),
   rootHash: b64Hash("RFC 6962 root of the first treeSize records."),
   time: t.String(),
   note: t.String({ description: "The C2SP signed note (tlog-checkpoint body, Ed25519 signature line)." }),
 });
 
 export const ProofSchema = t.Object({
-  seq: t.Integer(),
-  leafIndex: t.Integer(),
-  treeSize: t.Integer(),
+  seq: ResponseInteger(),
+  leafIndex: ResponseInteger(),
+  treeSize: ResponseInteger(),
   leafHash: b64Hash("SHA-256(0x00 ‖ entry) as stored in the tree."),
   hashes: t.Array(t.String(), { description: "RFC 6962 audit path, bottom-up, base64." }),
   checkpoint: t.Union([t.String(), t.Null()], { description: "The signed checkpoint of treeSize, when the proof is against one." }),
 });
 
 export const ConsistencySchema = t.Object({
-  from: t.Integer(),
-  to: t.Integer(),
+  from: ResponseInteger(),
+  to: ResponseInteger(),
   fromRoot: t.String(),
   toRoot: t.String(),
   hashes: t.Array(t.String(), { description: "RFC 6962 consistency proof, base64." }),
@@ -78,11 +79,11 @@ export const PublicKeySchema = t.Object({
 
 export const VerifyResultSchema = t.Object({
   valid: t.Boolean(),
-  treeSize: t.Union([t.Integer(), t.Null()]),
+  treeSize: t.Union([ResponseInteger(), t.Null()]),
   rootHash: t.Union([t.String(), t.Null()]),
-  firstBadSeq: t.Optional(t.Integer({ description: "The lowest seq at which the bundle departs from the signed log." })),
+  firstBadSeq: t.Optional(ResponseInteger({ description: "The lowest seq at which the bundle departs from the signed log." })),
   problem: t.Optional(t.String()),
-  records: t.Integer(),
+  records: ResponseInteger(),
   complete: t.Boolean({ description: "True when the export had no filter: every record up to treeSize must be present." }),
 });
 
@@ -95,12 +96,12 @@ export const ConsistencyQuery = t.Object({
 export const HashBody = t.Object({ value: t.String({ minLength: 1, maxLength: 1024, description: "e.g. a client address." }) });
 
 export const CommitStatsSchema = t.Object({
-  commits: t.Integer({ description: "Transactions committed by the audit writer since the service started." }),
-  records: t.Integer({ description: "Records those transactions held." }),
+  commits: ResponseInteger({ description: "Transactions committed by the audit writer since the service started." }),
+  records: ResponseInteger({ description: "Records those transactions held." }),
   atMostMs: t.Array(
     t.Object({
       le: t.Union([t.Number(), t.Null()], { description: "Upper bound of the bucket in ms (null: slower than every bound)." }),
-      commits: t.Integer({ description: "Commits that took at most `le` ms, since start (cumulative, as Prometheus histograms)." }),
+      commits: ResponseInteger({ description: "Commits that took at most `le` ms, since start (cumulative, as Prometheus histograms)." }),
     }),
     { description: "Commit wall time, fsync included, in buckets growing by √2 from 0.125 to 128 ms." },
   ),

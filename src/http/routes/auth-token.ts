@@ -6,7 +6,7 @@
 import { Elysia, t } from "elysia";
 import type { AccessService } from "../../domain/access";
 import type { authPlugin } from "../auth";
-import { withErrors } from "../docs";
+import { ResponseInteger, withErrors } from "../docs";
 
 const TokenRequest = t.Union(
   [
@@ -28,7 +28,7 @@ const TokenRequest = t.Union(
 const TokenResponse = t.Object({
   access_token: t.String({ description: "The JWT, for the header `Authorization: Bearer <token>`." }),
   token_type: t.Literal("Bearer"),
-  expires_in: t.Integer({ description: "Seconds until it expires." }),
+  expires_in: ResponseInteger({ description: "Seconds until it expires." }),
   scope: t.Optional(t.String({ description: "The scopes it carries, space-separated, when they are fewer than the roles give." })),
 });
 

@@ -1,5 +1,6 @@
 /** Request and response schemas of POST /v1/batchSign. */
 import { t } from "elysia";
+import { ResponseInteger } from "../docs";
 import { SignBody } from "./signing.model";
 
 const signRequest = SignBody.properties.signRequest;
@@ -33,7 +34,7 @@ export const BatchSignResult = t.Object({
   reference: t.Union([t.String(), t.Null()]),
   signature: t.Optional(t.String({ description: "The signature, base64 (as synchronousSign)." })),
   keyVersion: t.Optional(t.String({ examples: ["v1"] })),
-  errorCode: t.Optional(t.Integer({ description: "When this item failed: the code synchronousSign would have answered." })),
+  errorCode: t.Optional(ResponseInteger({ description: "When this item failed: the code synchronousSign would have answered." })),
   reason: t.Optional(t.String()),
   message: t.Optional(t.String()),
 });

@@ -1,5 +1,6 @@
 /** Request and response schemas of the key routes, in the Securosys TSB shape. */
 import { t } from "elysia";
+import { ResponseInteger } from "../docs";
 import { KeyPassword } from "./signing.model";
 
 const attributeFlag = t.Optional(t.Union([t.Boolean(), t.Null()]));
@@ -82,7 +83,7 @@ export const KeyAttributesOutput = t.Object({
 });
 
 export const KeyVersionOutput = t.Object({
-  version: t.Integer(),
+  version: ResponseInteger(),
   keyVersion: t.String({ examples: ["v1"] }),
   createTime: t.String(),
   publicKey: t.Union([t.String(), t.Null()]),
@@ -94,7 +95,7 @@ export const KeyJson = t.Object({
   algorithm: t.String({ examples: ["EC"], description: "RSA, EC, ED, DSA, AES, TDEA, HMACSHA256, HMACSHA384 or HMACSHA512." }),
   algorithmOid: t.String({ examples: ["1.2.840.10045.2.1"] }),
   curveOid: t.Union([t.String(), t.Null()]),
-  keySize: t.Union([t.Integer(), t.Null()]),
+  keySize: t.Union([ResponseInteger(), t.Null()]),
   createTime: t.String({ examples: ["2026-11-23T17:10:03Z"] }),
   publicKey: t.Union([t.String({ description: "DER SubjectPublicKeyInfo, base64 (null for secret keys)." }), t.Null()]),
   addressTruncated: t.Null(),

@@ -6,7 +6,7 @@ import { Elysia, t } from "elysia";
 import type { ServiceInfo } from "../../domain/service/service-info";
 import type { Signer } from "../../signer/signer";
 import type { authPlugin } from "../auth";
-import { withErrors } from "../docs";
+import { ResponseInteger, withErrors } from "../docs";
 
 export const SIGNET_VERSION = "0.1.0";
 
@@ -24,7 +24,7 @@ const Capability = t.Object({
 const StatisticsResponse = t.Object({
   keyStoreStatistics: t.String({ description: "One line (the TSB answers a string): keys by algorithm, and the token.", examples: ['3 keys (EC 2, RSA 1) on token "signet" (SoftHSM project SoftHSM v2, serial 1a2b3c4d)'] }),
   token: t.Object({ label: t.String(), manufacturer: t.String(), model: t.String(), serialNumber: t.String() }),
-  keys: t.Object({ total: t.Integer(), byAlgorithm: t.Record(t.String(), t.Integer()) }, { description: "Keys the caller may use (its key allow-list)." }),
+  keys: t.Object({ total: ResponseInteger(), byAlgorithm: t.Record(t.String(), ResponseInteger()) }, { description: "Keys the caller may use (its key allow-list)." }),
   capabilities: t.Object(
     {
       mechanisms: t.Array(t.String(), { description: "Every mechanism the token lists." }),
@@ -39,13 +39,13 @@ const StatisticsResponse = t.Object({
 });
 
 const PoolResponse = t.Object({
-  workersReady: t.Integer({ description: "Signing Workers ready to take operations." }),
-  workersConfigured: t.Integer({ description: "SIGNET_WORKERS." }),
-  queued: t.Integer({ description: "Operations waiting for a Worker now." }),
-  inFlight: t.Integer({ description: "Operations held by the Workers now." }),
-  batches: t.Integer({ description: "Worker messages sent since start; operations ÷ batches is the mean batch." }),
-  operations: t.Integer({ description: "Operations sent to the Workers since start." }),
-  workerRestarts: t.Integer({ description: "Workers replaced since start (died or hung)." }),
+  workersReady: ResponseInteger({ description: "Signing Workers ready to take operations." }),
+  workersConfigured: ResponseInteger({ description: "SIGNET_WORKERS." }),
+  queued: ResponseInteger({ description: "Operations waiting for a Worker now." }),
+  inFlight: ResponseInteger({ description: "Operations held by the Workers now." }),
+  batches: ResponseInteger({ description: "Worker messages sent since start; operations ÷ batches is the mean batch." }),
+  operations: ResponseInteger({ description: "Operations sent to the Workers since start." }),
+  workerRestarts: ResponseInteger({ description: "Workers replaced since start (died or hung)." }),
 });
 
 export function serviceRoutes(auth: ReturnType<typeof authPlugin>, signer: Signer, info: ServiceInfo) {

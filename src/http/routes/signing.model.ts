@@ -1,5 +1,6 @@
 /** Request and response schemas of the signing routes, in the Securosys TSB shape. */
 import { t } from "elysia";
+import { ResponseInteger } from "../docs";
 import { SIGNATURE_ALGORITHMS } from "../../signer/algorithms";
 
 const ALGORITHM_NAMES = [...SIGNATURE_ALGORITHMS.keys()];
@@ -86,11 +87,11 @@ export const VerifyResponse = t.Object({
 const Histogram = (what: string) =>
   t.Object(
     {
-      count: t.Integer({ description: "synchronousSign signatures counted since start." }),
+      count: ResponseInteger({ description: "synchronousSign signatures counted since start." }),
       atMostMs: t.Array(
         t.Object({
           le: t.Union([t.Number(), t.Null()], { description: "Upper bound of the bucket in ms (null: slower than every bound)." }),
-          count: t.Integer({ description: "Signatures whose part took at most `le` ms, since start (cumulative, as Prometheus histograms)." }),
+          count: ResponseInteger({ description: "Signatures whose part took at most `le` ms, since start (cumulative, as Prometheus histograms)." }),
         }),
         { description: "Buckets growing by √2 from 0.125 to 128 ms." },
       ),

@@ -1,5 +1,6 @@
 /** Request and response schemas of the token service (JWTs minted with HSM keys, and the JWK set). */
 import { t } from "elysia";
+import { ResponseInteger } from "../docs";
 import { JWS_ALGORITHM_NAMES } from "../../domain/tokens/jws";
 import { KeyPassword } from "./signing.model";
 
@@ -29,8 +30,8 @@ export const MintBody = t.Object({
 export const MintResponse = t.Object({
   token: t.String({ description: "The compact JWS: header.claims.signature, base64url." }),
   kid: t.String({ description: "The key id in the header: the RFC 7638 thumbprint of the key's public key." }),
-  issuedAt: t.Integer({ description: "iat, seconds since the epoch." }),
-  expiresAt: t.Integer({ description: "exp, seconds since the epoch." }),
+  issuedAt: ResponseInteger({ description: "iat, seconds since the epoch." }),
+  expiresAt: ResponseInteger({ description: "exp, seconds since the epoch." }),
 });
 
 const Jwk = t.Object(
