@@ -42,6 +42,7 @@ import { BindingBench, type BindingResult } from "./lib/binding";
 import { measurePool } from "./lib/pool";
 import { coreCount, cpuModel, cpuPerRequest, cpuSeconds, machineTicks, PeakRssByStage, stealPercent, threadCpu, workersGone } from "./lib/proc";
 import {
+  bestLoad,
   cpuMicrosTotal,
   driftAround,
   httpLimit,
@@ -163,10 +164,6 @@ async function bothGenerators(server: BenchServer, stage: string, request: LoadR
   return { ...(withWrk ? { wrk: withWrk } : {}), autocannon: withAutocannon };
 }
 
-function best(loads: { wrk?: MeasuredLoad; autocannon: MeasuredLoad }): MeasuredLoad {
-  return loads.wrk && loads.wrk.requestsPerSecond > loads.autocannon.requestsPerSecond ? loads.wrk : loads.autocannon;
-}
-
 /**
  * The skeleton at saturation, POST /answer and POST /record with the signing request's body:
  * the CPU a request of its process and of the generator, and what the durable record adds.
@@ -221,7 +218,7 @@ function evaluate(report: BenchReport): Target[] {
   // design card's HTTP stack; the load generator included) and what making a record durable
   // adds to an answer (the skeleton, no Signet code; issue 5 asks it of every signature), as a
   // share of the physical limit. Any signed answer on this stack costs at least that.
-  const floorCpu = cpuMicrosTotal(best(report.floor).cpuMicrosPerRequest);
+  const floorCpu = cpuMicrosTotal(bestLoad(report.floor).cpuMicrosPerRequest);
   const recordCpu = report.durableFloor?.recordAddsMicros ?? 0;
   // The token's CPU and the limit are those of the C runs around the HTTP runs (same minutes).
   const allowance = (a: AlgorithmReport) => ratio((report.machine.cores * 1e6) / (httpTokenCpu(a) + floorCpu + recordCpu), httpLimit(a));
@@ -341,7 +338,7 @@ async function main(): Promise<void> {
   progress("HTTP floor: GET /v1/versionInfo");
   const floorRequest: LoadRequest = { url: `${server.url}/v1/versionInfo`, method: "GET", headers: { "x-api-key": apiKey } };
   const floor = await bothGenerators(server, "HTTP floor", floorRequest);
-  const floorRate = best(floor).requestsPerSecond;
+  const floorRate = bestLoad(floor).requestsPerSecond;
   progress("a durable answer with no Signet code: the skeleton's POST /answer and POST /record");
   const durableFloor = await measureDurableFloor(skeleton, signRequest(skeleton.url, "bench-p256", "SHA256_WITH_ECDSA"));
 
@@ -357,7 +354,7 @@ async function main(): Promise<void> {
     const request = signRequest(server.url, c.label, c.algorithm);
     await autocannon(request, { connections, seconds: quick ? 1 : 2 }); // warm-up
     const http = await aroundLimit(nativeTarget, c, () => bothGenerators(server, c.name, request));
-    const top = best(http.result);
+    const top = bestLoad(http.result);
     const limits = { ...physical.get(c.name)!, aroundHttp: http.around };
     const latencyUnderLoad = [];
     for (const share of [0.5, 0.8]) {
@@ -562,7 +559,7 @@ async function measureBatch(server: BenchServer, nativeTarget: NativeTarget): Pr
   }
   progress(`batchSign: ${items} P-256 signatures per call`);
   const loads = await aroundLimit(nativeTarget, CASES.find((c) => c.name === "ECDSA P-256")!, () => bothGenerators(server, "batchSign", request));
-  const top = best(loads.result);
+  const top = bestLoad(loads.result);
   const signatures = top.requestsPerSecond * items;
   return {
     items,

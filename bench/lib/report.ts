@@ -159,6 +159,11 @@ const n = (value: number) => value.toLocaleString("en-US");
 const pct = (value: number) => `${Math.round(value * 100)}%`;
 
 /** A fixed-rate run's p99, marked when the server did not sustain the rate (load.ts). */
+/** The faster of a stage's two generators, wrk on a tie: every table and ratio of a run reads this one. */
+export function bestLoad(loads: { wrk?: MeasuredLoad; autocannon: MeasuredLoad }): MeasuredLoad {
+  return loads.wrk && loads.wrk.requestsPerSecond >= loads.autocannon.requestsPerSecond ? loads.wrk : loads.autocannon;
+}
+
 export function p99Text(result: LoadResult): string {
   return sustained(result) ? `${result.latencyMs.p99}` : `${result.latencyMs.p99} (not sustained: ${Math.round(result.drainMs ?? 0)} ms of backlog)`;
 }
@@ -215,7 +220,7 @@ export function markdown(report: BenchReport): string {
   lines.push(commitTable(report));
   lines.push("");
   lines.push(cpuTable(report));
-  const floor = report.floor.wrk ?? report.floor.autocannon;
+  const floor = bestLoad(report.floor);
   lines.push("");
   lines.push(`HTTP floor (GET /v1/versionInfo, authenticated): ${n(floor.requestsPerSecond)} req/s with ${floor.generator} (server ${floor.serverCores} cores, generator ${floor.generatorCores} cores).`);
   const durable = report.durableFloor;
@@ -258,7 +263,7 @@ function cpuTable(report: BenchReport): string {
     rows.push(`| ${name} | ${token ?? "–"} | ${binding ?? "–"} | ${c.signing} | ${c.main} | ${c.audit} | ${c.runtime} | ${c.generator} | ${total} | ${n(ceiling)}/s | ${nativeSteal === null ? "–" : `${nativeSteal}%`} / ${load.stealPercent}% | ${load.operationsPerBatch ?? "–"} | ${load.recordsPerCommit ?? "–"} |`);
   };
   for (const a of report.algorithms) {
-    const best = a.http.wrk && a.http.wrk.requestsPerSecond >= a.http.autocannon.requestsPerSecond ? a.http.wrk : a.http.autocannon;
+    const best = bestLoad(a.http);
     const around = a.physical.aroundHttp;
     const nativeSteal = around ? Math.max(around.before.stealPercent, around.after.stealPercent) : (a.physical.allCores.stealPercent ?? null);
     add(`${a.name} (${best.generator})`, best, Math.round(httpTokenCpu(a) * 10) / 10, a.binding.cpuMicrosPerSignature, nativeSteal);

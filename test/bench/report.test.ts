@@ -6,7 +6,7 @@ import { describe, expect, test } from "bun:test";
 import type { LoadResult } from "../../bench/lib/load";
 import { sustained } from "../../bench/lib/load";
 import type { NativeResult } from "../../bench/lib/native";
-import { driftAround, limitAround, p99Text } from "../../bench/lib/report";
+import { bestLoad, driftAround, limitAround, p99Text, type MeasuredLoad } from "../../bench/lib/report";
 
 function rated(p99: number, drainMs: number | undefined): LoadResult {
   return { generator: "ratedload", requestsPerSecond: 1000, latencyMs: { p50: 1, p90: 2, p99, max: p99 }, non2xx: 0, errors: 0, total: 10000, generatorCores: 0.1, seconds: 10, drainMs };
@@ -40,5 +40,18 @@ describe("the physical limit around a load", () => {
     expect(limitAround(around)).toBe(28_374);
     expect(Math.round(driftAround(around) * 100)).toBe(32);
     expect(driftAround({ before: native(3_000), after: native(3_000) })).toBe(0);
+  });
+});
+
+describe("the best of a stage's two generators", () => {
+  const load = (generator: MeasuredLoad["generator"], requestsPerSecond: number): MeasuredLoad => ({
+    ...rated(1, undefined), generator, requestsPerSecond, serverCores: 1, stealPercent: 0, serverPeakRssMb: 100, cpuMicrosPerRequest: { main: 1, signing: 0, audit: 0, runtime: 0, generator: 1 }, operationsPerBatch: null, recordsPerCommit: null,
+  });
+
+  test("is the faster one, wrk on a tie, autocannon when wrk is not installed", () => {
+    expect(bestLoad({ wrk: load("wrk", 900), autocannon: load("autocannon", 1000) }).generator).toBe("autocannon");
+    expect(bestLoad({ wrk: load("wrk", 1000), autocannon: load("autocannon", 900) }).generator).toBe("wrk");
+    expect(bestLoad({ wrk: load("wrk", 1000), autocannon: load("autocannon", 1000) }).generator).toBe("wrk");
+    expect(bestLoad({ autocannon: load("autocannon", 1000) }).generator).toBe("autocannon");
   });
 });
