@@ -4,7 +4,7 @@
  * implement), never by Signet's own code.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { generateKeyPairSync, sign as nodeSign } from "node:crypto";
+import { createHash, generateKeyPairSync, sign as nodeSign } from "node:crypto";
 import { verifyJwts } from "../support/jwt";
 import { removeDir, startSignet, type RunningSignet } from "../support/server";
 
@@ -73,6 +73,27 @@ describe("POST /v1/token/jwt", () => {
       expect({ algorithm: minted[i]!.algorithm, ...result, claims: undefined }).toMatchObject({ algorithm: minted[i]!.algorithm, valid: true });
       expect(result.header).toEqual({ alg: minted[i]!.algorithm, typ: "JWT", kid: minted[i]!.kid });
       expect(result.claims).toMatchObject({ sub: "user-42", aud: "payments", n: [1, 2], iat: minted[i]!.issuedAt, exp: minted[i]!.issuedAt + 600 });
+    }
+  });
+
+  test("each token's signature is recorded as a sign with its key, with the SHA-256 of the signing input, and timed", async () => {
+    const before = (await signet.json("GET", "/v1/signing/timing")).body;
+    const minted = [];
+    for (const [algorithm, label] of [["ES256", "jwt-p256"], ["PS256", "jwt-rsa"]] as const) {
+      const answer = await signet.json("POST", "/v1/token/jwt", { signKeyName: label, algorithm, claims: { sub: `audited-${algorithm}` } });
+      expect(answer.status).toBe(200);
+      minted.push({ label, token: answer.body.token as string });
+    }
+    const after = (await signet.json("GET", "/v1/signing/timing")).body;
+    expect({ signer: after.signer.count - before.signer.count, audit: after.audit.count - before.audit.count }).toEqual({ signer: 2, audit: 2 });
+    for (const { label, token } of minted) {
+      const signingInput = token.slice(0, token.lastIndexOf("."));
+      const page = await signet.json("GET", `/v1/audit?action=sign&object=${label}&limit=1000`);
+      const last = page.body.records.at(-1);
+      expect({ outcome: last.outcome, payloadSha256: last.details.payloadSha256 }).toEqual({
+        outcome: "success",
+        payloadSha256: createHash("sha256").update(signingInput, "ascii").digest("hex"),
+      });
     }
   });
 

@@ -87,7 +87,7 @@ export const VerifyResponse = t.Object({
 const Histogram = (what: string) =>
   t.Object(
     {
-      count: ResponseInteger({ description: "synchronousSign signatures counted since start." }),
+      count: ResponseInteger({ description: "Single signatures (synchronousSign, minted JWTs) counted since start." }),
       atMostMs: t.Array(
         t.Object({
           le: t.Union([t.Number(), t.Null()], { description: "Upper bound of the bucket in ms (null: slower than every bound)." }),

@@ -100,9 +100,9 @@ export function signingRoutes(auth: ReturnType<typeof authPlugin>, signing: Sign
       detail: {
         tags: ["Service Information"],
         operationId: "signingTiming",
-        summary: "Where a synchronousSign's time goes inside Signet (Signet extension)",
+        summary: "Where a single signature's time goes inside Signet (Signet extension)",
         description:
-          "Two histograms over every synchronousSign since start: the signer's part (queue, Worker hop, token) and the wait for " +
+          "Two histograms over every single signature since start (synchronousSign, and the signature of each JWT POST /v1/token/jwt mints): the signer's part (queue, Worker hop, token) and the wait for " +
           "the durable audit record. The rest of a request's latency is HTTP, authentication and the main thread's own queue. " +
           "Cumulative: take two readings and subtract them for a window (the bench does, around each fixed-rate run).",
       },
