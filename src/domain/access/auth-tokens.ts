@@ -150,11 +150,12 @@ export class AuthTokens {
     if (subject.cidrs) claims.cidrs = subject.cidrs;
     if (subject.rate) claims.rate = subject.rate;
     const input = `${encodeSegment({ alg: this.settings.algorithm, typ: "JWT", kid: this.kid })}.${encodeSegment(claims)}`;
-    const { signature } = await this.signing.sign(
-      { label: this.settings.keyLabel, algorithm: JWS_ALGORITHMS[this.settings.algorithm].signatureAlgorithm, payload: Buffer.from(input, "ascii"), format: "RAW" },
+    // As the token service signs a JWT (token-service.ts): the ASCII signing input as base64.
+    const { signature } = await this.signing.signBase64(
+      { label: this.settings.keyLabel, algorithm: JWS_ALGORITHMS[this.settings.algorithm].signatureAlgorithm, payload: btoa(input), format: "RAW" },
       SYSTEM_CONTEXT,
     );
-    return { token: `${input}.${Buffer.from(signature).toString("base64url")}`, jti, expiresAt: exp * 1000 };
+    return { token: `${input}.${Buffer.from(signature, "base64").toString("base64url")}`, jti, expiresAt: exp * 1000 };
   }
 
   /** Checks a token's form, signature and times. Throws invalidCredential or credentialExpired. */

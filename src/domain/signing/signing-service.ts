@@ -3,10 +3,11 @@
  * the key is not blocked, the algorithm fits it, it may sign, the payload is within bounds)
  * before the signer is asked.
  *
- * This is the hot path. The key is resolved from memory when it can be. Callers that hold
- * the payload as base64 (the HTTP API, batch signing) use signBase64, which hands the text to
- * a Worker undecoded: the main thread never touches the payload's bytes, and the Worker
- * returns the payload's SHA-256 with the signature.
+ * This is the hot path. The key is resolved from memory when it can be. Every signature
+ * goes through signBase64 (the HTTP API and batch signing with the caller's base64, the token
+ * services with their ASCII signing input as base64), which hands the text to a Worker
+ * undecoded: the main thread never touches the payload's bytes, and the Worker returns the
+ * payload's SHA-256 with the signature.
  *
  * Every signature and verification is recorded in the audit log, refusals included: who,
  * which key and version, which algorithm, the SHA-256 of the payload and the outcome. A
@@ -31,21 +32,6 @@ import { checkNotBlocked, namedVersion } from "../keys/key-use";
 import { SigningTiming, type SigningTimingSnapshot } from "./signing-timing";
 
 export type SignatureFormat = "DER" | "RAW";
-
-export interface SignInput {
-  label: string;
-  algorithm: string;
-  /** Handed over to the signer: the caller must not use it afterwards. */
-  payload: Uint8Array;
-  format: SignatureFormat;
-  /** The key's password (TSB keyPassword), if it has one. */
-  password?: string | null;
-}
-
-export interface SignOutput {
-  signature: Uint8Array;
-  keyVersion: string;
-}
 
 export interface SignBase64Input {
   label: string;
@@ -118,25 +104,6 @@ export class SigningService {
   /** Single signatures' time in the signer and waiting for their audit record, since start (signing-timing.ts). */
   timingStats(): SigningTimingSnapshot {
     return this.timing.snapshot();
-  }
-
-  async sign(input: SignInput, context: OperationContext): Promise<SignOutput> {
-    requireKey(context, input.label);
-    // Taken before the payload's buffer is handed over to a Worker.
-    const digest = this.audit.recordsOperations ? sha256Hex(input.payload) : null;
-    let key: ResolvedKey | undefined;
-    let signature: Uint8Array;
-    try {
-      key = await this.resolveKey(input.label);
-      await this.keys.passwords.check(key, input.password, context, "sign");
-      this.checkSign(key, input.algorithm, input.payload.length);
-      signature = await this.signer.sign(key.handleId, input.algorithm, input.payload, input.format === "DER");
-    } catch (error) {
-      if (digest !== null) await recordFailure(this.audit, context, this.event("sign", input, key, digest), error);
-      throw error;
-    }
-    if (digest !== null) await this.audit.record(context, this.event("sign", input, key, digest));
-    return { signature, keyVersion: key.keyVersion };
   }
 
   async signBase64(input: SignBase64Input, context: OperationContext): Promise<SignBase64Output> {
