@@ -80,10 +80,13 @@ describe("POST /v1/token/jwt", () => {
     const before = (await signet.json("GET", "/v1/signing/timing")).body;
     const minted = [];
     for (const [algorithm, label] of [["ES256", "jwt-p256"], ["PS256", "jwt-rsa"]] as const) {
-      const answer = await signet.json("POST", "/v1/token/jwt", { signKeyName: label, algorithm, claims: { sub: `audited-${algorithm}` } });
+      // Claims outside ASCII: the signing input is still ASCII (base64url of UTF-8 JSON).
+      const answer = await signet.json("POST", "/v1/token/jwt", { signKeyName: label, algorithm, claims: { sub: `audited-${algorithm}`, name: "Zoë 🚀" } });
       expect(answer.status).toBe(200);
-      minted.push({ label, token: answer.body.token as string });
+      minted.push({ label, algorithm, token: answer.body.token as string });
     }
+    const verified = await verifyJwts(await jwks(), minted.map(({ token, algorithm }) => ({ token, algorithm })));
+    expect(verified.map((result) => [result.valid, result.claims?.name])).toEqual([[true, "Zoë 🚀"], [true, "Zoë 🚀"]]);
     const after = (await signet.json("GET", "/v1/signing/timing")).body;
     expect({ signer: after.signer.count - before.signer.count, audit: after.audit.count - before.audit.count }).toEqual({ signer: 2, audit: 2 });
     for (const { label, token } of minted) {
