@@ -158,12 +158,12 @@ export interface BenchReport {
 const n = (value: number) => value.toLocaleString("en-US");
 const pct = (value: number) => `${Math.round(value * 100)}%`;
 
-/** A fixed-rate run's p99, marked when the server did not sustain the rate (load.ts). */
 /** The faster of a stage's two generators, wrk on a tie: every table and ratio of a run reads this one. */
 export function bestLoad(loads: { wrk?: MeasuredLoad; autocannon: MeasuredLoad }): MeasuredLoad {
   return loads.wrk && loads.wrk.requestsPerSecond >= loads.autocannon.requestsPerSecond ? loads.wrk : loads.autocannon;
 }
 
+/** A fixed-rate run's p99, marked when the server did not sustain the rate (load.ts). */
 export function p99Text(result: LoadResult): string {
   return sustained(result) ? `${result.latencyMs.p99}` : `${result.latencyMs.p99} (not sustained: ${Math.round(result.drainMs ?? 0)} ms of backlog)`;
 }
@@ -205,7 +205,7 @@ export function markdown(report: BenchReport): string {
       const l = a.latencyUnderLoad.find((x) => x.share === share);
       return l ? `${p99Text(l.result)} (${l.floorAtSameRate.latencyMs.p99})` : "–";
     };
-    const top = a.http.wrk ?? a.http.autocannon;
+    const top = bestLoad(a.http);
     lines.push(
       `| ${a.name} | ${n(a.physical.oneThread.perSecond)}/s | ${n(a.physical.allCores.perSecond)}/s | ${n(a.binding.perSecond)}/s (${pct(a.binding.perSecond / (a.physical.allCores.perSecond || 1))}) | ${n(a.pool.perSecond)}/s (${pct(a.pool.perSecond / (a.physical.allCores.perSecond || 1))}) | ${aroundText(a.physical.aroundHttp)} | ${a.http.wrk ? `${n(a.http.wrk.requestsPerSecond)}/s` : "–"} | ${n(a.http.autocannon.requestsPerSecond)}/s | ${pct(a.best.toPhysical)} | ${pct(a.best.toFloor)} | ${top.latencyMs.p50} / ${top.latencyMs.p99} ms | ${at(0.5)} / ${at(0.8)} ms |`,
     );
@@ -268,7 +268,7 @@ function cpuTable(report: BenchReport): string {
     const nativeSteal = around ? Math.max(around.before.stealPercent, around.after.stealPercent) : (a.physical.allCores.stealPercent ?? null);
     add(`${a.name} (${best.generator})`, best, Math.round(httpTokenCpu(a) * 10) / 10, a.binding.cpuMicrosPerSignature, nativeSteal);
   }
-  const floor = report.floor.wrk ?? report.floor.autocannon;
+  const floor = bestLoad(report.floor);
   add(`HTTP floor (${floor.generator})`, floor, null, null, null);
   return rows.join("\n");
 }
