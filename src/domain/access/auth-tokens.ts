@@ -18,7 +18,7 @@ import { SYSTEM_CONTEXT } from "../context";
 import type { KeyService, KeyView } from "../keys/key-service";
 import { isRole, type Role } from "../roles";
 import type { SigningService } from "../signing/signing-service";
-import { encodeSegment, JWS_ALGORITHMS, splitCompact } from "../tokens/jws";
+import { compactJws, encodeSegment, JWS_ALGORITHMS, signingInputBase64, splitCompact } from "../tokens/jws";
 import { jwkOfKeyObject, jwkThumbprint, type PublicJwk } from "../tokens/jwk";
 import { isScope, type Scope } from "./scopes";
 
@@ -150,12 +150,11 @@ export class AuthTokens {
     if (subject.cidrs) claims.cidrs = subject.cidrs;
     if (subject.rate) claims.rate = subject.rate;
     const input = `${encodeSegment({ alg: this.settings.algorithm, typ: "JWT", kid: this.kid })}.${encodeSegment(claims)}`;
-    // As the token service signs a JWT (token-service.ts): the ASCII signing input as base64.
     const { signature } = await this.signing.signBase64(
-      { label: this.settings.keyLabel, algorithm: JWS_ALGORITHMS[this.settings.algorithm].signatureAlgorithm, payload: btoa(input), format: "RAW" },
+      { label: this.settings.keyLabel, algorithm: JWS_ALGORITHMS[this.settings.algorithm].signatureAlgorithm, payload: signingInputBase64(input), format: "RAW" },
       SYSTEM_CONTEXT,
     );
-    return { token: `${input}.${Buffer.from(signature, "base64").toString("base64url")}`, jti, expiresAt: exp * 1000 };
+    return { token: compactJws(input, signature), jti, expiresAt: exp * 1000 };
   }
 
   /** Checks a token's form, signature and times. Throws invalidCredential or credentialExpired. */

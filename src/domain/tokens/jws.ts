@@ -39,6 +39,19 @@ export function encodeSegment(value: unknown): string {
   return Buffer.from(JSON.stringify(value), "utf8").toString("base64url");
 }
 
+/**
+ * What the signer is given for a JWS: its signing input (ASCII: two base64url segments) as
+ * standard base64, the form synchronousSign's payloads take to a Worker (signBase64).
+ */
+export function signingInputBase64(signingInput: string): string {
+  return btoa(signingInput);
+}
+
+/** The compact JWS: the signing input and the signer's base64 signature, as base64url. */
+export function compactJws(signingInput: string, signatureBase64: string): string {
+  return `${signingInput}.${Buffer.from(signatureBase64, "base64").toString("base64url")}`;
+}
+
 /** Splits a compact JWS into its parts, or null when it is not three base64url segments. */
 export function splitCompact(token: string): { header: string; payload: string; signature: string } | null {
   const first = token.indexOf(".");

@@ -21,7 +21,7 @@ import type { OperationContext } from "../context";
 import type { KeyService, ResolvedKey } from "../keys/key-service";
 import type { SigningService } from "../signing/signing-service";
 import { jwkFromSpki, jwkThumbprint, type PublicJwk } from "./jwk";
-import { encodeSegment, JWS_ALGORITHMS, jwsAlgorithmForCurve, type JwsAlgorithmName } from "./jws";
+import { compactJws, encodeSegment, JWS_ALGORITHMS, jwsAlgorithmForCurve, signingInputBase64, type JwsAlgorithmName } from "./jws";
 
 export interface MintRequest {
   signKeyName: string;
@@ -88,15 +88,14 @@ export class TokenService {
     const issuedAt = Math.floor(this.now() / 1000);
     const claims = { ...request.claims, iat: issuedAt, exp: issuedAt + ttl };
     const input = `${encodeSegment({ alg: algorithm.name, typ: "JWT", kid })}.${encodeSegment(claims)}`;
-    // The signing input is ASCII. It goes the way of synchronousSign's base64 payloads: one
-    // string to the Worker, which hashes it and also returns the SHA-256 for the audit record,
-    // instead of a buffer hashed here and posted as an object (bench/NOTES.md).
+    // One string to the Worker, which hashes it and also returns the SHA-256 for the audit
+    // record, instead of a buffer hashed here and posted as an object (bench/NOTES.md).
     const { signature } = await this.signing.signBase64With(
       key,
-      { label: key.label, algorithm: algorithm.signatureAlgorithm, payload: btoa(input), format: algorithm.raw ? "RAW" : "DER", password: request.keyPassword },
+      { label: key.label, algorithm: algorithm.signatureAlgorithm, payload: signingInputBase64(input), format: algorithm.raw ? "RAW" : "DER", password: request.keyPassword },
       context,
     );
-    return { token: `${input}.${Buffer.from(signature, "base64").toString("base64url")}`, kid, issuedAt, expiresAt: issuedAt + ttl };
+    return { token: compactJws(input, signature), kid, issuedAt, expiresAt: issuedAt + ttl };
   }
 
   /**
