@@ -36,6 +36,8 @@ export interface AlgorithmReport {
   binding: BindingResult;
   pool: PoolResult;
   http: { wrk?: MeasuredLoad; autocannon: MeasuredLoad };
+  /** The skeleton of the same answer at saturation, between the same C runs (absent in older results). */
+  skeleton?: SkeletonThroughput;
   /** The better of the two generators, which the targets are judged on. */
   best: { generator: string; perSecond: number; toPhysical: number; toFloor: number };
   /**
@@ -83,6 +85,22 @@ export interface SkeletonSaturated {
   cpuMicrosPerRequest: { server: number; generator: number };
 }
 
+/**
+ * bench/lib/skeleton-server.ts's POST /hop-record at saturation: Bun.serve, Worker operations
+ * batched as Signet's pool batches them, each spending the token's CPU a signature, and a
+ * durable record a request; no Signet code. What these parts allow here, as a share of the
+ * same C runs that Signet's runs are divided by.
+ */
+export interface SkeletonThroughput {
+  /** CPU an operation spends in a Worker: the token's a signature, from the C run just before. */
+  spinUs: number;
+  /** Operations a request (batchSign's items). */
+  ops: number;
+  load: SkeletonSaturated;
+  /** Operations a second ÷ the mean of the C runs around it. */
+  toPhysical: number;
+}
+
 export interface DurableFloor {
   answer: SkeletonSaturated;
   record: SkeletonSaturated;
@@ -107,6 +125,8 @@ export interface BatchReport {
   physicalAround?: PhysicalAround;
   latencyMs: LoadResult["latencyMs"];
   generator: string;
+  /** The skeleton of the same call at saturation, between the same C runs (absent in older results). */
+  skeleton?: SkeletonThroughput;
 }
 
 export interface AuditCostReport {
@@ -215,6 +235,8 @@ export function markdown(report: BenchReport): string {
   lines.push("");
   lines.push("The first columns were measured one after another at the start of the suite (pkcs11js and the pool against the C figure next to them); HTTP ÷ physical divides by the mean of the C runs made just before and just after that algorithm's HTTP runs, minutes later. The same C loop moves by 10-25% within a minute on this VM, with no steal to show for it (bench/NOTES.md).");
   lines.push("");
+  lines.push(skeletonThroughputTable(report));
+  lines.push("");
   lines.push(skeletonTable(report));
   lines.push("");
   lines.push(commitTable(report));
@@ -240,6 +262,27 @@ export function markdown(report: BenchReport): string {
   lines.push("|---|---|---|---|");
   for (const t of report.targets) lines.push(`| ${t.name} | ${t.target} | ${t.measured} | ${t.met ? "met" : t.outOfReach ? "**missed**, out of reach here" : "**missed**"} |`);
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * Signet beside the skeleton of the same answer at saturation, both divided by the C runs
+ * around them: how much of what the parts allow Signet's own code leaves.
+ */
+function skeletonThroughputTable(report: BenchReport): string {
+  const rows = [
+    "What the parts of a signed answer allow at saturation, with no Signet code (bench/lib/skeleton-server.ts: Bun.serve, Worker operations batched as Signet's pool batches them, each spending the token's CPU a signature from the C run just before, and a durable record a request; run between the same C runs as Signet's):",
+    "",
+    "| algorithm | CPU an operation | skeleton, operations/s | skeleton ÷ physical | Signet ÷ physical | Signet ÷ skeleton | skeleton's CPU a request (server + generator) |",
+    "|---|---|---|---|---|---|---|",
+  ];
+  const add = (name: string, skeleton: SkeletonThroughput | undefined, signetToPhysical: number) => {
+    if (!skeleton) return;
+    const cpu = skeleton.load.cpuMicrosPerRequest;
+    rows.push(`| ${name} | ${skeleton.spinUs} µs | ${n(skeleton.load.requestsPerSecond * skeleton.ops)}/s (${skeleton.load.generator}) | ${pct(skeleton.toPhysical)} | ${pct(signetToPhysical)} | ${pct(signetToPhysical / (skeleton.toPhysical || 1))} | ${cpu.server} + ${cpu.generator} µs |`);
+  };
+  for (const a of report.algorithms) add(a.name, a.skeleton, a.best.toPhysical);
+  if (report.batch) add(`batchSign, ${report.batch.items} P-256 a call`, report.batch.skeleton, report.batch.toPhysical);
+  return rows.length > 4 ? rows.join("\n") : "(no skeleton at saturation in this run)";
 }
 
 /**
@@ -281,7 +324,7 @@ export function cpuMicrosTotal(parts: MeasuredLoad["cpuMicrosPerRequest"]): numb
 /** The tail at 50% load beside the trivial route and the skeleton of the same answer, at the same rate. */
 function skeletonTable(report: BenchReport): string {
   const lines = [
-    "Latency at 50% load against what the same rate costs without Signet's code (p50 / p99; the skeleton is bench/lib/skeleton-server.ts: plain Bun.serve, a record made durable by group commit on a writer thread, and a round trip to one of two Workers that spends the token's CPU a signature):",
+    "Latency at 50% load against what the same rate costs without Signet's code (p50 / p99; the skeleton is bench/lib/skeleton-server.ts: plain Bun.serve, a record made durable by group commit on a writer thread, and Worker operations dispatched and batched as Signet's pool does, at this rate mostly one at a time to an idle Worker, each spending the token's CPU a signature):",
     "",
     "| algorithm | rate | Signet | trivial route of Signet | skeleton: durable record | skeleton: Worker hop + durable record |",
     "|---|---|---|---|---|---|",

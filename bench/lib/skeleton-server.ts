@@ -4,8 +4,9 @@
  *   POST /record      once a small record is durable: group commit on a writer thread, SQLite
  *                     in WAL mode with synchronous=FULL (an fsync a commit), as issue 5 asks of
  *                     every signature's audit record;
- *   POST /hop-record  after a round trip to one of two Workers that spends `spinUs` of CPU (the
- *                     token's cost of one signature, from the C stage), then as /record;
+ *   POST /hop-record  after `ops` operations (default 1) have been through two Workers that
+ *                     spend `spinUs` of CPU each (the token's cost of one signature, from the C
+ *                     stage), dispatched and batched as Signet's pool does; then as /record;
  *   POST /answer      at once, as /record without the record: their difference is what
  *                     making a record durable adds to an answer.
  * No JSON schema, no authentication, no hashing, no Merkle tree: the least the parts of the
@@ -19,35 +20,63 @@ export {}; // a module: top-level await
 const dataDir = process.argv[2];
 if (!dataDir) throw new Error("usage: skeleton-server.ts <data dir>");
 
+// The hop, dispatched as Signet's pool dispatches (src/signer/pool/pool.ts, with its defaults):
+// an operation goes at once to an idle Worker; while every Worker is busy, what arrives in a
+// turn of the event loop waits for its end and leaves in one message; a Worker holds at most
+// PIPELINE_DEPTH messages of at most MAX_BATCH operations, and what waits is shared among the
+// Workers that have room. A message's Worker spends the sum of its operations' CPU and
+// answers once, as a Worker signing a batch does.
+const MAX_BATCH = 256;
+const PIPELINE_DEPTH = 2;
+
 interface Slot {
   worker: Worker;
-  inFlight: number;
+  inFlight: Map<number, (() => void)[]>;
 }
 
-const waiting = new Map<number, () => void>();
+const hopQueue: { spinUs: number; done: () => void }[] = [];
+let hopFlushScheduled = false;
+let nextBatch = 1;
 const slots: Slot[] = [];
 for (let i = 0; i < 2; i++) {
-  const slot: Slot = { worker: new Worker(new URL("./skeleton-spin-worker.ts", import.meta.url).href), inFlight: 0 };
+  const slot: Slot = { worker: new Worker(new URL("./skeleton-spin-worker.ts", import.meta.url).href), inFlight: new Map() };
   slot.worker.onmessage = (event: MessageEvent<number>) => {
-    slot.inFlight--;
-    const done = waiting.get(event.data);
-    waiting.delete(event.data);
-    done?.();
+    const done = slot.inFlight.get(event.data) ?? [];
+    slot.inFlight.delete(event.data);
+    for (const resolve of done) resolve();
+    if (hopQueue.length > 0) flushHops();
   };
   slots.push(slot);
 }
 
-let nextId = 1;
-/** One message a request to the Worker with the fewest in flight, as an idle pool would. */
-function hop(spinUs: number): Promise<void> {
-  const id = nextId++;
-  let target = slots[0]!;
-  for (const slot of slots) if (slot.inFlight < target.inFlight) target = slot;
-  target.inFlight++;
-  return new Promise((resolve) => {
-    waiting.set(id, resolve);
-    target.worker.postMessage({ id, spinUs });
-  });
+function flushHops(): void {
+  hopFlushScheduled = false;
+  while (hopQueue.length > 0) {
+    let target: Slot | null = null;
+    let free = 0;
+    for (const slot of slots) {
+      if (slot.inFlight.size >= PIPELINE_DEPTH) continue;
+      free++;
+      if (!target || slot.inFlight.size < target.inFlight.size) target = slot;
+    }
+    if (!target) return;
+    const taken = hopQueue.splice(0, Math.min(MAX_BATCH, Math.ceil(hopQueue.length / free)));
+    const id = nextBatch++;
+    target.inFlight.set(id, taken.map((op) => op.done));
+    target.worker.postMessage({ id, spinUs: taken.reduce((sum, op) => sum + op.spinUs, 0) });
+  }
+}
+
+/** `ops` operations of `spinUs` each through the Workers; resolves when all are done. */
+function hop(spinUs: number, ops: number): Promise<unknown> {
+  const done: Promise<void>[] = [];
+  for (let i = 0; i < ops; i++) done.push(new Promise((resolve) => hopQueue.push({ spinUs, done: resolve })));
+  if (!hopFlushScheduled) {
+    hopFlushScheduled = true;
+    if (slots.some((slot) => slot.inFlight.size === 0)) queueMicrotask(flushHops);
+    else setImmediate(flushHops);
+  }
+  return ops === 1 ? done[0]! : Promise.all(done);
 }
 
 const writer = new Worker(new URL("./skeleton-writer-worker.ts", import.meta.url).href);
@@ -89,7 +118,7 @@ const server = Bun.serve({
     const url = new URL(request.url);
     const body = await request.text();
     if (url.pathname === "/answer") return Response.json({ signature: "skeleton" });
-    if (url.pathname === "/hop-record") await hop(Number(url.searchParams.get("spinUs") ?? 0));
+    if (url.pathname === "/hop-record") await hop(Number(url.searchParams.get("spinUs") ?? 0), Number(url.searchParams.get("ops") ?? 1));
     else if (url.pathname !== "/record") return new Response("not found", { status: 404 });
     await durable(JSON.stringify({ time: new Date().toISOString(), action: "sign", bytes: body.length }));
     return Response.json({ signature: "skeleton" });

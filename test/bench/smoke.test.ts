@@ -25,8 +25,15 @@ test("bench/run.ts --quick runs every stage and reports every algorithm and targ
   expect(out).toMatch(/\| ECDSA P-256 over HTTP ÷ physical limit \| ≥ 75% \| \d+% \(\d+\/s of \d+\/s, \w+, the C program just before and after: \d+ and \d+\/s, \d+% apart;/);
   expect(out).toMatch(/batchSign, 64 P-256 signatures per call: .*the C program just before → after: [\d,]+ → [\d,]+\/s\)/);
   // A missed target says whether this run shows it out of reach of any service here.
-  expect(out).toMatch(/\| ECDSA P-256 over HTTP ÷ physical limit \| ≥ 75% \| .*the token's CPU, the trivial route's and a durable record's alone allow \d+%\) \| (met|\*\*missed\*\*(, out of reach here)?) \|/);
+  expect(out).toMatch(/\| ECDSA P-256 over HTTP ÷ physical limit \| ≥ 75% \| .*the token's CPU, the trivial route's and a durable record's alone allow \d+%; the skeleton of the same answer with no Signet code: \d+%\) \| (met|\*\*missed\*\*(, out of reach here)?) \|/);
   expect(out).toMatch(/What a durable record adds to an answer with no Signet code .*: [\d.]+ µs a request\./);
+  // ... and the skeleton of each answer at saturation, between the same C runs as Signet's.
+  expect(err).toContain("the skeleton at saturation, no Signet code: 1 Worker operation of");
+  expect(err).toContain("the skeleton at saturation, no Signet code: 64 Worker operations of");
+  expect(out).toContain("What the parts of a signed answer allow at saturation, with no Signet code");
+  expect(out).toMatch(/\| ECDSA P-256 \| \d+ µs \| [\d,]+\/s \(\w+\) \| \d+% \| \d+% \| \d+% \| [\d.]+ \+ [\d.]+ µs \|/);
+  expect(out).toMatch(/\| batchSign, 64 P-256 a call \| \d+ µs \| [\d,]+\/s \(\w+\) \| \d+% \| \d+% \| \d+% \|/);
+  expect(out).toMatch(/\| Ed25519 over HTTP ÷ physical limit \| ≥ 85% \| .*the skeleton of the same answer with no Signet code: \d+%\) \|/);
   expect(out).toMatch(/\| ECDSA P-256 p99 at 50% load \| ≤ 3 ms \| .*a durable record alone: [\d.]+ ms.* \| (met|\*\*missed\*\*(, out of reach here)?) \|/);
   expect(out).toContain("| Start-up to first answered request, first start (Signet's keys generated) |");
   expect(out).toContain("| Start-up to first answered request, restart (median) |");
