@@ -173,12 +173,14 @@ async function bothGenerators(server: BenchServer, stage: string, request: LoadR
 async function skeletonSaturated(skeleton: Skeleton, signing: LoadRequest, path: string): Promise<SkeletonSaturated> {
   const request: LoadRequest = { ...signing, url: `${skeleton.url}${path}`, headers: { "content-type": "application/json" } };
   const cpu0 = cpuSeconds(skeleton.pid);
+  const threads0 = threadCpu(skeleton.pid);
   const result = wrkInstalled() ? await wrk(request, { connections, seconds, threads: cores }) : await autocannon(request, { connections, seconds });
   const perRequest = (cpu: number) => Math.round((cpu / Math.max(1, result.total)) * 1e6 * 10) / 10;
   return {
     generator: result.generator,
     requestsPerSecond: result.requestsPerSecond,
     cpuMicrosPerRequest: { server: perRequest(cpuSeconds(skeleton.pid) - cpu0), generator: perRequest(result.generatorCores * result.seconds) },
+    parts: cpuPerRequest(skeleton.pid, threads0, threadCpu(skeleton.pid), result.total, skeleton.workers),
   };
 }
 
@@ -353,7 +355,7 @@ async function main(): Promise<void> {
 
   // The skeleton of a signed answer (no Signet code), for what a durable record adds and for
   // the latency stage: see skeleton-server.ts.
-  const skeleton = await startSkeleton(dataDir);
+  const skeleton = await startSkeleton(dataDir, cores);
 
   progress("HTTP floor: GET /v1/versionInfo");
   const floorRequest: LoadRequest = { url: `${server.url}/v1/versionInfo`, method: "GET", headers: { "x-api-key": apiKey } };
@@ -597,6 +599,7 @@ async function measureBatch(server: BenchServer, skeleton: Skeleton, nativeTarge
     physicalAround: loads.around,
     latencyMs: top.latencyMs,
     generator: top.generator,
+    cpuMicrosPerRequest: top.cpuMicrosPerRequest,
     skeleton: { ...loads.result.skeleton, toPhysical: ratio(skeletonOps, limitAround(loads.around)) },
   };
 }

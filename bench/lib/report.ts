@@ -83,6 +83,8 @@ export interface SkeletonSaturated {
   requestsPerSecond: number;
   /** CPU a request in µs: the skeleton's process (all its threads) and the load generator. */
   cpuMicrosPerRequest: { server: number; generator: number };
+  /** The process's part by thread, as Signet's (signing = the hop's Workers, audit = the writer); absent in older results. */
+  parts?: { main: number; signing: number; audit: number; runtime: number };
 }
 
 /**
@@ -125,6 +127,8 @@ export interface BatchReport {
   physicalAround?: PhysicalAround;
   latencyMs: LoadResult["latencyMs"];
   generator: string;
+  /** CPU a call by part, in the best run (absent in older results). */
+  cpuMicrosPerRequest?: MeasuredLoad["cpuMicrosPerRequest"];
   /** The skeleton of the same call at saturation, between the same C runs (absent in older results). */
   skeleton?: SkeletonThroughput;
 }
@@ -272,16 +276,17 @@ function skeletonThroughputTable(report: BenchReport): string {
   const rows = [
     "What the parts of a signed answer allow at saturation, with no Signet code (bench/lib/skeleton-server.ts: Bun.serve, Worker operations batched as Signet's pool batches them, each spending the token's CPU a signature from the C run just before, and a durable record a request; run between the same C runs as Signet's):",
     "",
-    "| algorithm | CPU an operation | skeleton, operations/s | skeleton ÷ physical | Signet ÷ physical | Signet ÷ skeleton | skeleton's CPU a request (server + generator) |",
-    "|---|---|---|---|---|---|---|",
+    "| algorithm | CPU an operation | skeleton, operations/s | skeleton ÷ physical | Signet ÷ physical | Signet ÷ skeleton | µs a request, skeleton → Signet: main thread | Workers | writer | runtime | load generator |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
   ];
-  const add = (name: string, skeleton: SkeletonThroughput | undefined, signetToPhysical: number) => {
+  const add = (name: string, skeleton: SkeletonThroughput | undefined, signetToPhysical: number, signet: MeasuredLoad["cpuMicrosPerRequest"] | null) => {
     if (!skeleton) return;
-    const cpu = skeleton.load.cpuMicrosPerRequest;
-    rows.push(`| ${name} | ${skeleton.spinUs} µs | ${n(skeleton.load.requestsPerSecond * skeleton.ops)}/s (${skeleton.load.generator}) | ${pct(skeleton.toPhysical)} | ${pct(signetToPhysical)} | ${pct(signetToPhysical / (skeleton.toPhysical || 1))} | ${cpu.server} + ${cpu.generator} µs |`);
+    const parts = skeleton.load.parts;
+    const pair = (part: keyof NonNullable<typeof parts>) => (parts && signet ? `${parts[part]} → ${signet[part]}` : "–");
+    rows.push(`| ${name} | ${skeleton.spinUs} µs | ${n(skeleton.load.requestsPerSecond * skeleton.ops)}/s (${skeleton.load.generator}) | ${pct(skeleton.toPhysical)} | ${pct(signetToPhysical)} | ${pct(signetToPhysical / (skeleton.toPhysical || 1))} | ${pair("main")} | ${pair("signing")} | ${pair("audit")} | ${pair("runtime")} | ${skeleton.load.cpuMicrosPerRequest.generator}${signet ? ` → ${signet.generator}` : ""} |`);
   };
-  for (const a of report.algorithms) add(a.name, a.skeleton, a.best.toPhysical);
-  if (report.batch) add(`batchSign, ${report.batch.items} P-256 a call`, report.batch.skeleton, report.batch.toPhysical);
+  for (const a of report.algorithms) add(a.name, a.skeleton, a.best.toPhysical, bestLoad(a.http).cpuMicrosPerRequest);
+  if (report.batch) add(`batchSign, ${report.batch.items} P-256 a call`, report.batch.skeleton, report.batch.toPhysical, report.batch.cpuMicrosPerRequest ?? null);
   return rows.length > 4 ? rows.join("\n") : "(no skeleton at saturation in this run)";
 }
 

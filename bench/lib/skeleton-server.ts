@@ -1,24 +1,26 @@
 /**
  * The skeleton of a signed answer, with no Signet code: what the bench compares Signet with,
- * for its tail at 50% load and for what a durable record costs. A plain Bun.serve answers
+ * for its throughput at saturation, its tail at 50% load and what a durable record costs. A
+ * plain Bun.serve answers
  *   POST /record      once a small record is durable: group commit on a writer thread, SQLite
  *                     in WAL mode with synchronous=FULL (an fsync a commit), as issue 5 asks of
  *                     every signature's audit record;
- *   POST /hop-record  after `ops` operations (default 1) have been through two Workers that
+ *   POST /hop-record  after `ops` operations (default 1) have been through the Workers that
  *                     spend `spinUs` of CPU each (the token's cost of one signature, from the C
  *                     stage), dispatched and batched as Signet's pool does; then as /record;
  *   POST /answer      at once, as /record without the record: their difference is what
  *                     making a record durable adds to an answer.
  * No JSON schema, no authentication, no hashing, no Merkle tree: the least the parts of the
- * design cost. If this skeleton's p99 at a rate is above a target, no code on top of it meets
- * that target on this machine at that rate.
+ * design cost. If this skeleton's rate at saturation or its p99 at a rate misses a target, no
+ * code on top of it meets that target on this machine.
  *
- *   bun bench/lib/skeleton-server.ts <data dir>   (prints "listening <url>")
+ *   bun bench/lib/skeleton-server.ts <data dir> [workers, 2]   (prints "listening <url>")
  */
 export {}; // a module: top-level await
 
 const dataDir = process.argv[2];
-if (!dataDir) throw new Error("usage: skeleton-server.ts <data dir>");
+const workers = Number(process.argv[3] ?? 2);
+if (!dataDir || !(workers >= 1)) throw new Error("usage: skeleton-server.ts <data dir> [workers]");
 
 // The hop, dispatched as Signet's pool dispatches (src/signer/pool/pool.ts, with its defaults):
 // an operation goes at once to an idle Worker; while every Worker is busy, what arrives in a
@@ -38,7 +40,8 @@ const hopQueue: { spinUs: number; done: () => void }[] = [];
 let hopFlushScheduled = false;
 let nextBatch = 1;
 const slots: Slot[] = [];
-for (let i = 0; i < 2; i++) {
+// Started before the writer thread, as Signet starts its signing Workers before its audit writer.
+for (let i = 0; i < workers; i++) {
   const slot: Slot = { worker: new Worker(new URL("./skeleton-spin-worker.ts", import.meta.url).href), inFlight: new Map() };
   slot.worker.onmessage = (event: MessageEvent<number>) => {
     const done = slot.inFlight.get(event.data) ?? [];
