@@ -281,16 +281,16 @@ function evaluate(report: BenchReport): Target[] {
     // Out of reach when the skeleton of the same answer, with no Signet code, is slower at the
     // same rate: a Worker operation spending the token's CPU, dispatched as the pool dispatches
     // it, then a durable record. Every signed answer has both parts.
-    const floorP99 = skeleton?.hopRecord.latencyMs.p99 ?? 0;
-    return { p99, floorP99, text: `${at ? p99Text(at.result) : p99} ms (the trivial route at the same rate: ${at?.floorAtSameRate.latencyMs.p99 ?? "–"} ms${skeletonText}${insideText}${commitText})` };
+    const skeletonP99 = skeleton?.hopRecord.latencyMs.p99 ?? 0;
+    return { p99, skeletonP99, text: `${at ? p99Text(at.result) : p99} ms (the trivial route at the same rate: ${at?.floorAtSameRate.latencyMs.p99 ?? "–"} ms${skeletonText}${insideText}${commitText})` };
   };
   const p256 = halfLoad("ECDSA P-256");
-  targets.push({ name: "ECDSA P-256 p99 at 50% load", target: "≤ 3 ms", measured: p256.text, met: p256.p99 <= 3, outOfReach: p256.floorP99 > 3 });
+  targets.push({ name: "ECDSA P-256 p99 at 50% load", target: "≤ 3 ms", measured: p256.text, met: p256.p99 <= 3, outOfReach: p256.skeletonP99 > 3 });
   const rsa = report.algorithms.find((a) => a.name === "RSA-2048 PKCS#1 v1.5")!;
   const single = 1000 / rsa.physical.oneThread.perSecond;
   const rsaHalf = halfLoad(rsa.name);
   const rsaLimit = Math.round((2 * single + 1) * 100) / 100;
-  targets.push({ name: "RSA-2048 p99 at 50% load", target: `≤ 2 × ${single.toFixed(2)} + 1 = ${rsaLimit} ms`, measured: rsaHalf.text, met: rsaHalf.p99 <= rsaLimit, outOfReach: rsaHalf.floorP99 > rsaLimit });
+  targets.push({ name: "RSA-2048 p99 at 50% load", target: `≤ 2 × ${single.toFixed(2)} + 1 = ${rsaLimit} ms`, measured: rsaHalf.text, met: rsaHalf.p99 <= rsaLimit, outOfReach: rsaHalf.skeletonP99 > rsaLimit });
   targets.push({
     name: "Cost of auditing every signature (P-256 over HTTP)",
     target: "≤ 10%",
@@ -355,8 +355,8 @@ async function main(): Promise<void> {
   const startup = { listeningMs: server.startupMs, firstSignatureMs: median(firstStarts), firstStarts, firstStartPhasesMs: server.startupPhasesMs };
   progress(`server up: first signature after ${firstStarts.join(", ")} ms (median ${startup.firstSignatureMs}); the last listened after ${startup.listeningMs} ms (${JSON.stringify(startup.firstStartPhasesMs)})`);
 
-  // The skeleton of a signed answer (no Signet code), for what a durable record adds and for
-  // the latency stage: see skeleton-server.ts.
+  // The skeleton of a signed answer (no Signet code), for what a durable record adds, for what
+  // the parts allow at saturation and for the latency stage: see skeleton-server.ts.
   const skeleton = await startSkeleton(dataDir, cores);
 
   progress("HTTP floor: GET /v1/versionInfo");
