@@ -11,8 +11,9 @@
  *   POST /answer      at once, as /record without the record: their difference is what
  *                     making a record durable adds to an answer.
  * No JSON schema, no authentication, no hashing, no Merkle tree: the least the parts of the
- * design cost. If this skeleton's rate at saturation or its p99 at a rate misses a target, no
- * code on top of it meets that target on this machine.
+ * design cost. If this skeleton's rate at saturation misses a target, no code on top of it
+ * meets that target on this machine; its p99 at a rate says the same less firmly, since one
+ * window's p99 moves with the machine's stalls (bench/NOTES.md).
  *
  *   bun bench/lib/skeleton-server.ts <data dir> [workers, 2]   (prints "listening <url>")
  */
