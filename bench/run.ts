@@ -195,12 +195,17 @@ async function measureDurableFloor(skeleton: Skeleton, signing: LoadRequest): Pr
 /**
  * The skeleton's POST /hop-record at saturation, `ops` operations a request, each spending in a
  * Worker the token's CPU a signature from the C run just before: what these parts allow with
- * no Signet code, in the same minutes as Signet's runs (toPhysical is set once the C run after is in).
+ * no Signet code, in the same minutes as Signet's runs (skeletonToPhysical judges it once the C run after is in).
  */
 async function skeletonThroughput(skeleton: Skeleton, signing: LoadRequest, before: NativeResult, ops: number): Promise<Omit<SkeletonThroughput, "toPhysical">> {
   const spinUs = Math.round(cpuMicrosPerSignature(before));
   progress(`  the skeleton at saturation, no Signet code: ${ops} Worker operation${ops === 1 ? "" : "s"} of ${spinUs} µs a request, then a durable record`);
   return { spinUs, ops, load: await skeletonSaturated(skeleton, signing, `/hop-record?spinUs=${spinUs}&ops=${ops}`) };
+}
+
+/** The skeleton's operations a second ÷ the mean of the C runs around it, as Signet's runs are judged. */
+function skeletonToPhysical(skeleton: Omit<SkeletonThroughput, "toPhysical">, around: PhysicalAround): SkeletonThroughput {
+  return { ...skeleton, toPhysical: ratio(skeleton.load.requestsPerSecond * skeleton.ops, limitAround(around)) };
 }
 
 async function firstSignature(server: BenchServer): Promise<number> {
@@ -418,7 +423,7 @@ async function main(): Promise<void> {
       binding: bindings.get(c.name)!,
       pool: pools.get(c.name)!,
       http: http.result.loads,
-      skeleton: { ...http.result.skeleton, toPhysical: ratio(http.result.skeleton.load.requestsPerSecond, limitAround(http.around)) },
+      skeleton: skeletonToPhysical(http.result.skeleton, http.around),
       best: {
         generator: top.generator,
         perSecond: top.requestsPerSecond,
@@ -592,7 +597,6 @@ async function measureBatch(server: BenchServer, skeleton: Skeleton, nativeTarge
   }));
   const top = bestLoad(loads.result.loads);
   const signatures = top.requestsPerSecond * items;
-  const skeletonOps = loads.result.skeleton.load.requestsPerSecond * items;
   return {
     items,
     requestsPerSecond: top.requestsPerSecond,
@@ -602,7 +606,7 @@ async function measureBatch(server: BenchServer, skeleton: Skeleton, nativeTarge
     latencyMs: top.latencyMs,
     generator: top.generator,
     cpuMicrosPerRequest: top.cpuMicrosPerRequest,
-    skeleton: { ...loads.result.skeleton, toPhysical: ratio(skeletonOps, limitAround(loads.around)) },
+    skeleton: skeletonToPhysical(loads.result.skeleton, loads.around),
   };
 }
 
