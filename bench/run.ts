@@ -41,7 +41,8 @@ import type { SigningTimingSnapshot } from "../src/domain/signing/signing-timing
 import { quantileMs } from "../src/histogram";
 import { keyHandleId, type KeyPairSpec } from "../src/signer/types";
 import { autocannon, wrk, wrkInstalled, type LoadRequest, type LoadResult } from "./lib/load";
-import { compileNative, compileRatedLoad, cpuMicrosPerSignature, ratedLoad, runNative, type NativeResult, type NativeTarget } from "./lib/native";
+import { compileNative, compileRatedLoad, ratedLoad, runNative, type NativeTarget } from "./lib/native";
+import type { BindingMechanism } from "./lib/mechanisms";
 import { BindingBench, type BindingResult } from "./lib/binding";
 import { measurePool } from "./lib/pool";
 import { coreCount, cpuModel, cpuPerRequest, cpuSeconds, machineTicks, PeakRssByStage, stealPercent, threadCpu, workersGone } from "./lib/proc";
@@ -192,15 +193,19 @@ async function measureDurableFloor(skeleton: Skeleton, signing: LoadRequest): Pr
   return { answer, record, recordAddsMicros: Math.max(0, Math.round((total(record) - total(answer)) * 10) / 10) };
 }
 
+/** The skeleton's POST /hop-record for `ops` signatures with the key of `key` (its handle id) and the case's mechanism. */
+function hopRecordPath(key: string, mechanism: BindingMechanism, ops: number): string {
+  return `/hop-record?key=${Buffer.from(key).toString("hex")}&mechanism=${mechanism}&ops=${ops}`;
+}
+
 /**
- * The skeleton's POST /hop-record at saturation, `ops` operations a request, each spending in a
- * Worker the token's CPU a signature from the C run just before: what these parts allow with
- * no Signet code, in the same minutes as Signet's runs (skeletonToPhysical judges it once the C run after is in).
+ * The skeleton's POST /hop-record at saturation, `ops` signatures a request on the same token
+ * and key as Signet's, through pkcs11js alone: what these parts allow with no Signet code, in
+ * the same minutes as Signet's runs (skeletonToPhysical judges it once the C run after is in).
  */
-async function skeletonThroughput(skeleton: Skeleton, signing: LoadRequest, before: NativeResult, ops: number): Promise<Omit<SkeletonThroughput, "toPhysical">> {
-  const spinUs = Math.round(cpuMicrosPerSignature(before));
-  progress(`  the skeleton at saturation, no Signet code: ${ops} Worker operation${ops === 1 ? "" : "s"} of ${spinUs} µs a request, then a durable record`);
-  return { spinUs, ops, load: await skeletonSaturated(skeleton, signing, `/hop-record?spinUs=${spinUs}&ops=${ops}`) };
+async function skeletonThroughput(skeleton: Skeleton, signing: LoadRequest, key: string, mechanism: BindingMechanism, ops: number): Promise<Omit<SkeletonThroughput, "toPhysical">> {
+  progress(`  the skeleton at saturation, no Signet code: ${ops} signature${ops === 1 ? "" : "s"} (${mechanism}, pkcs11js alone) in its Workers a request, then a durable record`);
+  return { mechanism, ops, load: await skeletonSaturated(skeleton, signing, hopRecordPath(key, mechanism, ops)) };
 }
 
 /** The skeleton's operations a second ÷ the mean of the C runs around it, as Signet's runs are judged. */
@@ -362,7 +367,7 @@ async function main(): Promise<void> {
 
   // The skeleton of a signed answer (no Signet code), for what a durable record adds, for what
   // the parts allow at saturation and for the latency stage: see skeleton-server.ts.
-  const skeleton = await startSkeleton(dataDir, cores);
+  const skeleton = await startSkeleton(dataDir, cores, nativeTarget);
 
   progress("HTTP floor: GET /v1/versionInfo");
   const floorRequest: LoadRequest = { url: `${server.url}/v1/versionInfo`, method: "GET", headers: { "x-api-key": apiKey } };
@@ -382,9 +387,9 @@ async function main(): Promise<void> {
     progress(`HTTP synchronousSign ${c.name}`);
     const request = signRequest(server.url, c.label, c.algorithm);
     await autocannon(request, { connections, seconds: quick ? 1 : 2 }); // warm-up
-    const http = await aroundLimit(nativeTarget, c, async (before) => ({
+    const http = await aroundLimit(nativeTarget, c, async () => ({
       loads: await bothGenerators(server, c.name, request),
-      skeleton: await skeletonThroughput(skeleton, request, before, 1),
+      skeleton: await skeletonThroughput(skeleton, request, keys.get(c.label)!, c.native, 1),
     }));
     const top = bestLoad(http.result.loads);
     const limits = { ...physical.get(c.name)!, aroundHttp: http.around };
@@ -405,14 +410,13 @@ async function main(): Promise<void> {
       // platform (Bun's HTTP, the VM's scheduling, the generator) adds without any signing.
       const { result: floorAtSameRate } = await withPeakRss(server, `the trivial route at ${c.name}'s ${share * 100}% rate`, () => ratedLoad(ratedLoadBinary, floorRequest, { connections, seconds, rate }));
       // At the targets' share, the skeleton of the same answer at the same rate: a durable record
-      // alone, then with a Worker hop that spends the token's CPU a signature (from the C stage).
+      // alone, then with a Worker hop that makes the signature (pkcs11js alone, the same key).
       let skeletonAtSameRate: SkeletonLatency | undefined;
       if (share === 0.5) {
-        const spinUs = Math.round(cpuMicrosPerSignature(limits.oneThread));
         const at = (path: string): LoadRequest => ({ ...request, url: `${skeleton.url}${path}`, headers: { "content-type": "application/json" } });
         const record = await ratedLoad(ratedLoadBinary, at("/record"), { connections, seconds, rate });
-        const hopRecord = await ratedLoad(ratedLoadBinary, at(`/hop-record?spinUs=${spinUs}`), { connections, seconds, rate });
-        skeletonAtSameRate = { spinUs, record, hopRecord };
+        const hopRecord = await ratedLoad(ratedLoadBinary, at(hopRecordPath(keys.get(c.label)!, c.native, 1)), { connections, seconds, rate });
+        skeletonAtSameRate = { mechanism: c.native, record, hopRecord };
       }
       latencyUnderLoad.push({ share, rate, result, floorAtSameRate, auditCommitMs, insideMs, stealPercent: steal, ...(skeletonAtSameRate ? { skeletonAtSameRate } : {}) });
     }
@@ -434,7 +438,7 @@ async function main(): Promise<void> {
     });
   }
 
-  const batch = await measureBatch(server, skeleton, nativeTarget);
+  const batch = await measureBatch(server, skeleton, nativeTarget, keys.get("bench-p256")!);
   const serverRss = peakRssOf(server);
   serverRss.read("after batchSign");
   await server.stop();
@@ -568,16 +572,16 @@ function commitWindow(before: CommitStatsSnapshot | null, after: CommitStatsSnap
  * that the load is judged against the limit of the same minutes: on this VM the C loop alone
  * moved by 10-25% within a minute with no steal to show for it (bench/NOTES.md).
  */
-async function aroundLimit<T>(target: NativeTarget, c: (typeof CASES)[number], load: (before: NativeResult) => Promise<T>): Promise<{ result: T; around: PhysicalAround }> {
+async function aroundLimit<T>(target: NativeTarget, c: (typeof CASES)[number], load: () => Promise<T>): Promise<{ result: T; around: PhysicalAround }> {
   const limit = () => runNative(target, c.label, c.native, cores, quick ? 1 : Math.max(1, Math.round(seconds / 2)));
   progress(`  physical limit just before (C, ${cores} threads)`);
   const before = limit();
-  const result = await load(before);
+  const result = await load();
   progress(`  physical limit just after (C, ${cores} threads)`);
   return { result, around: { before, after: limit() } };
 }
 
-async function measureBatch(server: BenchServer, skeleton: Skeleton, nativeTarget: NativeTarget): Promise<BatchReport | null> {
+async function measureBatch(server: BenchServer, skeleton: Skeleton, nativeTarget: NativeTarget, p256Key: string): Promise<BatchReport | null> {
   const items = 64;
   const body = JSON.stringify({
     requests: Array.from({ length: items }, (_, i) => ({
@@ -591,9 +595,10 @@ async function measureBatch(server: BenchServer, skeleton: Skeleton, nativeTarge
     return null;
   }
   progress(`batchSign: ${items} P-256 signatures per call`);
-  const loads = await aroundLimit(nativeTarget, CASES.find((c) => c.name === "ECDSA P-256")!, async (before) => ({
+  const p256 = CASES.find((c) => c.name === "ECDSA P-256")!;
+  const loads = await aroundLimit(nativeTarget, p256, async () => ({
     loads: await bothGenerators(server, "batchSign", request),
-    skeleton: await skeletonThroughput(skeleton, request, before, items),
+    skeleton: await skeletonThroughput(skeleton, request, p256Key, p256.native, items),
   }));
   const top = bestLoad(loads.result.loads);
   const signatures = top.requestsPerSecond * items;

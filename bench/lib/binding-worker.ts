@@ -4,15 +4,14 @@
  * session, C_SignInit + C_Sign per signature into one reused output buffer. Only the set-up
  * (module, token, login, the key's handles) is Signet's code; the loop is pkcs11js alone.
  */
-import type { Mechanism, RsaPSS } from "pkcs11js";
-import { CK_PARAMS_RSA_PSS, CKG, CKM } from "../../src/signer/pkcs11/constants";
 import { findKeyObjects } from "../../src/signer/pkcs11/keys";
 import { findTokenSlot, loadModule, loginUser, openSession } from "../../src/signer/pkcs11/module";
 import { parseKeyHandleId } from "../../src/signer/types";
+import { MECHANISMS, type BindingMechanism } from "./mechanisms";
 
 declare const self: Worker;
 
-export type BindingMechanism = "rsa-pkcs" | "rsa-pss" | "ecdsa" | "eddsa";
+export type { BindingMechanism } from "./mechanisms";
 
 /** "open" loads the module and logs in (the threads are opened one after another); "run" signs. */
 export type BindingMessage =
@@ -25,17 +24,6 @@ export interface BindingReply {
   /** This thread's CPU time (user and system) over the loop, in µs. */
   cpuMicros: number;
 }
-
-/** As p11bench.c: a 75-byte message (the bench's payload length), or a 32-byte digest for CKM_ECDSA. */
-const MECHANISMS: Record<BindingMechanism, { mechanism: Mechanism; inputBytes: number }> = {
-  "rsa-pkcs": { mechanism: { mechanism: CKM.SHA256_RSA_PKCS }, inputBytes: 75 },
-  "rsa-pss": {
-    mechanism: { mechanism: CKM.SHA256_RSA_PKCS_PSS, parameter: { type: CK_PARAMS_RSA_PSS, hashAlg: CKM.SHA256, mgf: CKG.MGF1_SHA256, saltLen: 32 } as RsaPSS },
-    inputBytes: 75,
-  },
-  ecdsa: { mechanism: { mechanism: CKM.ECDSA }, inputBytes: 32 },
-  eddsa: { mechanism: { mechanism: CKM.EDDSA }, inputBytes: 75 },
-};
 
 let p11: ReturnType<typeof loadModule> | null = null;
 let session: Buffer | null = null;

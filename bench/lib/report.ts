@@ -60,10 +60,13 @@ export interface AlgorithmReport {
 
 /**
  * bench/lib/skeleton-server.ts at the rate of a 50% run: record, an answer that waits only for
- * a durable record; hopRecord, a Worker hop spending spinUs of CPU and then the record.
+ * a durable record; hopRecord, a Worker hop that makes the signature on the token (pkcs11js
+ * alone, the same key and mechanism) and then the record.
  */
 export interface SkeletonLatency {
-  spinUs: number;
+  /** The hop's mechanism (bench/lib/mechanisms.ts); results before 2026-12-02 17:50 spent spinUs of calibrated work instead. */
+  mechanism?: string;
+  spinUs?: number;
   record: LoadResult;
   hopRecord: LoadResult;
 }
@@ -89,13 +92,14 @@ export interface SkeletonSaturated {
 
 /**
  * bench/lib/skeleton-server.ts's POST /hop-record at saturation: Bun.serve, Worker operations
- * batched as Signet's pool batches them, each spending the token's CPU a signature, and a
- * durable record a request; no Signet code. What these parts allow here, as a share of the
- * same C runs that Signet's runs are divided by.
+ * batched as Signet's pool batches them, each a signature on the token through pkcs11js alone,
+ * and a durable record a request; no Signet code. What these parts allow here, as a share of
+ * the same C runs that Signet's runs are divided by.
  */
 export interface SkeletonThroughput {
-  /** CPU an operation spends in a Worker: the token's a signature, from the C run just before. */
-  spinUs: number;
+  /** The signatures' mechanism (bench/lib/mechanisms.ts); results before 2026-12-02 17:50 spent spinUs of calibrated work instead. */
+  mechanism?: string;
+  spinUs?: number;
   /** Operations a request (batchSign's items). */
   ops: number;
   load: SkeletonSaturated;
@@ -274,16 +278,16 @@ export function markdown(report: BenchReport): string {
  */
 function skeletonThroughputTable(report: BenchReport): string {
   const rows = [
-    "What the parts of a signed answer allow at saturation, with no Signet code (bench/lib/skeleton-server.ts: Bun.serve, Worker operations batched as Signet's pool batches them, each spending the token's CPU a signature from the C run just before, and a durable record a request; run between the same C runs as Signet's):",
+    "What the parts of a signed answer allow at saturation, with no Signet code (bench/lib/skeleton-server.ts: Bun.serve, Worker operations batched as Signet's pool batches them, each a signature on the same token and key through pkcs11js alone, and a durable record a request; run between the same C runs as Signet's):",
     "",
-    "| algorithm | CPU an operation | skeleton, operations/s | skeleton ÷ physical | Signet ÷ physical | Signet ÷ skeleton | µs a request, skeleton → Signet: main thread | Workers | writer | runtime | load generator |",
-    "|---|---|---|---|---|---|---|---|---|---|---|",
+    "| algorithm | skeleton, operations/s | skeleton ÷ physical | Signet ÷ physical | Signet ÷ skeleton | µs a request, skeleton → Signet: main thread | Workers | writer | runtime | load generator |",
+    "|---|---|---|---|---|---|---|---|---|---|",
   ];
   const add = (name: string, skeleton: SkeletonThroughput | undefined, signetToPhysical: number, signet: MeasuredLoad["cpuMicrosPerRequest"] | null) => {
     if (!skeleton) return;
     const parts = skeleton.load.parts;
     const pair = (part: keyof NonNullable<typeof parts>) => (parts && signet ? `${parts[part]} → ${signet[part]}` : "–");
-    rows.push(`| ${name} | ${skeleton.spinUs} µs | ${n(skeleton.load.requestsPerSecond * skeleton.ops)}/s (${skeleton.load.generator}) | ${pct(skeleton.toPhysical)} | ${pct(signetToPhysical)} | ${pct(signetToPhysical / (skeleton.toPhysical || 1))} | ${pair("main")} | ${pair("signing")} | ${pair("audit")} | ${pair("runtime")} | ${skeleton.load.cpuMicrosPerRequest.generator}${signet ? ` → ${signet.generator}` : ""} |`);
+    rows.push(`| ${name} | ${n(skeleton.load.requestsPerSecond * skeleton.ops)}/s (${skeleton.load.generator}) | ${pct(skeleton.toPhysical)} | ${pct(signetToPhysical)} | ${pct(signetToPhysical / (skeleton.toPhysical || 1))} | ${pair("main")} | ${pair("signing")} | ${pair("audit")} | ${pair("runtime")} | ${skeleton.load.cpuMicrosPerRequest.generator}${signet ? ` → ${signet.generator}` : ""} |`);
   };
   for (const a of report.algorithms) add(a.name, a.skeleton, a.best.toPhysical, bestLoad(a.http).cpuMicrosPerRequest);
   if (report.batch) add(`batchSign, ${report.batch.items} P-256 a call`, report.batch.skeleton, report.batch.toPhysical, report.batch.cpuMicrosPerRequest ?? null);
@@ -329,7 +333,7 @@ export function cpuMicrosTotal(parts: MeasuredLoad["cpuMicrosPerRequest"]): numb
 /** The tail at 50% load beside the trivial route and the skeleton of the same answer, at the same rate. */
 function skeletonTable(report: BenchReport): string {
   const lines = [
-    "Latency at 50% load against what the same rate costs without Signet's code (p50 / p99; the skeleton is bench/lib/skeleton-server.ts: plain Bun.serve, a record made durable by group commit on a writer thread, and Worker operations dispatched and batched as Signet's pool does, at this rate mostly one at a time to an idle Worker, each spending the token's CPU a signature):",
+    "Latency at 50% load against what the same rate costs without Signet's code (p50 / p99; the skeleton is bench/lib/skeleton-server.ts: plain Bun.serve, a record made durable by group commit on a writer thread, and Worker operations dispatched and batched as Signet's pool does, at this rate mostly one at a time to an idle Worker, each a signature on the same token and key through pkcs11js alone):",
     "",
     "| algorithm | rate | Signet | trivial route of Signet | skeleton: durable record | skeleton: Worker hop + durable record |",
     "|---|---|---|---|---|---|",
@@ -339,7 +343,7 @@ function skeletonTable(report: BenchReport): string {
     const l = a.latencyUnderLoad.find((x) => x.share === 0.5);
     if (!l) continue;
     const k = l.skeletonAtSameRate;
-    lines.push(`| ${a.name} | ${n(l.rate)}/s | ${pair(l.result)} | ${pair(l.floorAtSameRate)} | ${k ? pair(k.record) : "–"} | ${k ? `${pair(k.hopRecord)} (${k.spinUs} µs a signature)` : "–"} |`);
+    lines.push(`| ${a.name} | ${n(l.rate)}/s | ${pair(l.result)} | ${pair(l.floorAtSameRate)} | ${k ? pair(k.record) : "–"} | ${k ? `${pair(k.hopRecord)}${k.spinUs !== undefined ? ` (${k.spinUs} µs a signature, calibrated)` : ""}` : "–"} |`);
   }
   return lines.join("\n");
 }

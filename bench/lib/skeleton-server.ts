@@ -5,9 +5,9 @@
  *   POST /record      once a small record is durable: group commit on a writer thread, SQLite
  *                     in WAL mode with synchronous=FULL (an fsync a commit), as issue 5 asks of
  *                     every signature's audit record;
- *   POST /hop-record  after `ops` operations (default 1) have been through the Workers that
- *                     spend `spinUs` of CPU each (the token's cost of one signature, from the C
- *                     stage), dispatched and batched as Signet's pool does; then as /record;
+ *   POST /hop-record  after `ops` operations (default 1) have been through the Workers, each a
+ *                     signature on the token with `key` (its handle id, hex) and `mechanism`
+ *                     (mechanisms.ts), dispatched and batched as Signet's pool does; then as /record;
  *   POST /answer      at once, as /record without the record: their difference is what
  *                     making a record durable adds to an answer.
  * No JSON schema, no authentication, no hashing, no Merkle tree: the least the parts of the
@@ -15,20 +15,27 @@
  * meets that target on this machine; its p99 at a rate says the same less firmly, since one
  * window's p99 moves with the machine's stalls (bench/NOTES.md).
  *
- *   bun bench/lib/skeleton-server.ts <data dir> [workers, 2]   (prints "listening <url>")
+ *   SKELETON_TOKEN='{"modulePath":..,"tokenLabel":..,"pin":..}' SOFTHSM2_CONF=.. \
+ *     bun bench/lib/skeleton-server.ts <data dir> [workers, 2]   (prints "listening <url>")
+ *
+ * SOFTHSM2_CONF must be in the process's environment when it starts: the module reads it with
+ * libc's getenv, which does not see process.env as Bun sets it.
  */
-export {}; // a module: top-level await
+import { isBindingMechanism, type BindingMechanism } from "./mechanisms";
+import type { SkeletonOps, SkeletonSignMessage } from "./skeleton-sign-worker";
 
 const dataDir = process.argv[2];
 const workers = Number(process.argv[3] ?? 2);
 if (!dataDir || !(workers >= 1)) throw new Error("usage: skeleton-server.ts <data dir> [workers]");
+const token = JSON.parse(process.env.SKELETON_TOKEN ?? "null") as { modulePath: string; tokenLabel: string; pin: string } | null;
+if (!token) throw new Error("SKELETON_TOKEN is not set: the skeleton's Workers sign on the bench's token");
 
 // The hop, dispatched as Signet's pool dispatches (src/signer/pool/pool.ts, with its defaults):
 // an operation goes at once to an idle Worker; while every Worker is busy, what arrives in a
 // turn of the event loop waits for its end and leaves in one message; a Worker holds at most
 // PIPELINE_DEPTH messages of at most MAX_BATCH operations, and what waits is shared among the
-// Workers that have room. A message's Worker spends the sum of its operations' CPU and
-// answers once, as a Worker signing a batch does.
+// Workers that have room. A message's Worker makes its signatures and answers once, as a
+// Worker signing a batch does.
 const MAX_BATCH = 256;
 const PIPELINE_DEPTH = 2;
 
@@ -37,13 +44,23 @@ interface Slot {
   inFlight: Map<number, (() => void)[]>;
 }
 
-const hopQueue: { spinUs: number; done: () => void }[] = [];
+const hopQueue: { key: string; mechanism: BindingMechanism; done: () => void }[] = [];
 let hopFlushScheduled = false;
 let nextBatch = 1;
 const slots: Slot[] = [];
-// Started before the writer thread, as Signet starts its signing Workers before its audit writer.
+function post(worker: Worker, message: SkeletonSignMessage): void {
+  worker.postMessage(message);
+}
+
+// Started before the writer thread, as Signet starts its signing Workers before its audit
+// writer; one after another, as Signet does (Workers loading pkcs11js at once crashed Bun 1.4).
 for (let i = 0; i < workers; i++) {
-  const slot: Slot = { worker: new Worker(new URL("./skeleton-spin-worker.ts", import.meta.url).href), inFlight: new Map() };
+  const slot: Slot = { worker: new Worker(new URL("./skeleton-sign-worker.ts", import.meta.url).href), inFlight: new Map() };
+  await new Promise<void>((resolve, reject) => {
+    slot.worker.onmessage = () => resolve();
+    slot.worker.onerror = (event) => reject(new Error(`skeleton Worker: ${event.message}`));
+    post(slot.worker, { t: "open", ...token });
+  });
   slot.worker.onmessage = (event: MessageEvent<number>) => {
     const done = slot.inFlight.get(event.data) ?? [];
     slot.inFlight.delete(event.data);
@@ -67,14 +84,25 @@ function flushHops(): void {
     const taken = hopQueue.splice(0, Math.min(MAX_BATCH, Math.ceil(hopQueue.length / free)));
     const id = nextBatch++;
     target.inFlight.set(id, taken.map((op) => op.done));
-    target.worker.postMessage({ id, spinUs: taken.reduce((sum, op) => sum + op.spinUs, 0) });
+    post(target.worker, { t: "sign", id, runs: runsOf(taken) });
   }
 }
 
-/** `ops` operations of `spinUs` each through the Workers; resolves when all are done. */
-function hop(spinUs: number, ops: number): Promise<unknown> {
+/** The operations as runs of one key and mechanism: what a Worker's message carries. */
+function runsOf(ops: typeof hopQueue): SkeletonOps[] {
+  const runs: SkeletonOps[] = [];
+  for (const op of ops) {
+    const last = runs[runs.length - 1];
+    if (last && last[0] === op.key && last[1] === op.mechanism) last[2]++;
+    else runs.push([op.key, op.mechanism, 1]);
+  }
+  return runs;
+}
+
+/** `ops` signatures with `key` and `mechanism` through the Workers; resolves when all are done. */
+function hop(key: string, mechanism: BindingMechanism, ops: number): Promise<unknown> {
   const done: Promise<void>[] = [];
-  for (let i = 0; i < ops; i++) done.push(new Promise((resolve) => hopQueue.push({ spinUs, done: resolve })));
+  for (let i = 0; i < ops; i++) done.push(new Promise((resolve) => hopQueue.push({ key, mechanism, done: resolve })));
   if (!hopFlushScheduled) {
     hopFlushScheduled = true;
     if (slots.some((slot) => slot.inFlight.size === 0)) queueMicrotask(flushHops);
@@ -122,7 +150,11 @@ const server = Bun.serve({
     const url = new URL(request.url);
     const body = await request.text();
     if (url.pathname === "/answer") return Response.json({ signature: "skeleton" });
-    if (url.pathname === "/hop-record") await hop(Number(url.searchParams.get("spinUs") ?? 0), Number(url.searchParams.get("ops") ?? 1));
+    if (url.pathname === "/hop-record") {
+      const mechanism = url.searchParams.get("mechanism") ?? "";
+      if (!isBindingMechanism(mechanism)) return new Response("unknown mechanism", { status: 400 });
+      await hop(Buffer.from(url.searchParams.get("key") ?? "", "hex").toString(), mechanism, Number(url.searchParams.get("ops") ?? 1));
+    }
     else if (url.pathname !== "/record") return new Response("not found", { status: 404 });
     await durable(JSON.stringify({ time: new Date().toISOString(), action: "sign", bytes: body.length }));
     return Response.json({ signature: "skeleton" });

@@ -11,10 +11,24 @@ export interface Skeleton {
   stop(): Promise<void>;
 }
 
-export async function startSkeleton(dataDir: string, workers: number): Promise<Skeleton> {
+/** The token the skeleton's Workers sign on: the bench's own, with its softhsm2.conf. */
+export interface SkeletonToken {
+  modulePath: string;
+  tokenLabel: string;
+  pin: string;
+  softhsmConf: string;
+}
+
+export async function startSkeleton(dataDir: string, workers: number, token: SkeletonToken): Promise<Skeleton> {
   const dir = join(dataDir, "skeleton");
   mkdirSync(dir, { recursive: true });
-  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "skeleton-server.ts"), dir, String(workers)], { stdout: "pipe", stderr: "inherit" });
+  const { modulePath, tokenLabel, pin, softhsmConf } = token;
+  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "skeleton-server.ts"), dir, String(workers)], {
+    // In the environment from the start: the module reads SOFTHSM2_CONF with libc's getenv.
+    env: { ...process.env, SOFTHSM2_CONF: softhsmConf, SKELETON_TOKEN: JSON.stringify({ modulePath, tokenLabel, pin }) },
+    stdout: "pipe",
+    stderr: "inherit",
+  });
   const { url } = await listeningUrl(proc.stdout, /listening (\S+)/, "the skeleton server");
   return {
     url,

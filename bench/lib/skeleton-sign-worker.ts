@@ -1,0 +1,64 @@
+/**
+ * bench/lib/skeleton-server.ts: a Worker of the skeleton's hop. It signs each operation of a
+ * message on the token, as the binding limit's loop does (pkcs11js alone: C_SignInit + C_Sign
+ * into one reused buffer, the same key and mechanism as Signet's request), then answers the
+ * message once. Only the set-up (module, token, login, finding the key) is Signet's code.
+ *
+ * Real signatures, not an amount of calibrated work: the token's cost moves with the VM's
+ * speed (the C loop by 10-25% within a minute) and with what shares its cores (caches, the
+ * kernel's file checks SoftHSM makes per operation); a spin calibrated from another minute's C
+ * run carried neither (bench/NOTES.md, "The skeleton with real signatures").
+ */
+import { findKeyObjects } from "../../src/signer/pkcs11/keys";
+import { findTokenSlot, loadModule, loginUser, openSession } from "../../src/signer/pkcs11/module";
+import { parseKeyHandleId } from "../../src/signer/types";
+import { MECHANISMS, type BindingMechanism } from "./mechanisms";
+
+declare const self: Worker;
+
+/** A run of operations with one key (its handle id) and mechanism. */
+export type SkeletonOps = [key: string, mechanism: BindingMechanism, count: number];
+
+export type SkeletonSignMessage =
+  | { t: "open"; modulePath: string; tokenLabel: string; pin: string }
+  | { t: "sign"; id: number; runs: SkeletonOps[] };
+
+let p11: ReturnType<typeof loadModule> | null = null;
+let session: Buffer | null = null;
+const keys = new Map<string, Buffer>();
+const output = Buffer.alloc(1024);
+const inputs = new Map<number, Buffer>();
+
+function privateKey(keyId: string): Buffer {
+  let key = keys.get(keyId);
+  if (!key) {
+    const objects = findKeyObjects(p11!, session!, parseKeyHandleId(keyId));
+    if (!objects) throw new Error(`no key ${JSON.stringify(keyId)} on the token`);
+    key = objects.privateKey;
+    keys.set(keyId, key);
+  }
+  return key;
+}
+
+self.onmessage = (event: MessageEvent<SkeletonSignMessage>) => {
+  const message = event.data;
+  if (message.t === "open") {
+    p11 = loadModule(message.modulePath);
+    session = openSession(p11, findTokenSlot(p11, message.tokenLabel));
+    loginUser(p11, session, message.pin);
+    self.postMessage("ready");
+    return;
+  }
+  const token = p11!;
+  for (const [keyId, name, count] of message.runs) {
+    const key = privateKey(keyId);
+    const { mechanism, inputBytes } = MECHANISMS[name];
+    let input = inputs.get(inputBytes);
+    if (!input) inputs.set(inputBytes, (input = Buffer.alloc(inputBytes, 0x5a)));
+    for (let i = 0; i < count; i++) {
+      token.C_SignInit(session!, mechanism, key);
+      token.C_Sign(session!, input, output);
+    }
+  }
+  self.postMessage(message.id);
+};
