@@ -5,9 +5,9 @@
  * message once. Only the set-up (module, token, login, finding the key) is Signet's code.
  *
  * Real signatures, not an amount of calibrated work: the token's cost moves with the VM's
- * speed (the C loop by 10-25% within a minute) and with what shares its cores (caches, the
- * kernel's file checks SoftHSM makes per operation); a spin calibrated from another minute's C
- * run carried neither (bench/NOTES.md, "The skeleton with real signatures").
+ * speed (the C loop by 10-25% within a minute, once by 77% in one round), and work calibrated
+ * from another minute's C run did not move with it. Beside each other in the same minutes, the
+ * two agreed (bench/NOTES.md, "The skeleton with real signatures").
  */
 import { findKeyObjects } from "../../src/signer/pkcs11/keys";
 import { findTokenSlot, loadModule, loginUser, openSession } from "../../src/signer/pkcs11/module";
