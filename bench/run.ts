@@ -90,6 +90,9 @@ const apiKey = `bench-${randomBytes(16).toString("hex")}`;
 const message = Buffer.from("Signet bench payload: pay 100.00 CHF to account CH93 0076 2011 6238 5295 7");
 const payloadBase64 = message.toString("base64");
 
+/** How far below a throughput target the skeleton may fall and the target still read "at the edge" (evaluate). */
+const REACH_EDGE = 0.05;
+
 const CASES = [
   { name: "RSA-2048 PKCS#1 v1.5", label: "bench-rsa-2048", spec: { type: "RSA", bits: 2048 }, algorithm: "SHA256_WITH_RSA", native: "rsa-pkcs" },
   { name: "RSA-2048 PSS", label: "bench-rsa-2048", spec: { type: "RSA", bits: 2048 }, algorithm: "SHA256_WITH_RSA_PSS", native: "rsa-pss" },
@@ -255,6 +258,15 @@ function evaluate(report: BenchReport): Target[] {
   // when it stays below a target, these parts do not allow it here, whatever runs on top.
   const skeletonDetail = (skeleton: SkeletonThroughput | undefined) =>
     skeleton ? `; the skeleton of the same answer with no Signet code: ${Math.round(skeleton.toPhysical * 100)}%` : "";
+  // A throughput target the skeleton misses by less than REACH_EDGE reads "at the edge", not
+  // "out of reach": the skeleton's share moves by more than that from run to run (RSA 76-96% in
+  // the runs of 2026-12-02), so one run cannot tell which side of the target the parts are on.
+  const reach = (met: boolean, ruledOut: boolean, skeleton: SkeletonThroughput | undefined, wanted: number): Pick<Target, "outOfReach" | "atEdge"> => {
+    if (met) return {};
+    if (ruledOut) return { outOfReach: true };
+    if (skeleton === undefined || skeleton.toPhysical >= wanted) return {};
+    return skeleton.toPhysical >= wanted - REACH_EDGE ? { atEdge: true } : { outOfReach: true };
+  };
   const share = (name: string, wanted: number) => {
     const a = report.algorithms.find((x) => x.name === name)!;
     const allowed = allowance(a);
@@ -264,7 +276,7 @@ function evaluate(report: BenchReport): Target[] {
       target: `≥ ${Math.round(wanted * 100)}%`,
       measured: `${Math.round(a.best.toPhysical * 100)}% (${a.best.perSecond}/s of ${httpLimit(a)}/s, ${a.best.generator}${aroundDetail(a.physical.aroundHttp)}; pkcs11js alone in Workers: ${Math.round(ratio(a.binding.perSecond, a.physical.allCores.perSecond) * 100)}% of the C run beside it; the token's CPU, the trivial route's and a durable record's alone allow ${Math.round(allowed * 100)}%${skeletonDetail(a.skeleton)})`,
       met,
-      outOfReach: !met && (allowed < wanted || (a.skeleton !== undefined && a.skeleton.toPhysical < wanted)),
+      ...reach(met, allowed < wanted, a.skeleton, wanted),
     });
   };
   share("RSA-2048 PKCS#1 v1.5", 0.85);
@@ -276,7 +288,7 @@ function evaluate(report: BenchReport): Target[] {
     const alone = Math.round(ratio(p256.binding.perSecond, p256.physical.allCores.perSecond) * 100);
     const met = report.batch.toPhysical >= 0.9;
     const skeleton = report.batch.skeleton;
-    targets.push({ name: "batchSign (64 P-256 per call) ÷ physical limit", target: "≥ 90%", measured: `${Math.round(report.batch.toPhysical * 100)}% (${report.batch.signaturesPerSecond}/s${aroundDetail(report.batch.physicalAround)}; pkcs11js alone in Workers: ${alone}%, the pool, no HTTP: ${Math.round(ratio(p256.pool.perSecond, p256.physical.allCores.perSecond) * 100)}%, each of the C run beside it${skeletonDetail(skeleton)})`, met, outOfReach: !met && (alone < 90 || (skeleton !== undefined && skeleton.toPhysical < 0.9)) });
+    targets.push({ name: "batchSign (64 P-256 per call) ÷ physical limit", target: "≥ 90%", measured: `${Math.round(report.batch.toPhysical * 100)}% (${report.batch.signaturesPerSecond}/s${aroundDetail(report.batch.physicalAround)}; pkcs11js alone in Workers: ${alone}%, the pool, no HTTP: ${Math.round(ratio(p256.pool.perSecond, p256.physical.allCores.perSecond) * 100)}%, each of the C run beside it${skeletonDetail(skeleton)})`, met, ...reach(met, alone < 90, skeleton, 0.9) });
   }
   const halfLoad = (name: string) => {
     const at = report.algorithms.find((a) => a.name === name)!.latencyUnderLoad.find((l) => l.share === 0.5);

@@ -153,6 +153,8 @@ export interface Target {
   met: boolean;
   /** Missed, and this run shows that no service on the design card's stack in front of this token could meet it here (the measured text says why). */
   outOfReach?: boolean;
+  /** Missed, and the skeleton of the same answer missed it too, but by less than it moves between runs. */
+  atEdge?: boolean;
 }
 
 export interface BenchReport {
@@ -268,7 +270,7 @@ export function markdown(report: BenchReport): string {
   lines.push("");
   lines.push("| target | wanted | measured | |");
   lines.push("|---|---|---|---|");
-  for (const t of report.targets) lines.push(`| ${t.name} | ${t.target} | ${t.measured} | ${t.met ? "met" : t.outOfReach ? "**missed**, out of reach here" : "**missed**"} |`);
+  for (const t of report.targets) lines.push(`| ${t.name} | ${t.target} | ${t.measured} | ${t.met ? "met" : t.outOfReach ? "**missed**, out of reach here" : t.atEdge ? "**missed**, at the edge of reach here" : "**missed**"} |`);
   return `${lines.join("\n")}\n`;
 }
 

@@ -25,7 +25,7 @@ test("bench/run.ts --quick runs every stage and reports every algorithm and targ
   expect(out).toMatch(/\| ECDSA P-256 over HTTP ÷ physical limit \| ≥ 75% \| \d+% \(\d+\/s of \d+\/s, \w+, the C program just before and after: \d+ and \d+\/s, \d+% apart;/);
   expect(out).toMatch(/batchSign, 64 P-256 signatures per call: .*the C program just before → after: [\d,]+ → [\d,]+\/s\)/);
   // A missed target says whether this run shows it out of reach of any service here.
-  expect(out).toMatch(/\| ECDSA P-256 over HTTP ÷ physical limit \| ≥ 75% \| .*the token's CPU, the trivial route's and a durable record's alone allow \d+%; the skeleton of the same answer with no Signet code: \d+%\) \| (met|\*\*missed\*\*(, out of reach here)?) \|/);
+  expect(out).toMatch(/\| ECDSA P-256 over HTTP ÷ physical limit \| ≥ 75% \| .*the token's CPU, the trivial route's and a durable record's alone allow \d+%; the skeleton of the same answer with no Signet code: \d+%\) \| (met|\*\*missed\*\*(, out of reach here|, at the edge of reach here)?) \|/);
   expect(out).toMatch(/What a durable record adds to an answer with no Signet code .*: [\d.]+ µs a request\./);
   // ... and the skeleton of each answer at saturation, between the same C runs as Signet's,
   // its Workers signing on the same token and key through pkcs11js alone.
