@@ -42,7 +42,7 @@ import { quantileMs } from "../src/histogram";
 import { keyHandleId, type KeyPairSpec } from "../src/signer/types";
 import { autocannon, wrk, wrkInstalled, type LoadRequest, type LoadResult } from "./lib/load";
 import { compileNative, compileRatedLoad, ratedLoad, runNative, type NativeTarget } from "./lib/native";
-import type { BindingMechanism } from "./lib/mechanisms";
+import type { BindingMechanism } from "./lib/pkcs11-loop";
 import { BindingBench, type BindingResult } from "./lib/binding";
 import { measurePool } from "./lib/pool";
 import { coreCount, cpuModel, cpuPerRequest, cpuSeconds, machineTicks, PeakRssByStage, stealPercent, threadCpu, workersGone } from "./lib/proc";

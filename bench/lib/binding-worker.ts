@@ -4,14 +4,11 @@
  * session, C_SignInit + C_Sign per signature into one reused output buffer. Only the set-up
  * (module, token, login, the key's handles) is Signet's code; the loop is pkcs11js alone.
  */
-import { findKeyObjects } from "../../src/signer/pkcs11/keys";
-import { findTokenSlot, loadModule, loginUser, openSession } from "../../src/signer/pkcs11/module";
-import { parseKeyHandleId } from "../../src/signer/types";
-import { MECHANISMS, type BindingMechanism } from "./mechanisms";
+import { MECHANISMS, openBenchSession, privateKeyOf, type BenchSession, type BindingMechanism } from "./pkcs11-loop";
 
 declare const self: Worker;
 
-export type { BindingMechanism } from "./mechanisms";
+export type { BindingMechanism } from "./pkcs11-loop";
 
 /** "open" loads the module and logs in (the threads are opened one after another); "run" signs. */
 export type BindingMessage =
@@ -25,26 +22,23 @@ export interface BindingReply {
   cpuMicros: number;
 }
 
-let p11: ReturnType<typeof loadModule> | null = null;
-let session: Buffer | null = null;
+let opened: BenchSession | null = null;
 
 /** `key` is the key's handle id, as the pool is given it (label and CKA_ID). */
 function run(keyId: string, name: BindingMechanism, seconds: number): BindingReply {
-  const objects = findKeyObjects(p11!, session!, parseKeyHandleId(keyId));
-  if (!objects) throw new Error(`no key ${keyId} on the token`);
-  const key = objects.privateKey;
+  const { p11: token, session } = opened!;
+  const key = privateKeyOf(opened!, keyId);
   const { mechanism, inputBytes } = MECHANISMS[name];
   const input = Buffer.alloc(inputBytes, 0x5a);
   const output = Buffer.alloc(1024);
-  const token = p11!;
   const cpu0 = process.threadCpuUsage();
   const t0 = performance.now();
   const deadline = t0 + seconds * 1000;
   let signatures = 0;
   while (performance.now() < deadline) {
     for (let i = 0; i < 16; i++) {
-      token.C_SignInit(session!, mechanism, key);
-      token.C_Sign(session!, input, output);
+      token.C_SignInit(session, mechanism, key);
+      token.C_Sign(session, input, output);
     }
     signatures += 16;
   }
@@ -55,9 +49,7 @@ function run(keyId: string, name: BindingMechanism, seconds: number): BindingRep
 self.onmessage = (event: MessageEvent<BindingMessage>) => {
   const message = event.data;
   if (message.t === "open") {
-    p11 = loadModule(message.modulePath);
-    session = openSession(p11, findTokenSlot(p11, message.tokenLabel));
-    loginUser(p11, session, message.pin);
+    opened = openBenchSession(message.modulePath, message.tokenLabel, message.pin);
     self.postMessage("ready");
   } else {
     self.postMessage(run(message.key, message.mechanism, message.seconds));

@@ -64,7 +64,7 @@ export interface AlgorithmReport {
  * alone, the same key and mechanism) and then the record.
  */
 export interface SkeletonLatency {
-  /** The hop's mechanism (bench/lib/mechanisms.ts); results before 2026-12-02 17:50 spent spinUs of calibrated work instead. */
+  /** The hop's mechanism (bench/lib/pkcs11-loop.ts); results before ae90d27 (2026-12-02 17:26) spent spinUs of calibrated work instead. */
   mechanism?: string;
   spinUs?: number;
   record: LoadResult;
@@ -97,7 +97,7 @@ export interface SkeletonSaturated {
  * the same C runs that Signet's runs are divided by.
  */
 export interface SkeletonThroughput {
-  /** The signatures' mechanism (bench/lib/mechanisms.ts); results before 2026-12-02 17:50 spent spinUs of calibrated work instead. */
+  /** The signatures' mechanism (bench/lib/pkcs11-loop.ts); results before ae90d27 (2026-12-02 17:26) spent spinUs of calibrated work instead. */
   mechanism?: string;
   spinUs?: number;
   /** Operations a request (batchSign's items). */

@@ -9,10 +9,7 @@
  * from another minute's C run did not move with it. Beside each other in the same minutes, the
  * two agreed (bench/NOTES.md, "The skeleton with real signatures").
  */
-import { findKeyObjects } from "../../src/signer/pkcs11/keys";
-import { findTokenSlot, loadModule, loginUser, openSession } from "../../src/signer/pkcs11/module";
-import { parseKeyHandleId } from "../../src/signer/types";
-import { MECHANISMS, type BindingMechanism } from "./mechanisms";
+import { MECHANISMS, openBenchSession, privateKeyOf, type BenchSession, type BindingMechanism } from "./pkcs11-loop";
 
 declare const self: Worker;
 
@@ -23,41 +20,33 @@ export type SkeletonSignMessage =
   | { t: "open"; modulePath: string; tokenLabel: string; pin: string }
   | { t: "sign"; id: number; runs: SkeletonOps[] };
 
-let p11: ReturnType<typeof loadModule> | null = null;
-let session: Buffer | null = null;
+let opened: BenchSession | null = null;
 const keys = new Map<string, Buffer>();
 const output = Buffer.alloc(1024);
 const inputs = new Map<number, Buffer>();
 
 function privateKey(keyId: string): Buffer {
   let key = keys.get(keyId);
-  if (!key) {
-    const objects = findKeyObjects(p11!, session!, parseKeyHandleId(keyId));
-    if (!objects) throw new Error(`no key ${JSON.stringify(keyId)} on the token`);
-    key = objects.privateKey;
-    keys.set(keyId, key);
-  }
+  if (!key) keys.set(keyId, (key = privateKeyOf(opened!, keyId)));
   return key;
 }
 
 self.onmessage = (event: MessageEvent<SkeletonSignMessage>) => {
   const message = event.data;
   if (message.t === "open") {
-    p11 = loadModule(message.modulePath);
-    session = openSession(p11, findTokenSlot(p11, message.tokenLabel));
-    loginUser(p11, session, message.pin);
+    opened = openBenchSession(message.modulePath, message.tokenLabel, message.pin);
     self.postMessage("ready");
     return;
   }
-  const token = p11!;
+  const { p11: token, session } = opened!;
   for (const [keyId, name, count] of message.runs) {
     const key = privateKey(keyId);
     const { mechanism, inputBytes } = MECHANISMS[name];
     let input = inputs.get(inputBytes);
     if (!input) inputs.set(inputBytes, (input = Buffer.alloc(inputBytes, 0x5a)));
     for (let i = 0; i < count; i++) {
-      token.C_SignInit(session!, mechanism, key);
-      token.C_Sign(session!, input, output);
+      token.C_SignInit(session, mechanism, key);
+      token.C_Sign(session, input, output);
     }
   }
   self.postMessage(message.id);
