@@ -61,6 +61,12 @@ for (let i = 0; i < workers; i++) {
     slot.worker.onerror = (event) => reject(new Error(`skeleton Worker: ${event.message}`));
     post(slot.worker, { t: "open", ...token });
   });
+  // A Worker that fails mid-run would leave its requests unanswered and the load generator
+  // timing out: the skeleton stops instead, and the bench sees it gone.
+  slot.worker.onerror = (event) => {
+    console.error(`skeleton Worker ${i} failed: ${event.message}`);
+    process.exit(1);
+  };
   slot.worker.onmessage = (event: MessageEvent<number>) => {
     const done = slot.inFlight.get(event.data) ?? [];
     slot.inFlight.delete(event.data);
