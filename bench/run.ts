@@ -10,7 +10,7 @@
  *      by: the machine's speed moves within minutes, so the limit is taken in the same ones;
  *      between the same C runs, the skeleton of the same answer with no Signet code
  *      (bench/lib/skeleton-server.ts's POST /hop-record: Bun.serve, Worker operations batched
- *      as the pool batches them, each spending the token's CPU a signature, a durable record)
+ *      as the pool batches them, each a signature on the token through pkcs11js alone, a durable record)
  *      at saturation: what these parts allow here whatever code runs on top of them;
  *   4. the HTTP floor: the same generators against an authenticated trivial route; and what
  *      a durable record adds to an answer with no Signet code (bench/lib/skeleton-server.ts's
@@ -42,7 +42,7 @@ import { quantileMs } from "../src/histogram";
 import { keyHandleId, type KeyPairSpec } from "../src/signer/types";
 import { autocannon, wrk, wrkInstalled, type LoadRequest, type LoadResult } from "./lib/load";
 import { compileNative, compileRatedLoad, ratedLoad, runNative, type NativeTarget } from "./lib/native";
-import type { BindingMechanism } from "./lib/pkcs11-loop";
+import type { BindingMechanism } from "./lib/pkcs11-mechanisms";
 import { BindingBench, type BindingResult } from "./lib/binding";
 import { measurePool } from "./lib/pool";
 import { coreCount, cpuModel, cpuPerRequest, cpuSeconds, machineTicks, PeakRssByStage, stealPercent, threadCpu, workersGone } from "./lib/proc";
@@ -301,7 +301,7 @@ function evaluate(report: BenchReport): Target[] {
     const inside = at?.insideMs;
     const insideText = inside ? `; inside Signet the signer's part p99 ${bound(inside.signer.p99)} ms, the audit wait p99 ${bound(inside.audit.p99)} ms` : "";
     // Out of reach when the skeleton of the same answer, with no Signet code, is slower at the
-    // same rate: a Worker operation spending the token's CPU, dispatched as the pool dispatches
+    // same rate: a Worker operation making the signature, dispatched as the pool dispatches
     // it, then a durable record. Every signed answer has both parts.
     const skeletonP99 = skeleton?.hopRecord.latencyMs.p99 ?? 0;
     return { p99, skeletonP99, text: `${at ? p99Text(at.result) : p99} ms (the trivial route at the same rate: ${at?.floorAtSameRate.latencyMs.p99 ?? "–"} ms${skeletonText}${insideText}${commitText})` };

@@ -4,11 +4,12 @@
  * session, C_SignInit + C_Sign per signature into one reused output buffer. Only the set-up
  * (module, token, login, the key's handles) is Signet's code; the loop is pkcs11js alone.
  */
-import { MECHANISMS, openBenchSession, privateKeyOf, type BenchSession, type BindingMechanism } from "./pkcs11-loop";
+import { openBenchSession, privateKeyOf, type BenchSession } from "./pkcs11-loop";
+import { MECHANISMS, type BindingMechanism } from "./pkcs11-mechanisms";
 
 declare const self: Worker;
 
-export type { BindingMechanism } from "./pkcs11-loop";
+export type { BindingMechanism } from "./pkcs11-mechanisms";
 
 /** "open" loads the module and logs in (the threads are opened one after another); "run" signs. */
 export type BindingMessage =

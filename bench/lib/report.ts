@@ -64,9 +64,8 @@ export interface AlgorithmReport {
  * alone, the same key and mechanism) and then the record.
  */
 export interface SkeletonLatency {
-  /** The hop's mechanism (bench/lib/pkcs11-loop.ts); results before ae90d27 (2026-12-02 17:26) spent spinUs of calibrated work instead. */
-  mechanism?: string;
-  spinUs?: number;
+  /** The hop's mechanism (bench/lib/pkcs11-mechanisms.ts). Results before ae90d27 (2026-12-02 17:26) have spinUs, calibrated work, instead. */
+  mechanism: string;
   record: LoadResult;
   hopRecord: LoadResult;
 }
@@ -97,9 +96,8 @@ export interface SkeletonSaturated {
  * the same C runs that Signet's runs are divided by.
  */
 export interface SkeletonThroughput {
-  /** The signatures' mechanism (bench/lib/pkcs11-loop.ts); results before ae90d27 (2026-12-02 17:26) spent spinUs of calibrated work instead. */
-  mechanism?: string;
-  spinUs?: number;
+  /** The signatures' mechanism (bench/lib/pkcs11-mechanisms.ts). Results before ae90d27 (2026-12-02 17:26) have spinUs, calibrated work, instead. */
+  mechanism: string;
   /** Operations a request (batchSign's items). */
   ops: number;
   load: SkeletonSaturated;
@@ -345,7 +343,7 @@ function skeletonTable(report: BenchReport): string {
     const l = a.latencyUnderLoad.find((x) => x.share === 0.5);
     if (!l) continue;
     const k = l.skeletonAtSameRate;
-    lines.push(`| ${a.name} | ${n(l.rate)}/s | ${pair(l.result)} | ${pair(l.floorAtSameRate)} | ${k ? pair(k.record) : "–"} | ${k ? `${pair(k.hopRecord)}${k.spinUs !== undefined ? ` (${k.spinUs} µs a signature, calibrated)` : ""}` : "–"} |`);
+    lines.push(`| ${a.name} | ${n(l.rate)}/s | ${pair(l.result)} | ${pair(l.floorAtSameRate)} | ${k ? pair(k.record) : "–"} | ${k ? pair(k.hopRecord) : "–"} |`);
   }
   return lines.join("\n");
 }

@@ -7,7 +7,7 @@
  *                     every signature's audit record;
  *   POST /hop-record  after `ops` operations (default 1) have been through the Workers, each a
  *                     signature on the token with `key` (its handle id, hex) and `mechanism`
- *                     (pkcs11-loop.ts), dispatched and batched as Signet's pool does; then as /record;
+ *                     (pkcs11-mechanisms.ts), dispatched and batched as Signet's pool does; then as /record;
  *   POST /answer      at once, as /record without the record: their difference is what
  *                     making a record durable adds to an answer.
  * No JSON schema, no authentication, no hashing, no Merkle tree: the least the parts of the
@@ -21,7 +21,7 @@
  * SOFTHSM2_CONF must be in the process's environment when it starts: the module reads it with
  * libc's getenv, which does not see process.env as Bun sets it.
  */
-import { isBindingMechanism, type BindingMechanism } from "./pkcs11-loop";
+import { isBindingMechanism, type BindingMechanism } from "./pkcs11-mechanisms";
 import type { SkeletonOps, SkeletonSignMessage } from "./skeleton-sign-worker";
 
 const dataDir = process.argv[2];

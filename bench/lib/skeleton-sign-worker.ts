@@ -9,7 +9,8 @@
  * from another minute's C run did not move with it. Beside each other in the same minutes, the
  * two agreed (bench/NOTES.md, "The skeleton with real signatures").
  */
-import { MECHANISMS, openBenchSession, privateKeyOf, type BenchSession, type BindingMechanism } from "./pkcs11-loop";
+import { openBenchSession, privateKeyOf, type BenchSession } from "./pkcs11-loop";
+import { MECHANISMS, type BindingMechanism } from "./pkcs11-mechanisms";
 
 declare const self: Worker;
 
