@@ -90,8 +90,10 @@ const apiKey = `bench-${randomBytes(16).toString("hex")}`;
 const message = Buffer.from("Signet bench payload: pay 100.00 CHF to account CH93 0076 2011 6238 5295 7");
 const payloadBase64 = message.toString("base64");
 
-/** How far below a throughput target the skeleton may fall and the target still read "at the edge" (evaluate). */
+/** How far the skeleton may miss a target (below a throughput, above a cost) and the target still read "at the edge" (evaluate). */
 const REACH_EDGE = 0.05;
+/** Issue 5: auditing every signature costs the sign path at most this share of its throughput. */
+const AUDIT_COST_TARGET = 0.1;
 
 const CASES = [
   { name: "RSA-2048 PKCS#1 v1.5", label: "bench-rsa-2048", spec: { type: "RSA", bits: 2048 }, algorithm: "SHA256_WITH_RSA", native: "rsa-pkcs" },
@@ -196,9 +198,12 @@ async function measureDurableFloor(skeleton: Skeleton, signing: LoadRequest): Pr
   return { answer, record, recordAddsMicros: Math.max(0, Math.round((total(record) - total(answer)) * 10) / 10) };
 }
 
-/** The skeleton's POST /hop-record for `ops` signatures with the key of `key` (its handle id) and the case's mechanism. */
-function hopRecordPath(key: string, mechanism: BindingMechanism, ops: number): string {
-  return `/hop-record?key=${Buffer.from(key).toString("hex")}&mechanism=${mechanism}&ops=${ops}`;
+/**
+ * The skeleton's POST /hop-record for `ops` signatures with the key of `key` (its handle id)
+ * and the case's mechanism; POST /hop, the same answer without its record, when `record` is false.
+ */
+function hopRecordPath(key: string, mechanism: BindingMechanism, ops: number, record = true): string {
+  return `/${record ? "hop-record" : "hop"}?key=${Buffer.from(key).toString("hex")}&mechanism=${mechanism}&ops=${ops}`;
 }
 
 /**
@@ -313,11 +318,23 @@ function evaluate(report: BenchReport): Target[] {
   const rsaHalf = halfLoad(rsa.name);
   const rsaLimit = Math.round((2 * single + 1) * 100) / 100;
   targets.push({ name: "RSA-2048 p99 at 50% load", target: `≤ 2 × ${single.toFixed(2)} + 1 = ${rsaLimit} ms`, measured: rsaHalf.text, met: rsaHalf.p99 <= rsaLimit, outOfReach: rsaHalf.skeletonP99 > rsaLimit });
+  // The audit cost's reach: what a small durable record costs the skeleton's signed answer in
+  // the same minutes (no Signet code, no hashing, one short row). A cost target is missed when
+  // the cost is above it, so the edge lies REACH_EDGE above the target.
+  const audit = report.auditCost;
+  const auditMet = audit.cost <= AUDIT_COST_TARGET;
+  const auditSkeleton = audit.skeleton;
+  const auditReach = auditMet || !auditSkeleton || auditSkeleton.cost <= AUDIT_COST_TARGET ? {}
+    : auditSkeleton.cost <= AUDIT_COST_TARGET + REACH_EDGE ? { atEdge: true } : { outOfReach: true };
+  const auditSkeletonText = auditSkeleton
+    ? `; the skeleton's signed answer with no Signet code, without and with a small durable record: ${auditSkeleton.offPerSecond}/s and ${auditSkeleton.onPerSecond}/s, ${Math.round(auditSkeleton.cost * 100)}%`
+    : "";
   targets.push({
     name: "Cost of auditing every signature (P-256 over HTTP)",
-    target: "≤ 10%",
-    measured: `${Math.round(report.auditCost.cost * 100)}% (${report.auditCost.offPerSecond}/s off, ${report.auditCost.onPerSecond}/s on)`,
-    met: report.auditCost.cost <= 0.1,
+    target: `≤ ${Math.round(AUDIT_COST_TARGET * 100)}%`,
+    measured: `${Math.round(audit.cost * 100)}% (${audit.offPerSecond}/s off, ${audit.onPerSecond}/s on${auditSkeletonText})`,
+    met: auditMet,
+    ...auditReach,
   });
   targets.push({ name: "Server peak RSS under load", target: "≤ 200 MB", measured: `${report.peakRssMb} MB${report.peakRssStage ? ` (stage: ${report.peakRssStage})` : ""}`, met: report.peakRssMb <= 200 });
   const { firstSignatureMs, firstStarts, restartFirstSignatureMs } = report.startup;
@@ -454,8 +471,8 @@ async function main(): Promise<void> {
   const serverRss = peakRssOf(server);
   serverRss.read("after batchSign");
   await server.stop();
+  const { cost: auditCost, restarts } = await measureAuditCost(dataDir, skeleton, keys.get("bench-p256")!);
   await skeleton.stop();
-  const { cost: auditCost, restarts } = await measureAuditCost(dataDir);
   rmSync(dataDir, { recursive: true, force: true });
 
   const report: BenchReport = {
@@ -513,12 +530,17 @@ async function firstStartsOnCopies(dataDir: string, copies: number): Promise<num
 
 /**
  * P-256 over HTTP with the audit of every signature off, then on, alternating; medians. Each
- * run starts a server on the existing token and database, so each also times a restart.
+ * run starts a server on the existing token and database, so each also times a restart. In
+ * each pair's minutes the skeleton answers the same signature without a record (POST /hop),
+ * then once a small record is durable (POST /hop-record): what a durable record costs a signed
+ * answer with no Signet code, the audit cost's reach.
  */
-async function measureAuditCost(dataDir: string): Promise<{ cost: AuditCostReport; restarts: number[] }> {
+async function measureAuditCost(dataDir: string, skeleton: Skeleton, p256Key: string): Promise<{ cost: AuditCostReport; restarts: number[] }> {
   const pairs = quick ? 1 : 3;
   const rates: Record<"off" | "on", number[]> = { off: [], on: [] };
+  const skeletonRates: Record<"off" | "on", number[]> = { off: [], on: [] };
   const restarts: number[] = [];
+  const saturate = (request: LoadRequest) => (wrkInstalled() ? wrk(request, { connections, seconds, threads: cores }) : autocannon(request, { connections, seconds }));
   for (let pair = 0; pair < pairs; pair++) {
     for (const mode of ["off", "on"] as const) {
       progress(`audit cost: P-256 with the audit of operations ${mode} (${pair + 1}/${pairs})`);
@@ -526,14 +548,21 @@ async function measureAuditCost(dataDir: string): Promise<{ cost: AuditCostRepor
       restarts.push(await firstSignature(server));
       const request = signRequest(server.url, "bench-p256", "SHA256_WITH_ECDSA");
       await autocannon(request, { connections, seconds: 1 }); // warm-up
-      const load = wrkInstalled() ? await wrk(request, { connections, seconds, threads: cores }) : await autocannon(request, { connections, seconds });
-      rates[mode].push(load.requestsPerSecond);
+      rates[mode].push((await saturate(request)).requestsPerSecond);
       await server.stop();
     }
+    for (const mode of ["off", "on"] as const) {
+      progress(`audit cost: the skeleton's P-256 answer ${mode === "on" ? "once its record is durable" : "without a record"} (${pair + 1}/${pairs})`);
+      const request: LoadRequest = { ...signRequest(skeleton.url, "bench-p256", "SHA256_WITH_ECDSA"), url: `${skeleton.url}${hopRecordPath(p256Key, "ecdsa", 1, mode === "on")}`, headers: { "content-type": "application/json" } };
+      skeletonRates[mode].push((await saturate(request)).requestsPerSecond);
+    }
   }
-  const off = median(rates.off);
-  const on = median(rates.on);
-  return { cost: { pairs, offPerSecond: off, onPerSecond: on, cost: ratio(off - on, off), runs: rates }, restarts };
+  const costOf = (runs: Record<"off" | "on", number[]>) => {
+    const off = median(runs.off);
+    const on = median(runs.on);
+    return { offPerSecond: off, onPerSecond: on, cost: ratio(off - on, off), runs };
+  };
+  return { cost: { pairs, ...costOf(rates), skeleton: costOf(skeletonRates) }, restarts };
 }
 
 /** The audit writer's commit counters (GET /v1/audit/commits), null in a build without them. */

@@ -135,13 +135,18 @@ export interface BatchReport {
   skeleton?: SkeletonThroughput;
 }
 
-export interface AuditCostReport {
-  pairs: number;
+export interface AuditCost {
   offPerSecond: number;
   onPerSecond: number;
   /** 1 - on/off. */
   cost: number;
   runs: { off: number[]; on: number[] };
+}
+
+export interface AuditCostReport extends AuditCost {
+  pairs: number;
+  /** The skeleton's P-256 answer without (off) and with (on) a durable record, in the same pairs; absent in older results. */
+  skeleton?: AuditCost;
 }
 
 export interface Target {
@@ -262,7 +267,11 @@ export function markdown(report: BenchReport): string {
     const around = report.batch.physicalAround;
     lines.push(`batchSign, ${report.batch.items} P-256 signatures per call: ${n(report.batch.signaturesPerSecond)} signatures/s (${pct(report.batch.toPhysical)} of the physical limit${around ? `, the C program just before → after: ${aroundText(around)}` : ""}), p99 ${report.batch.latencyMs.p99} ms per call.`);
   }
-  lines.push(`Auditing every signature: P-256 ${n(report.auditCost.offPerSecond)}/s with the audit of operations off, ${n(report.auditCost.onPerSecond)}/s with it on (median of ${report.auditCost.pairs} alternating runs): ${pct(report.auditCost.cost)} of throughput.`);
+  const audit = report.auditCost;
+  const auditSkeleton = audit.skeleton
+    ? ` In the same minutes the skeleton (no Signet code) answered the same signature at ${n(audit.skeleton.offPerSecond)}/s without a record and ${n(audit.skeleton.onPerSecond)}/s once a small record was durable: ${pct(audit.skeleton.cost)}.`
+    : "";
+  lines.push(`Auditing every signature: P-256 ${n(audit.offPerSecond)}/s with the audit of operations off, ${n(audit.onPerSecond)}/s with it on (median of ${audit.pairs} alternating runs): ${pct(audit.cost)} of throughput.${auditSkeleton}`);
   const firsts = report.startup.firstStarts ?? [report.startup.firstSignatureMs];
   lines.push(`First start (Signet's own keys generated${firsts.length > 1 ? `; timed ${firsts.length} times, on copies of one token` : ""}): first signature after ${firsts.join(", ")} ms (median ${report.startup.firstSignatureMs}), the last listening after ${report.startup.listeningMs} ms; restarts: first signature after ${report.startup.restarts.join(", ")} ms (median ${report.startup.restartFirstSignatureMs}). The last first start's steps, as the server logged them: ${phasesText(report.startup.firstStartPhasesMs)}. Server peak RSS ${report.peakRssMb} MB${report.peakRssStage ? ` (stage: ${report.peakRssStage})` : ""}.`);
   lines.push("");

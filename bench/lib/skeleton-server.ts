@@ -8,6 +8,8 @@
  *   POST /hop-record  after `ops` operations (default 1) have been through the Workers, each a
  *                     signature on the token with `key` (its handle id, hex) and `mechanism`
  *                     (pkcs11-mechanisms.ts), dispatched and batched as Signet's pool does; then as /record;
+ *   POST /hop         as /hop-record without the record: their difference is what a durable
+ *                     record costs a signed answer at that rate (the audit cost's skeleton);
  *   POST /answer      at once, as /record without the record: their difference is what
  *                     making a record durable adds to an answer.
  * No JSON schema, no authentication, no hashing, no Merkle tree: the least the parts of the
@@ -156,10 +158,11 @@ const server = Bun.serve({
     const url = new URL(request.url);
     const body = await request.text();
     if (url.pathname === "/answer") return Response.json({ signature: "skeleton" });
-    if (url.pathname === "/hop-record") {
+    if (url.pathname === "/hop-record" || url.pathname === "/hop") {
       const mechanism = url.searchParams.get("mechanism") ?? "";
       if (!isBindingMechanism(mechanism)) return new Response("unknown mechanism", { status: 400 });
       await hop(Buffer.from(url.searchParams.get("key") ?? "", "hex").toString(), mechanism, Number(url.searchParams.get("ops") ?? 1));
+      if (url.pathname === "/hop") return Response.json({ signature: "skeleton" });
     }
     else if (url.pathname !== "/record") return new Response("not found", { status: 404 });
     await durable(JSON.stringify({ time: new Date().toISOString(), action: "sign", bytes: body.length }));

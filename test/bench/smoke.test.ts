@@ -39,6 +39,10 @@ test("bench/run.ts --quick runs every stage and reports every algorithm and targ
   expect(out).toMatch(new RegExp(`\\| batchSign, 64 P-256 a call \\| [\\d,]+/s \\(\\w+\\) \\| \\d+% \\| \\d+% \\| \\d+% \\|${parts}`));
   expect(out).toMatch(/\| Ed25519 over HTTP ÷ physical limit \| ≥ 85% \| .*the skeleton of the same answer with no Signet code: \d+%\) \|/);
   expect(out).toMatch(/\| ECDSA P-256 p99 at 50% load \| ≤ 3 ms \| .*a durable record alone: [\d.]+ ms.* \| (met|\*\*missed\*\*(, out of reach here)?) \|/);
+  // The audit cost beside what a small durable record costs the skeleton's signed answer.
+  expect(err).toContain("audit cost: the skeleton's P-256 answer once its record is durable");
+  expect(out).toMatch(/In the same minutes the skeleton \(no Signet code\) answered the same signature at [\d,]+\/s without a record and [\d,]+\/s once a small record was durable: -?\d+%\./);
+  expect(out).toMatch(/\| Cost of auditing every signature \(P-256 over HTTP\) \| ≤ 10% \| -?\d+% \(\d+\/s off, \d+\/s on; the skeleton's signed answer with no Signet code, without and with a small durable record: \d+\/s and \d+\/s, -?\d+%\) \| (met|\*\*missed\*\*(, out of reach here|, at the edge of reach here)?) \|/);
   expect(out).toContain("| Start-up to first answered request, first start (Signet's keys generated) |");
   expect(out).toContain("| Start-up to first answered request, restart (median) |");
   // The peak RSS names the stage that reached it (each load's own peak is read and reset).
