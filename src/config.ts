@@ -34,6 +34,8 @@ export interface AuditConfig {
   checkpointSeconds: number;
   origin: string | null;
   operations: boolean;
+  /** The same denial again within this many seconds of its record is counted into one summary record; 0: each its own. */
+  denialWindowSeconds: number;
 }
 
 /** API groups that configuration can switch off (SIGNET_DISABLED_MODULES); a disabled group answers 404. */
@@ -184,6 +186,7 @@ function auditSettings(source: Source): AuditConfig {
     checkpointSeconds: integer(source, "SIGNET_AUDIT_CHECKPOINT_SECONDS", 60, 1, 86_400),
     origin,
     operations: source.SIGNET_AUDIT_OPERATIONS === undefined || source.SIGNET_AUDIT_OPERATIONS === "" ? true : flag(source, "SIGNET_AUDIT_OPERATIONS"),
+    denialWindowSeconds: integer(source, "SIGNET_AUDIT_DENIAL_WINDOW_SECONDS", 10, 0, 3_600),
   };
 }
 
@@ -404,6 +407,7 @@ export function auditedSettings(config: Config): Record<string, string | number 
     auditCheckpointRecords: audit.checkpointEvery,
     auditCheckpointSeconds: audit.checkpointSeconds,
     auditOrigin: audit.origin,
+    auditDenialWindowSeconds: audit.denialWindowSeconds,
     tls: config.tls ? (config.tls.clientAuth === "required" ? "mutual" : "server") : "off",
     tlsCertificateSha256: digest(config.tls?.certPem ?? null),
     tlsPkcs12Set: (config.tls?.pfx ?? null) !== null,

@@ -152,7 +152,7 @@ async function main(): Promise<void> {
     }
   }
   phase("authTokens");
-  const events = auditedAccessEvents(audit, logger);
+  const events = auditedAccessEvents(audit, logger, config.audit.denialWindowSeconds * 1000);
   const tls = config.tls;
   const access = new AccessService(store.credentials, {
     events,
@@ -249,6 +249,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info("stopping", { signal });
     await server.stop();
+    await events.close();
     await audit
       .record(SYSTEM_CONTEXT, { action: "service.stop", objectType: "service", objectId: signer.token.label, outcome: "success", details: { signal } })
       .catch((error: unknown) => logger.error("could not record the stop", { error }));

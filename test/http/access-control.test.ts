@@ -61,7 +61,8 @@ async function refused(call: () => Promise<{ status: number; body: any; headers:
 }
 
 beforeAll(async () => {
-  signet = await startSignet();
+  // Each refusal below is counted in the service log: every denial its own record and line.
+  signet = await startSignet({ env: { SIGNET_AUDIT_DENIAL_WINDOW_SECONDS: "0" } });
   for (const label of ["pay-1", "pay-2", "hr-1"]) {
     expect((await signet.json("POST", "/v1/key", { label, algorithm: "EC", curveOid: P256 })).status).toBe(200);
   }
