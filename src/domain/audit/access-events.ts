@@ -44,13 +44,15 @@ export function auditEventOf(event: AccessEvent): AuditEvent {
   };
 }
 
+/** How many denials a window folded and when the first and last came: in its record and its log line. */
+function repeatFields(repeats: Repeats): Record<string, DetailValue> {
+  return { repeated: repeats.count, firstRepeat: new Date(repeats.firstAt).toISOString(), lastRepeat: new Date(repeats.lastAt).toISOString() };
+}
+
 /** The record of the denials a window folded: the last one's, with how many came and when. */
 export function repeatedDenialEvent(repeats: Repeats): AuditEvent {
   const event = auditEventOf(repeats.last);
-  return {
-    ...event,
-    details: { ...event.details, repeated: repeats.count, firstRepeat: new Date(repeats.firstAt).toISOString(), lastRepeat: new Date(repeats.lastAt).toISOString() },
-  };
+  return { ...event, details: { ...event.details, ...repeatFields(repeats) } };
 }
 
 export interface AuditedAccessEvents extends AccessEvents {
@@ -73,7 +75,7 @@ export function auditedAccessEvents(audit: AuditRecorder, log: EventLog, denialW
     return written;
   };
   const digest = new DenialDigest(denialWindowMs, (repeats) => {
-    log.warn("access denied", { ...repeats.last, repeated: repeats.count, firstRepeat: new Date(repeats.firstAt).toISOString(), lastRepeat: new Date(repeats.lastAt).toISOString() });
+    log.warn("access denied", { ...repeats.last, ...repeatFields(repeats) });
     const written = write(repeats.last, repeatedDenialEvent(repeats)).catch(() => undefined);
     writing.add(written);
     void written.finally(() => writing.delete(written));
