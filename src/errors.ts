@@ -108,3 +108,8 @@ export class SignetError extends Error {
 export function isSignetError(value: unknown): value is SignetError {
   return value instanceof SignetError;
 }
+
+/** The error as a SignetError: anything else is a defect, answered as internal with it as the cause. */
+export function asSignetError(error: unknown): SignetError {
+  return error instanceof SignetError ? error : new SignetError("internal", "internal error", { cause: error });
+}

@@ -24,6 +24,8 @@ import { failureError, SignerPool, type PoolOptions, type PoolStats } from "./po
 import {
   keyHandleId,
   type EncodedSignature,
+  type EncodedSignRequest,
+  type SignerOp,
   type OpResult,
   type KeyObjectRef,
   type HmacAlgorithm,
@@ -55,6 +57,11 @@ export interface Signer {
    * comes back as base64, with the payload's SHA-256 when `digest` is set.
    */
   signEncoded(key: string, algorithm: string, payloadBase64: string, options: { der: boolean; digest: boolean }): Promise<EncodedSignature>;
+  /**
+   * signEncoded for many payloads at once (batch signing), with one promise for all: each
+   * slot of the answer holds the signature or the SignetError of the request in that slot.
+   */
+  signEncodedAll(requests: readonly EncodedSignRequest[]): Promise<(EncodedSignature | SignetError)[]>;
   verify(key: string, algorithm: string, data: Uint8Array, signature: Uint8Array): Promise<boolean>;
   /**
    * Encrypts with a fresh random IV for the modes that take one (drawn here from the OS
@@ -168,6 +175,11 @@ export class Pkcs11Signer implements Signer {
       throw failureError(result!.failure);
     }
     return (await this.pool.submit(op)) as EncodedSignature;
+  }
+
+  signEncodedAll(requests: readonly EncodedSignRequest[]): Promise<(EncodedSignature | SignetError)[]> {
+    const ops = requests.map(({ key, algorithm, payload, der, digest }): SignerOp => ({ op: "signEncoded", key, algorithm, payload, der, digest }));
+    return this.pool.submitAll(ops) as Promise<(EncodedSignature | SignetError)[]>;
   }
 
   async verify(key: string, algorithm: string, data: Uint8Array, signature: Uint8Array): Promise<boolean> {

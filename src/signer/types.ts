@@ -125,6 +125,9 @@ export type SignerOp =
   | { op: "destroyKey"; ref: KeyObjectRef }
   | { op: "ping" };
 
+/** A signEncoded operation as the signer's callers name it. */
+export type EncodedSignRequest = Omit<Extract<SignerOp, { op: "signEncoded" }>, "op">;
+
 /** What a signEncoded operation answers: base64 signature, hex SHA-256 of the payload. */
 export interface EncodedSignature {
   signature: string;

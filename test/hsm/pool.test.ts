@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash, createPublicKey, verify } from "node:crypto";
 import { findSoftHsmModule, prepareEmbeddedToken } from "../../src/signer/embedded/softhsm";
 import { Pkcs11Signer } from "../../src/signer/signer";
-import { keyHandleId, type KeyUsageFlags } from "../../src/signer/types";
+import { SignetError } from "../../src/errors";
+import { keyHandleId, type EncodedSignature, type KeyUsageFlags } from "../../src/signer/types";
 import { removeDir, tempDir } from "../support/server";
 
 const dir = tempDir("hsm");
@@ -17,13 +18,13 @@ const flags: KeyUsageFlags = {
 };
 const signers: Pkcs11Signer[] = [];
 
-async function openSigner(sessionsPerWorker: number, workers = 2, inlineSigning = false): Promise<Pkcs11Signer> {
+async function openSigner(sessionsPerWorker: number, workers = 2, inlineSigning = false, queueMax = 10_000): Promise<Pkcs11Signer> {
   const signer = await Pkcs11Signer.open({
     inlineSigning,
     modulePath: token.modulePath,
     tokenLabel: token.tokenLabel,
     pin: token.pin,
-    pool: { workers, sessionsPerWorker, queueMax: 10_000, maxBatch: 256, pipelineDepth: 2, opTimeoutMs: 10_000, keygenTimeoutMs: 60_000 },
+    pool: { workers, sessionsPerWorker, queueMax, maxBatch: 256, pipelineDepth: 2, opTimeoutMs: 10_000, keygenTimeoutMs: 60_000 },
     afterTokenChange: () => token.snapshots.take(),
   });
   signers.push(signer);
@@ -66,6 +67,43 @@ describe("batching", () => {
     const after = signer.health().pool;
     expect(after.batches - before.batches).toBe(1);
     expect(after.operations - before.operations).toBe(1);
+  });
+
+  test("many payloads with one promise: each slot holds its signature or its error, in order, and they travel together", async () => {
+    const message = Buffer.from("all at once");
+    const good = { key: keyHandleId(ref), algorithm: "SHA256_WITH_ECDSA", payload: message.toString("base64"), der: true, digest: true };
+    const requests = Array.from({ length: 64 }, () => good);
+    requests[1] = { ...good, algorithm: "EDDSA" };
+    requests[3] = { ...good, key: keyHandleId({ label: "no-such-key", id: "ee" }) };
+    const before = signer.health().pool;
+    const results = await signer.signEncodedAll(requests);
+    const after = signer.health().pool;
+    expect(after.operations - before.operations).toBe(64);
+    expect(after.batches - before.batches).toBeLessThanOrEqual(4);
+    expect(results).toHaveLength(64);
+    expect((results[1] as SignetError).kind).toBe("algorithmNotSupportedByKey");
+    expect((results[3] as SignetError).kind).toBe("keyNotFound");
+    const sha256 = createHash("sha256").update(message).digest("hex");
+    for (const [index, result] of results.entries()) {
+      if (index === 1 || index === 3) continue;
+      expect(result).not.toBeInstanceOf(SignetError);
+      const { signature, payloadSha256 } = result as EncodedSignature;
+      expect(payloadSha256).toBe(sha256);
+      expect(verify("sha256", message, publicKey, Buffer.from(signature, "base64"))).toBe(true);
+    }
+  });
+
+  test("many payloads with one promise: what the queue has no room for gets queueFull, the rest are signed", async () => {
+    const bounded = await openSigner(1, 1, false, 10);
+    const message = Buffer.from("bounded");
+    const good = { key: keyHandleId(ref), algorithm: "SHA256_WITH_ECDSA", payload: message.toString("base64"), der: false, digest: false };
+    const results = await bounded.signEncodedAll(Array.from({ length: 25 }, () => good));
+    expect(results.slice(10).every((result) => result instanceof SignetError && result.kind === "queueFull")).toBe(true);
+    for (const result of results.slice(0, 10)) {
+      const signature = Buffer.from((result as EncodedSignature).signature, "base64");
+      expect(verify("sha256", message, { key: publicKey, dsaEncoding: "ieee-p1363" }, signature)).toBe(true);
+    }
+    expect(await bounded.signEncodedAll([])).toEqual([]);
   });
 
   test("the payload buffer is handed over to the Worker, not copied", async () => {

@@ -4,16 +4,18 @@
  * alone; the request as a whole is refused only when it exceeds the configured number of
  * items or payload bytes.
  *
- * All the signatures of a batch are handed to the signer in one synchronous loop, so they wait
- * in the pool's queue together and leave for the Workers as a few batch messages (one per
- * Worker, up to SIGNET_MAX_BATCH operations each), not one message per item.
+ * Each key's items are handed to the signer in one call with one promise for all of them
+ * (SigningService.signAllForBatch), all in the same turn of the event loop: they wait in the
+ * pool's queue together and leave for the Workers as a few batch messages (one per Worker, up
+ * to SIGNET_MAX_BATCH operations each), not one message per item, and the main thread keeps no
+ * chain of promises per item.
  *
  * The audit log gets one record per key and algorithm of the batch (action batchSign), listing
  * each signature's index in the request and its payload's SHA-256; a refused item gets its own
  * sign record, as a single request would. Every signature is still recorded, and none is
  * answered before its record is on disk.
  */
-import { SignetError } from "../../errors";
+import { asSignetError, SignetError } from "../../errors";
 import { requireKey } from "../access/key-grant";
 import type { OperationContext } from "../context";
 import type { ResolvedKey } from "../keys/key-service";
@@ -80,28 +82,37 @@ async function signAll(signing: SigningService, items: BatchItem[], context: Ope
     }),
   );
 
-  const pending: Promise<BatchResult | SignedItem>[] = [];
+  // Each key's items go to the signer together, with one promise for all of them.
+  const done = new Array<BatchResult | SignedItem>(items.length);
+  const byKey = new Map<ResolvedKey, number[]>();
   for (const [index, item] of items.entries()) {
     if ("error" in item) {
-      pending.push(Promise.resolve(item));
+      done[index] = item;
       continue;
     }
     const key = keys.get(item.input.label)!;
-    const reference = item.reference;
     if (key instanceof SignetError) {
-      pending.push(Promise.resolve({ reference, error: key }));
+      done[index] = { reference: item.reference, error: key };
       continue;
     }
-    try {
-      pending.push(signing.signBase64ForBatch(key, item.input, context).then(
-        (signed): SignedItem => ({ reference, index, key, algorithm: item.input.algorithm, signed }),
-        (error: unknown) => ({ reference, error: asSignetError(error) }),
-      ));
-    } catch (error) {
-      pending.push(Promise.resolve({ reference, error: asSignetError(error) }));
-    }
+    const indexes = byKey.get(key);
+    if (indexes) indexes.push(index);
+    else byKey.set(key, [index]);
   }
-  return recordSignatures(signing, await Promise.all(pending), context);
+  await Promise.all(
+    [...byKey].map(([key, indexes]) => {
+      const inputs = indexes.map((index) => (items[index] as { input: SignBase64Input }).input);
+      return signing.signAllForBatch(key, inputs, context).then(
+        (outcomes) => outcomes.forEach((outcome, n) => {
+          const index = indexes[n]!;
+          const { reference } = items[index]!;
+          done[index] = outcome instanceof SignetError ? { reference, error: outcome } : { reference, index, key, algorithm: inputs[n]!.algorithm, signed: outcome };
+        }),
+        (error: unknown) => indexes.forEach((index) => (done[index] = { reference: items[index]!.reference, error: asSignetError(error) })),
+      );
+    }),
+  );
+  return recordSignatures(signing, done, context);
 }
 
 /** A signature made for the batch, waiting for its record. */
@@ -143,8 +154,4 @@ async function recordSignatures(signing: SigningService, done: (BatchResult | Si
     if (error) return { reference: result.reference, error };
     return { reference: result.reference, output: { signature: result.signed.signature, keyVersion: result.signed.keyVersion } };
   });
-}
-
-function asSignetError(error: unknown): SignetError {
-  return error instanceof SignetError ? error : new SignetError("internal", "internal error", { cause: error });
 }

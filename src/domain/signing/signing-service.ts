@@ -21,9 +21,10 @@
 import { hash } from "node:crypto";
 import type { AuditRecorder } from "../../audit/audit-log";
 import type { AuditEvent, DetailValue } from "../../audit/record";
-import { SignetError } from "../../errors";
+import { asSignetError, SignetError } from "../../errors";
 import { signatureAlgorithm } from "../../signer/algorithms";
 import type { Signer } from "../../signer/signer";
+import type { EncodedSignRequest } from "../../signer/types";
 import { requireKey } from "../access/key-grant";
 import { recordFailure } from "../audit/recorded";
 import type { OperationContext } from "../context";
@@ -91,6 +92,11 @@ function digestOfText(payload: string): string {
   }
 }
 
+/** Whether signing this input involves the key's password (the key has one, or the caller sent one). */
+function needsPasswordCheck(key: ResolvedKey, input: SignBase64Input): boolean {
+  return key.passwordHash !== null || (input.password !== undefined && input.password !== null);
+}
+
 export class SigningService {
   private readonly timing = new SigningTiming();
 
@@ -145,6 +151,51 @@ export class SigningService {
   }
 
   /**
+   * signBase64ForBatch for many items with one key, handed to the signer together with one
+   * promise for all of them (Signer.signEncodedAll), not a chain of promises per item: that
+   * chain was most of the main thread's work per item of a batch (bench/NOTES.md). Each slot
+   * of the answer holds the item's signature or its error; a refusal is recorded before it
+   * is answered, as for one item. An item whose password must be checked goes alone
+   * (signBase64ForBatch): the first use of a password waits for its verification.
+   */
+  async signAllForBatch(key: ResolvedKey, inputs: readonly SignBase64Input[], context: OperationContext): Promise<(UnrecordedSignature | SignetError)[]> {
+    const audited = this.audit.recordsOperations;
+    const results = new Array<UnrecordedSignature | SignetError>(inputs.length);
+    const waits: Promise<unknown>[] = [];
+    // A refusal is answered with its error once recorded, or with the recording's error.
+    const refuse = (index: number, error: unknown): void => {
+      results[index] = asSignetError(error);
+      waits.push(this.refused(context, inputs[index]!, key, error).catch((recording: unknown) => (results[index] = asSignetError(recording))));
+    };
+    const requests: EncodedSignRequest[] = [];
+    const slots: number[] = [];
+    for (let index = 0; index < inputs.length; index++) {
+      const input = inputs[index]!;
+      if (needsPasswordCheck(key, input)) {
+        waits.push(this.signBase64ForBatch(key, input, context).then((signed) => (results[index] = signed), (error: unknown) => (results[index] = asSignetError(error))));
+        continue;
+      }
+      try {
+        this.checkSign(key, input.algorithm, base64DecodedLength(input.payload));
+      } catch (error) {
+        refuse(index, error);
+        continue;
+      }
+      requests.push({ key: key.handleId, algorithm: input.algorithm, payload: input.payload, der: input.format === "DER", digest: audited });
+      slots.push(index);
+    }
+    const signed = await this.signer.signEncodedAll(requests);
+    for (let i = 0; i < signed.length; i++) {
+      const index = slots[i]!;
+      const outcome = signed[i]!;
+      if (outcome instanceof SignetError) refuse(index, outcome);
+      else results[index] = { signature: outcome.signature, keyVersion: key.keyVersion, payloadSha256: audited ? outcome.payloadSha256! : null };
+    }
+    await Promise.all(waits);
+    return results;
+  }
+
+  /**
    * One record for many signatures made with one key and algorithm in one request: each
    * signature as the pair [its index in the request, its payload's SHA-256]. Pairs, not
    * objects: the writer puts a record's details in canonical JSON, and sorting the keys of 64
@@ -167,9 +218,7 @@ export class SigningService {
   private signChecked(key: ResolvedKey, input: SignBase64Input, context: OperationContext, recordSuccess: false): Promise<UnrecordedSignature>;
   private signChecked(key: ResolvedKey, input: SignBase64Input, context: OperationContext, recordSuccess: boolean): Promise<SignBase64Output | UnrecordedSignature> {
     // A password already verified (or none) is checked at once; the first use of a password waits for its verification.
-    const verifying = key.passwordHash === null && (input.password === undefined || input.password === null)
-      ? undefined
-      : this.keys.passwords.check(key, input.password, context, "sign");
+    const verifying = needsPasswordCheck(key, input) ? this.keys.passwords.check(key, input.password, context, "sign") : undefined;
     if (verifying) {
       return verifying.then(
         () => this.signVerified(key, input, context, recordSuccess),

@@ -117,21 +117,54 @@ export class SignerPool {
   }
 
   submit(op: SignerOp): Promise<OpValue> {
-    if (this.closed) return Promise.reject(new SignetError("hsmUnavailable", "the signer is shutting down"));
-    if (this.queued + this.inFlightOps >= this.options.queueMax) {
-      return Promise.reject(new SignetError("queueFull", `the signing queue is full (${this.options.queueMax} operations)`));
-    }
-    return new Promise<OpValue>((resolve, reject) => {
-      this.queue.push({ op, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        // An idle Worker takes the operation at once. When every Worker is busy, what is sent
-        // now waits behind a batch anyway: the operations that arrive in this turn of the event
-        // loop wait for its end and leave together, instead of the first leaving alone.
-        if (this.hasIdleWorker()) queueMicrotask(this.flush);
-        else setImmediate(this.flush);
+    const refusal = this.refusal();
+    if (refusal) return Promise.reject(refusal);
+    return new Promise<OpValue>((resolve, reject) => this.enqueue({ op, resolve, reject }));
+  }
+
+  /**
+   * Many operations with one promise, which settles once all of them have: each slot of the
+   * answer holds the operation's value or its SignetError, in the order of `ops`. An
+   * operation the queue has no room for gets queueFull, as it would from submit(). A promise
+   * per operation cost the main thread more than the operation's own dispatch under batch
+   * signing (bench/NOTES.md).
+   */
+  submitAll(ops: readonly SignerOp[]): Promise<(OpValue | SignetError)[]> {
+    const results = new Array<OpValue | SignetError>(ops.length);
+    if (ops.length === 0) return Promise.resolve(results);
+    return new Promise((resolve) => {
+      let unsettled = ops.length;
+      const settle = (index: number, outcome: OpValue | SignetError): void => {
+        results[index] = outcome;
+        if (--unsettled === 0) resolve(results);
+      };
+      for (let index = 0; index < ops.length; index++) {
+        const refusal = this.refusal();
+        if (refusal) settle(index, refusal);
+        else this.enqueue({ op: ops[index]!, resolve: (value) => settle(index, value), reject: (error) => settle(index, error) });
       }
     });
+  }
+
+  /** Why an operation cannot be queued now, or null when it can. */
+  private refusal(): SignetError | null {
+    if (this.closed) return new SignetError("hsmUnavailable", "the signer is shutting down");
+    if (this.queued + this.inFlightOps >= this.options.queueMax) {
+      return new SignetError("queueFull", `the signing queue is full (${this.options.queueMax} operations)`);
+    }
+    return null;
+  }
+
+  private enqueue(pending: Pending): void {
+    this.queue.push(pending);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      // An idle Worker takes the operation at once. When every Worker is busy, what is sent
+      // now waits behind a batch anyway: the operations that arrive in this turn of the event
+      // loop wait for its end and leave together, instead of the first leaving alone.
+      if (this.hasIdleWorker()) queueMicrotask(this.flush);
+      else setImmediate(this.flush);
+    }
   }
 
   private hasIdleWorker(): boolean {
