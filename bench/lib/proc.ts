@@ -71,16 +71,17 @@ export function cpuPerRequest(
   return { main: per(main), signing: per(signing), audit: per(audit), runtime: per(runtime) };
 }
 
-/** The machine's CPU time so far, all cores, in ticks: everything, and what the hypervisor stole. */
+/** The machine's CPU time so far, all cores, in ticks: everything, what no thread used (idle and iowait) and what the hypervisor stole. */
 export interface MachineTicks {
   total: number;
+  idle: number;
   steal: number;
 }
 
 export function machineTicks(): MachineTicks {
   // cpu  user nice system idle iowait irq softirq steal guest guest_nice
   const fields = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
-  return { total: fields.reduce((sum, value) => sum + value, 0), steal: fields[7] ?? 0 };
+  return { total: fields.reduce((sum, value) => sum + value, 0), idle: (fields[3] ?? 0) + (fields[4] ?? 0), steal: fields[7] ?? 0 };
 }
 
 /**
@@ -91,6 +92,12 @@ export function machineTicks(): MachineTicks {
 export function stealPercent(before: MachineTicks, after: MachineTicks): number {
   const total = after.total - before.total;
   return total > 0 ? Math.round(((after.steal - before.steal) / total) * 1000) / 10 : 0;
+}
+
+/** The share of the machine's CPU time no thread used between two readings (idle or waiting on I/O), in percent. */
+export function idlePercent(before: MachineTicks, after: MachineTicks): number {
+  const total = after.total - before.total;
+  return total > 0 ? Math.round(((after.idle - before.idle) / total) * 1000) / 10 : 0;
 }
 
 /** Peak resident set size in MB since the process started (VmHWM). */

@@ -135,6 +135,24 @@ export interface BatchReport {
   skeleton?: SkeletonThroughput;
 }
 
+/** One load at saturation with a given number of connections, and how busy the machine was meanwhile. */
+export interface ConcurrencyLoad {
+  generator: string;
+  requestsPerSecond: number;
+  latencyMs: LoadResult["latencyMs"];
+  /** The server's CPU over the run, in cores. */
+  serverCores: number;
+  /** The machine's CPU time no thread used over the run (the load generator's threads included). */
+  idlePercent: number;
+}
+
+/** P-256 synchronousSign at one connection count: Signet, then the skeleton of the same answer (POST /hop-record). */
+export interface ConcurrencyPoint {
+  connections: number;
+  signet: ConcurrencyLoad;
+  skeleton: ConcurrencyLoad;
+}
+
 export interface AuditCost {
   offPerSecond: number;
   onPerSecond: number;
@@ -182,6 +200,8 @@ export interface BenchReport {
   algorithms: AlgorithmReport[];
   batch: BatchReport | null;
   auditCost: AuditCostReport;
+  /** Saturation at several connection counts (absent in older results). */
+  concurrency?: ConcurrencyPoint[];
   peakRssMb: number;
   /** The stage in which the server reached peakRssMb (each load's own peak is its serverPeakRssMb); absent in older results. */
   peakRssStage?: string;
@@ -255,6 +275,10 @@ export function markdown(report: BenchReport): string {
   lines.push(commitTable(report));
   lines.push("");
   lines.push(cpuTable(report));
+  if (report.concurrency?.length) {
+    lines.push("");
+    lines.push(concurrencyTable(report.concurrency, report.settings.connections));
+  }
   const floor = bestLoad(report.floor);
   lines.push("");
   lines.push(`HTTP floor (GET /v1/versionInfo, authenticated): ${n(floor.requestsPerSecond)} req/s with ${floor.generator} (server ${floor.serverCores} cores, generator ${floor.generatorCores} cores).`);
@@ -301,6 +325,26 @@ function skeletonThroughputTable(report: BenchReport): string {
   for (const a of report.algorithms) add(a.name, a.skeleton, a.best.toPhysical, bestLoad(a.http).cpuMicrosPerRequest);
   if (report.batch) add(`batchSign, ${report.batch.items} P-256 a call`, report.batch.skeleton, report.batch.toPhysical, report.batch.cpuMicrosPerRequest ?? null);
   return rows.length > 4 ? rows.join("\n") : "(no skeleton at saturation in this run)";
+}
+
+/**
+ * How far "saturation" depends on the requests kept in flight: a closed loop of N connections
+ * allows N / latency, and below some N part of the cores waits with nothing to run, in the
+ * skeleton (no Signet code) as in Signet.
+ */
+function concurrencyTable(points: ConcurrencyPoint[], suiteConnections: number): string {
+  const rows = [
+    `Saturation by the number of connections (P-256 synchronousSign, Signet then the skeleton of the same answer with no Signet code at each count; the rest of the suite uses ${suiteConnections}). "Idle" is the share of both cores that no thread used, the load generator's included:`,
+    "",
+    "| connections | Signet | p50 / p99 | Signet's CPU | idle | skeleton | p50 / p99 | idle | Signet ÷ skeleton |",
+    "|---|---|---|---|---|---|---|---|---|",
+  ];
+  for (const { connections, signet, skeleton } of points) {
+    rows.push(
+      `| ${connections} | ${n(signet.requestsPerSecond)}/s (${signet.generator}) | ${signet.latencyMs.p50} / ${signet.latencyMs.p99} ms | ${signet.serverCores} cores | ${signet.idlePercent}% | ${n(skeleton.requestsPerSecond)}/s | ${skeleton.latencyMs.p50} / ${skeleton.latencyMs.p99} ms | ${skeleton.idlePercent}% | ${pct(signet.requestsPerSecond / (skeleton.requestsPerSecond || 1))} |`,
+    );
+  }
+  return rows.join("\n");
 }
 
 /**

@@ -10,7 +10,7 @@ test("bench/run.ts --quick runs every stage and reports every algorithm and targ
   const proc = Bun.spawn([BUN, "bench/run.ts", "--quick"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   expect({ code, err: code === 0 ? "" : err.slice(-2000) }).toEqual({ code: 0, err: "" });
-  for (const stage of ["physical limit", "pkcs11js in Workers", "pool without HTTP", "HTTP floor", "a durable answer with no Signet code", "HTTP synchronousSign", "latency at 50% load", "latency at 80% load", "batchSign", "audit cost"]) {
+  for (const stage of ["physical limit", "pkcs11js in Workers", "pool without HTTP", "HTTP floor", "a durable answer with no Signet code", "HTTP synchronousSign", "latency at 50% load", "latency at 80% load", "batchSign", "concurrency: P-256 at 256 connections", "audit cost"]) {
     expect(err).toContain(stage);
   }
   for (const name of ["RSA-2048 PKCS#1 v1.5", "RSA-2048 PSS", "ECDSA P-256", "Ed25519"]) expect(out).toContain(`| ${name} |`);
@@ -43,6 +43,11 @@ test("bench/run.ts --quick runs every stage and reports every algorithm and targ
   expect(err).toContain("audit cost: the skeleton's P-256 answer once its record is durable");
   expect(out).toMatch(/In the same minutes the skeleton \(no Signet code\) answered the same signature at [\d,]+\/s without a record and [\d,]+\/s once a small record was durable: -?\d+%\./);
   expect(out).toMatch(/\| Cost of auditing every signature \(P-256 over HTTP\) \| ≤ 10% \| -?\d+% \(\d+\/s off, \d+\/s on; the skeleton's signed answer with no Signet code, without and with a small durable record: \d+\/s and \d+\/s, -?\d+%\) \| (met|\*\*missed\*\*(, out of reach here|, at the edge of reach here)?) \|/);
+  // Saturation by the number of connections, Signet beside the skeleton, with the idle share of the cores.
+  expect(out).toContain("Saturation by the number of connections");
+  for (const concurrency of [16, 64, 256]) {
+    expect(out).toMatch(new RegExp(`\\| ${concurrency} \\| [\\d,]+/s \\(\\w+\\) \\| [\\d.]+ / [\\d.]+ ms \\| [\\d.]+ cores \\| [\\d.]+% \\| [\\d,]+/s \\| [\\d.]+ / [\\d.]+ ms \\| [\\d.]+% \\| \\d+% \\|`));
+  }
   expect(out).toContain("| Start-up to first answered request, first start (Signet's keys generated) |");
   expect(out).toContain("| Start-up to first answered request, restart (median) |");
   // The peak RSS names the stage that reached it (each load's own peak is read and reset).
