@@ -200,7 +200,7 @@ async function saturatedWithIdle(pid: number, request: LoadRequest, concurrency:
 
 /**
  * P-256 at each connection count in CONCURRENCY, Signet then the skeleton of the same answer:
- * a closed loop of N connections allows N ÷ latency, and at the suite's 64 connections 15-17%
+ * a closed loop of N connections allows N ÷ latency, and at the suite's 64 connections 15-20%
  * of both cores sat idle, in the skeleton as in Signet (bench/NOTES.md). The table shows where
  * "saturation" stops depending on N, and what the tail costs on the way.
  */

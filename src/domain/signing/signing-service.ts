@@ -132,9 +132,8 @@ export class SigningService {
 
   /**
    * Signs with a key already resolved (and already checked against the caller's allow-list).
-   * The checks run and the signer is asked before anything is awaited, so that a caller
-   * signing many items in one loop (batch signing) queues them all in the same tick, and they
-   * leave for the Workers together.
+   * The checks run and the signer is asked before anything is awaited, so that signatures
+   * asked for in the same turn of the event loop leave for the Workers together.
    */
   signBase64With(key: ResolvedKey, input: SignBase64Input, context: OperationContext): Promise<SignBase64Output> {
     return this.signChecked(key, input, context, true);
