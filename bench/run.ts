@@ -137,6 +137,11 @@ async function withPeakRss<T>(server: BenchServer, stage: string, load: () => Pr
   return { result, peakRssMb: stages.read(stage) };
 }
 
+/** The cores `pid` used on average since it had used `cpu0` CPU seconds at performance.now() `t0`. */
+function coresSince(pid: number, cpu0: number, t0: number): number {
+  return Math.round(((cpuSeconds(pid) - cpu0) / ((performance.now() - t0) / 1000)) * 100) / 100;
+}
+
 /** Runs one load against the server and adds the server's CPU and memory to the result. */
 async function measured(server: BenchServer, stage: string, run: () => Promise<LoadResult>): Promise<MeasuredLoad> {
   const [pool0, commits0] = await Promise.all([poolCounters(server), auditCommits(server)]);
@@ -145,8 +150,7 @@ async function measured(server: BenchServer, stage: string, run: () => Promise<L
   const ticks0 = machineTicks();
   const t0 = performance.now();
   const { result, peakRssMb } = await withPeakRss(server, stage, run);
-  const elapsed = (performance.now() - t0) / 1000;
-  const serverCores = Math.round(((cpuSeconds(server.pid) - cpu0) / elapsed) * 100) / 100;
+  const serverCores = coresSince(server.pid, cpu0, t0);
   const parts = cpuPerRequest(server.pid, threads0, threadCpu(server.pid), result.total, cores);
   const generator = Math.round(((result.generatorCores * result.seconds) / Math.max(1, result.total)) * 1e6 * 10) / 10;
   const steal = stealPercent(ticks0, machineTicks());
@@ -194,8 +198,7 @@ async function saturatedWithIdle(pid: number, request: LoadRequest, concurrency:
   const ticks0 = machineTicks();
   const t0 = performance.now();
   const result = await saturate(request, concurrency);
-  const serverCores = Math.round(((cpuSeconds(pid) - cpu0) / ((performance.now() - t0) / 1000)) * 100) / 100;
-  return { generator: result.generator, requestsPerSecond: result.requestsPerSecond, latencyMs: result.latencyMs, serverCores, idlePercent: idlePercent(ticks0, machineTicks()) };
+  return { generator: result.generator, requestsPerSecond: result.requestsPerSecond, latencyMs: result.latencyMs, serverCores: coresSince(pid, cpu0, t0), idlePercent: idlePercent(ticks0, machineTicks()) };
 }
 
 /**

@@ -84,20 +84,24 @@ export function machineTicks(): MachineTicks {
   return { total: fields.reduce((sum, value) => sum + value, 0), idle: (fields[3] ?? 0) + (fields[4] ?? 0), steal: fields[7] ?? 0 };
 }
 
+/** The share of the machine's CPU time between two readings that went to `part`, in percent (one decimal). */
+function sharePercent(before: MachineTicks, after: MachineTicks, part: "idle" | "steal"): number {
+  const total = after.total - before.total;
+  return total > 0 ? Math.round(((after[part] - before[part]) / total) * 1000) / 10 : 0;
+}
+
 /**
  * The share of the machine's CPU time the hypervisor gave to other guests between two
  * readings, in percent. On a shared VM it moves from 0 to 40% within minutes, and every other
  * figure with it: a run is only comparable with another taken at a similar steal.
  */
 export function stealPercent(before: MachineTicks, after: MachineTicks): number {
-  const total = after.total - before.total;
-  return total > 0 ? Math.round(((after.steal - before.steal) / total) * 1000) / 10 : 0;
+  return sharePercent(before, after, "steal");
 }
 
 /** The share of the machine's CPU time no thread used between two readings (idle or waiting on I/O), in percent. */
 export function idlePercent(before: MachineTicks, after: MachineTicks): number {
-  const total = after.total - before.total;
-  return total > 0 ? Math.round(((after.idle - before.idle) / total) * 1000) / 10 : 0;
+  return sharePercent(before, after, "idle");
 }
 
 /** Peak resident set size in MB since the process started (VmHWM). */
