@@ -33,7 +33,9 @@
  * Writes bench/results/<date>.json, .md and latest.svg (shown in the README).
  *
  *   bun bench/run.ts [--seconds 10] [--connections 64] [--quick] [--label name]
- *   --quick: about a second per measurement and no files written (the CI smoke)
+ *   --quick: the CI smoke: every stage once, a quarter of a second a measurement (wrk's
+ *   shortest run is one second, so the smoke saturates with autocannon where wrk is not the
+ *   point), no warm-ups, no files written
  */
 import { randomBytes } from "node:crypto";
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -43,7 +45,7 @@ import { commitQuantileMs, type CommitStatsSnapshot } from "../src/audit/commit-
 import type { SigningTimingSnapshot } from "../src/domain/signing/signing-timing";
 import { quantileMs } from "../src/histogram";
 import { keyHandleId, type KeyPairSpec } from "../src/signer/types";
-import { autocannon, wrk, wrkInstalled, type LoadRequest, type LoadResult } from "./lib/load";
+import { autocannon, wrk, wrkInstalled, wrkSeconds, type LoadRequest, type LoadResult } from "./lib/load";
 import { compileNative, compileRatedLoad, ratedLoad, runNative, type NativeTarget } from "./lib/native";
 import type { BindingMechanism } from "./lib/pkcs11-mechanisms";
 import { BindingBench, type BindingResult } from "./lib/binding";
@@ -86,7 +88,7 @@ function option(name: string, fallback: string): string {
 }
 
 const quick = process.argv.includes("--quick");
-const seconds = Number(option("seconds", quick ? "1" : "10"));
+const seconds = Number(option("seconds", quick ? "0.25" : "10"));
 const connections = Number(option("connections", "64"));
 const label = option("label", "");
 const cores = coreCount();
@@ -184,9 +186,22 @@ async function bothGenerators(server: BenchServer, stage: string, request: LoadR
   return { ...(withWrk ? { wrk: withWrk } : {}), autocannon: withAutocannon };
 }
 
-/** One load at saturation with the lighter generator there is: wrk when installed, else autocannon. */
+/**
+ * One load at saturation with the lighter generator there is: wrk when installed, else
+ * autocannon; autocannon too for runs shorter than wrk's shortest (the smoke).
+ */
 function saturate(request: LoadRequest, concurrency = connections): Promise<LoadResult> {
-  return wrkInstalled() ? wrk(request, { connections: concurrency, seconds, threads: cores }) : autocannon(request, { connections: concurrency, seconds });
+  return wrkInstalled() && wrkSeconds(seconds) === seconds
+    ? wrk(request, { connections: concurrency, seconds, threads: cores })
+    : autocannon(request, { connections: concurrency, seconds });
+}
+
+/**
+ * Runs the signing route hot for `warmSeconds` before a measurement, so that the JIT's work
+ * lands outside it; not in the smoke, which measures nothing it keeps.
+ */
+async function warmUp(request: LoadRequest, warmSeconds: number): Promise<void> {
+  if (!quick) await autocannon(request, { connections, seconds: warmSeconds });
 }
 
 /** The connection counts of the concurrency stage, the suite's own among them. */
@@ -453,13 +468,13 @@ async function main(): Promise<void> {
   // own warm-up is too few requests for that, and the compiler threads' CPU landed in the first
   // stage's figures. P-256 runs the same route's code four times as often.
   progress("warming the signing route up (P-256)");
-  await autocannon(signRequest(server.url, "bench-p256", "SHA256_WITH_ECDSA"), { connections, seconds: quick ? 1 : 5 });
+  await warmUp(signRequest(server.url, "bench-p256", "SHA256_WITH_ECDSA"), 5);
 
   const algorithms: AlgorithmReport[] = [];
   for (const c of CASES) {
     progress(`HTTP synchronousSign ${c.name}`);
     const request = signRequest(server.url, c.label, c.algorithm);
-    await autocannon(request, { connections, seconds: quick ? 1 : 2 }); // warm-up
+    await warmUp(request, 2);
     const http = await aroundLimit(nativeTarget, c, async () => ({
       loads: await bothGenerators(server, c.name, request),
       skeleton: await skeletonThroughput(skeleton, request, keys.get(c.label)!, c.native, 1),
@@ -596,7 +611,7 @@ async function measureAuditCost(dataDir: string, skeleton: Skeleton, p256Key: st
       // As long as the signing route's warm-up above: with the audit on, the compiler threads
       // spent 12-17 µs a request in a fresh server's first 5 s (the writer thread's code is
       // compiled apart from the main thread's), against 1-2 µs from the 10th s on.
-      await autocannon(request, { connections, seconds: quick ? 1 : 5 });
+      await warmUp(request, 5);
       rates[mode].push((await saturate(request)).requestsPerSecond);
       await server.stop();
     }
@@ -663,7 +678,7 @@ function commitWindow(before: CommitStatsSnapshot | null, after: CommitStatsSnap
  * moved by 10-25% within a minute with no steal to show for it (bench/NOTES.md).
  */
 async function aroundLimit<T>(target: NativeTarget, c: (typeof CASES)[number], load: () => Promise<T>): Promise<{ result: T; around: PhysicalAround }> {
-  const limit = () => runNative(target, c.label, c.native, cores, quick ? 1 : Math.max(1, Math.round(seconds / 2)));
+  const limit = () => runNative(target, c.label, c.native, cores, quick ? seconds : Math.max(1, Math.round(seconds / 2)));
   progress(`  physical limit just before (C, ${cores} threads)`);
   const before = limit();
   const result = await load();

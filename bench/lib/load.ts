@@ -46,7 +46,10 @@ function generatorCores(proc: { resourceUsage(): { cpuTime: { user: number | big
 }
 
 export async function autocannon(request: LoadRequest, options: { connections: number; seconds: number }): Promise<LoadResult> {
-  const args = [join(ROOT, "node_modules/autocannon/autocannon.js"), "--json", "-c", String(options.connections), "-d", String(options.seconds), "-m", request.method];
+  // autocannon checks its deadline once a sample interval (1 s by default): a run shorter than
+  // that needs a shorter interval to stop on time.
+  const sampleMs = Math.min(1000, Math.max(50, Math.round(options.seconds * 250)));
+  const args = [join(ROOT, "node_modules/autocannon/autocannon.js"), "--json", "-c", String(options.connections), "-d", String(options.seconds), "-L", String(sampleMs), "-m", request.method];
   for (const [name, value] of Object.entries(request.headers)) args.push("-H", `${name}=${value}`);
   if (request.body) args.push("-b", request.body);
   args.push(request.url);
@@ -54,15 +57,16 @@ export async function autocannon(request: LoadRequest, options: { connections: n
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   if (code !== 0) throw new Error(`autocannon failed (${code}): ${err.slice(0, 500)}`);
   const result = JSON.parse(out);
+  const seconds = result.duration as number;
   return {
     generator: "autocannon",
-    requestsPerSecond: Math.round(result.requests.total / options.seconds),
+    requestsPerSecond: Math.round(result.requests.total / seconds),
     latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, p999: result.latency.p99_9, max: result.latency.max },
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
     total: result.requests.total,
-    generatorCores: generatorCores(proc, options.seconds),
-    seconds: options.seconds,
+    generatorCores: generatorCores(proc, seconds),
+    seconds,
   };
 }
 
@@ -86,6 +90,11 @@ end
 
 let wrkScript: string | null = null;
 
+/** wrk takes whole seconds: its shortest run is one. */
+export function wrkSeconds(seconds: number): number {
+  return Math.max(1, Math.round(seconds));
+}
+
 export async function wrk(request: LoadRequest, options: { connections: number; seconds: number; threads: number }): Promise<LoadResult> {
   if (!wrkScript) {
     wrkScript = join(mkdtempSync(join(tmpdir(), "signet-wrk-")), "request.lua");
@@ -93,7 +102,7 @@ export async function wrk(request: LoadRequest, options: { connections: number; 
   }
   const spec = `${request.method}\n${Object.entries(request.headers).map(([n, v]) => `${n}: ${v}`).join("\n")}\n\n${request.body ?? ""}`;
   const proc = Bun.spawn(
-    ["wrk", `-t${options.threads}`, `-c${options.connections}`, `-d${options.seconds}s`, "-s", wrkScript, request.url],
+    ["wrk", `-t${options.threads}`, `-c${options.connections}`, `-d${wrkSeconds(options.seconds)}s`, "-s", wrkScript, request.url],
     { env: { ...process.env, SIGNET_BENCH_REQUEST: spec }, stdout: "pipe", stderr: "pipe" },
   );
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
