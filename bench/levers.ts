@@ -5,6 +5,7 @@
  * so that a drift of the machine shows; each figure is the median of --rounds runs.
  *
  *   bun bench/levers.ts [--seconds 5] [--rounds 3] [--connections 64] [--quick]
+ *   --quick: the CI smoke: one round, a quarter of a second a run, no warm-ups, no files
  *
  * Writes bench/results/<date>-levers.json and .md (not with --quick).
  */
@@ -12,7 +13,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { autocannon, wrk, wrkInstalled, type LoadRequest, type LoadResult } from "./lib/load";
+import { autocannon, saturate, type LoadRequest, type LoadResult } from "./lib/load";
 import { coreCount, cpuPerRequest, machineTicks, stealPercent, threadCpu } from "./lib/proc";
 import { ROOT, startServer } from "./lib/server";
 import { median } from "./lib/stats";
@@ -23,7 +24,7 @@ function option(name: string, fallback: string): string {
 }
 
 const quick = process.argv.includes("--quick");
-const seconds = Number(option("seconds", quick ? "1" : "5"));
+const seconds = Number(option("seconds", quick ? "0.25" : "5"));
 const rounds = Number(option("rounds", quick ? "1" : "3"));
 const connections = Number(option("connections", "64"));
 const cores = coreCount();
@@ -81,10 +82,10 @@ async function runOnce(dataDir: string, env: Record<string, string>): Promise<Ma
     await createKeys(server.url);
     for (const a of ALGORITHMS) {
       const request = signRequest(server.url, a.label, a.algorithm);
-      await autocannon(request, { connections, seconds: 1 }); // warm-up
+      if (!quick) await autocannon(request, { connections, seconds: 1 }); // warm-up
       const before = threadCpu(server.pid);
       const ticks = machineTicks();
-      const load: LoadResult = wrkInstalled() ? await wrk(request, { connections, seconds, threads: cores }) : await autocannon(request, { connections, seconds });
+      const load: LoadResult = await saturate(request, { connections, seconds, threads: cores });
       const parts = cpuPerRequest(server.pid, before, threadCpu(server.pid), load.total, workers);
       const generator = Math.round(((load.generatorCores * load.seconds) / Math.max(1, load.total)) * 1e6 * 10) / 10;
       if (load.non2xx + load.errors > 0) throw new Error(`${a.name}: ${load.non2xx} non-2xx and ${load.errors} errors`);

@@ -45,7 +45,7 @@ import { commitQuantileMs, type CommitStatsSnapshot } from "../src/audit/commit-
 import type { SigningTimingSnapshot } from "../src/domain/signing/signing-timing";
 import { quantileMs } from "../src/histogram";
 import { keyHandleId, type KeyPairSpec } from "../src/signer/types";
-import { autocannon, wrk, wrkInstalled, wrkSeconds, type LoadRequest, type LoadResult } from "./lib/load";
+import { autocannon, saturate as saturateWith, wrk, wrkInstalled, type LoadRequest, type LoadResult } from "./lib/load";
 import { compileNative, compileRatedLoad, ratedLoad, runNative, type NativeTarget } from "./lib/native";
 import type { BindingMechanism } from "./lib/pkcs11-mechanisms";
 import { BindingBench, type BindingResult } from "./lib/binding";
@@ -186,14 +186,9 @@ async function bothGenerators(server: BenchServer, stage: string, request: LoadR
   return { ...(withWrk ? { wrk: withWrk } : {}), autocannon: withAutocannon };
 }
 
-/**
- * One load at saturation with the lighter generator there is: wrk when installed, else
- * autocannon; autocannon too for runs shorter than wrk's shortest (the smoke).
- */
+/** One load at saturation (load.ts's `saturate`) at this run's length and `concurrency` connections. */
 function saturate(request: LoadRequest, concurrency = connections): Promise<LoadResult> {
-  return wrkInstalled() && wrkSeconds(seconds) === seconds
-    ? wrk(request, { connections: concurrency, seconds, threads: cores })
-    : autocannon(request, { connections: concurrency, seconds });
+  return saturateWith(request, { connections: concurrency, seconds, threads: cores });
 }
 
 /**

@@ -74,6 +74,19 @@ export function wrkInstalled(): boolean {
   return Bun.spawnSync(["sh", "-c", "command -v wrk"]).exitCode === 0;
 }
 
+/**
+ * The generator `saturate` uses for a run of `seconds`: the lighter one there is, wrk when
+ * installed, else autocannon; autocannon too for a run shorter than wrk's shortest (the smokes').
+ */
+export function saturatingGenerator(seconds: number): "wrk" | "autocannon" {
+  return wrkInstalled() && wrkSeconds(seconds) === seconds ? "wrk" : "autocannon";
+}
+
+/** One load at saturation with `saturatingGenerator`'s choice. */
+export function saturate(request: LoadRequest, options: { connections: number; seconds: number; threads: number }): Promise<LoadResult> {
+  return saturatingGenerator(options.seconds) === "wrk" ? wrk(request, options) : autocannon(request, options);
+}
+
 const WRK_SCRIPT = `
 local spec = os.getenv("SIGNET_BENCH_REQUEST")
 local method, headers, body = spec:match("^(%u+)\\n(.-)\\n\\n(.*)$")

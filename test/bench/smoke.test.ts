@@ -1,6 +1,7 @@
 /**
  * The bench suite must not rot: CI runs it in its quick mode (every stage once, a quarter of
- * a second a measurement, about 35 s) and checks that every stage ran and reported. No timing is asserted here;
+ * a second a measurement, about 35 s) and checks that every stage ran and reported; the same
+ * for the side benches (levers, compatibility costs, micro), about 20 s together. No timing is asserted here;
  * the figures live in bench/results/ and the README.
  */
 import { expect, test } from "bun:test";
@@ -70,4 +71,28 @@ test("bench/micro.ts measures the handle cache and transferable buffers", async 
   expect({ code, err: code === 0 ? "" : err.slice(-2000) }).toEqual({ code: 0, err: "" });
   for (const name of ["ECDSA P-256", "Ed25519", "RSA-2048 PKCS#1 v1.5"]) expect(out).toMatch(new RegExp(`\\| ${name} \\| [\\d,]+/s, [\\d.]+ µs CPU \\| [\\d,]+/s, [\\d.]+ µs CPU \\|`));
   for (const size of ["1 KiB", "64 KiB", "1 MiB"]) expect(out).toContain(`| ${size} |`);
+}, 120_000);
+
+test("bench/levers.ts --quick turns every lever and reports each beside the defaults", async () => {
+  const proc = Bun.spawn([BUN, "bench/levers.ts", "--quick"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  expect({ code, err: code === 0 ? "" : err.slice(-2000) }).toEqual({ code: 0, err: "" });
+  const cpu = "[\\d.]+ / [\\d.]+ / [\\d.]+ / [\\d.]+ / [\\d.]+";
+  expect(out).toMatch(new RegExp(`\\| defaults: as shipped \\|(?: [\\d,]+ \\| ${cpu} \\|){3} [\\d.]+% \\|`));
+  for (const lever of ["no batching", "pipeline depth 1", "pipeline depth 4", "one Worker", "two sessions per Worker", "inline signing", "audit of operations off"]) {
+    expect(out).toMatch(new RegExp(`\\| ${lever}: [^|]+ \\|(?: [\\d,]+ \\(-?\\+?\\d+%\\) \\| ${cpu} \\|){3} [\\d.]+% \\|`));
+  }
+}, 120_000);
+
+test("bench/compat-cost.ts --quick measures passwords, first use, digests and Keccak over HTTP", async () => {
+  const proc = Bun.spawn([BUN, "bench/compat-cost.ts", "--quick"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  expect({ code, err: code === 0 ? "" : err.slice(-2000) }).toEqual({ code: 0, err: "" });
+  const report = JSON.parse(out);
+  expect(report.password.plainPerSecond).toBeGreaterThan(0);
+  expect(report.password.withPasswordPerSecond).toBeGreaterThan(0);
+  expect(report.firstUseMs.median).toBeGreaterThan(0);
+  for (const name of ["SHA256", "SHA3_256", "KECCAK256"]) expect(report.digests[name].perSecond64KiB).toBeGreaterThan(0);
+  expect(report.keccakOverHttp.keccak256PerSecond).toBeGreaterThan(0);
+  expect(report.passwordCheck.rememberedNs).toBeGreaterThan(0);
 }, 120_000);
