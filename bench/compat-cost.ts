@@ -25,7 +25,10 @@ import { digest, type DigestName } from "../src/signer/digests";
 import { autocannon, saturate, saturatingGenerator, type LoadRequest, type LoadResult } from "./lib/load";
 import { coreCount, cpuModel } from "./lib/proc";
 import { ROOT, startServer } from "./lib/server";
+import { requireEmbeddedToken } from "./lib/token";
 import { median, ratio } from "./lib/stats";
+
+requireEmbeddedToken("bench/compat-cost.ts");
 
 function option(name: string, fallback: string): string {
   const at = process.argv.indexOf(`--${name}`);

@@ -16,7 +16,10 @@ import { join } from "node:path";
 import { autocannon, saturate, type LoadRequest, type LoadResult } from "./lib/load";
 import { coreCount, cpuPerRequest, machineTicks, stealPercent, threadCpu } from "./lib/proc";
 import { ROOT, startServer } from "./lib/server";
+import { requireEmbeddedToken } from "./lib/token";
 import { median } from "./lib/stats";
+
+requireEmbeddedToken("bench/levers.ts");
 
 function option(name: string, fallback: string): string {
   const at = process.argv.indexOf(`--${name}`);

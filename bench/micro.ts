@@ -10,6 +10,9 @@
  *      or transferred, at the sizes the crypto routes carry.
  *
  *   bun bench/micro.ts [--seconds 3]
+ *
+ * On the embedded token, or on an external one as bench/lib/token.ts describes (its keys are
+ * destroyed at the end).
  */
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
@@ -18,7 +21,7 @@ import { join } from "node:path";
 import { Pkcs11Executor } from "../src/signer/pkcs11/executor";
 import { findTokenSlot, loadModule, loginUser, openSession } from "../src/signer/pkcs11/module";
 import { keyHandleId, type KeyPairSpec, type SignerOp } from "../src/signer/types";
-import { openBenchToken, SIGNING_KEY_FLAGS } from "./lib/token";
+import { BENCH_KEY_ID, destroyBenchKeys, ensureNoBenchKeys, openBenchToken, SIGNING_KEY_FLAGS } from "./lib/token";
 
 const at = process.argv.indexOf("--seconds");
 const seconds = at >= 0 ? Number(process.argv[at + 1]) : 3;
@@ -55,14 +58,16 @@ async function handleCache(): Promise<string[]> {
   // One Worker, only to create the keys; the signatures measured are the executor's own.
   const { token, signer } = await openBenchToken(dataDir, 1);
   const rows = ["| key | with the handle cache | handles looked up for every signature | cost of a lookup |", "|---|---|---|---|"];
+  const refs = KEYS.map((k) => ({ label: `micro-${k.spec.type}`, id: BENCH_KEY_ID }));
+  await ensureNoBenchKeys(signer, token, refs.map((ref) => ref.label));
   try {
     const p11 = loadModule(token.modulePath);
     const slot = findTokenSlot(p11, token.tokenLabel);
     loginUser(p11, openSession(p11, slot), token.pin);
     const executor = Pkcs11Executor.open({ modulePath: token.modulePath, slot, pin: token.pin, sessions: 1, mechanisms: p11.C_GetMechanismList(slot) });
     const payload = Buffer.from("Signet micro bench payload").toString("base64");
-    for (const k of KEYS) {
-      const info = await signer.generateKeyPair({ label: `micro-${k.spec.type}`, id: "be" }, k.spec as KeyPairSpec, SIGNING_KEY_FLAGS);
+    for (const [i, k] of KEYS.entries()) {
+      const info = await signer.generateKeyPair(refs[i]!, k.spec as KeyPairSpec, SIGNING_KEY_FLAGS);
       const op: SignerOp = { op: "signEncoded", key: keyHandleId(info.ref), algorithm: k.algorithm, payload, der: true, digest: true };
       signLoop(executor, op, () => {}); // warm-up
       const cached = signLoop(executor, op, () => {});
@@ -71,6 +76,10 @@ async function handleCache(): Promise<string[]> {
     }
     executor.close();
   } finally {
+    if (!token.embeddedDir) {
+      const left = await destroyBenchKeys(signer, refs);
+      if (left.length > 0) console.error(`could not destroy: ${left.join("; ")}`);
+    }
     signer.close();
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -80,14 +80,20 @@ export interface NativeTarget {
   modulePath: string;
   tokenLabel: string;
   pin: string;
-  softhsmConf: string;
+  /** The embedded token's SoftHSM configuration; null for an external token (the environment's applies). */
+  softhsmConf: string | null;
+}
+
+/** The environment a process that loads the token's module starts with: SOFTHSM2_CONF must be there from the start (libc's getenv reads it). */
+export function tokenEnv(softhsmConf: string | null, extra: Record<string, string>): Record<string, string | undefined> {
+  return { ...process.env, ...(softhsmConf ? { SOFTHSM2_CONF: softhsmConf } : {}), ...extra };
 }
 
 export function runNative(target: NativeTarget, keyLabel: string, mechanism: string, threads: number, seconds: number): NativeResult {
   const ticks = machineTicks();
   const run = Bun.spawnSync(
     [target.binary, target.modulePath, target.tokenLabel, keyLabel, mechanism, String(threads), String(seconds)],
-    { env: { ...process.env, SOFTHSM2_CONF: target.softhsmConf, P11BENCH_PIN: target.pin }, stdout: "pipe", stderr: "pipe" },
+    { env: tokenEnv(target.softhsmConf, { P11BENCH_PIN: target.pin }), stdout: "pipe", stderr: "pipe" },
   );
   if (run.exitCode !== 0) throw new Error(`p11bench ${mechanism} failed: ${run.stderr.toString()}`);
   return { ...(JSON.parse(run.stdout.toString()) as Omit<NativeResult, "stealPercent">), stealPercent: stealPercent(ticks, machineTicks()) };

@@ -178,11 +178,25 @@ export interface Target {
   atEdge?: boolean;
 }
 
+export interface BenchTokenReport {
+  external: boolean;
+  description: string;
+}
+
+/** What the run's first start was: on the embedded token it made Signet's keys; an external token may hold them already. */
+export function firstStartName(report: Pick<BenchReport, "token">): string {
+  return report.token?.external
+    ? "First start on a fresh data directory (an external token: Signet's keys made only where it lacks them)"
+    : "First start (Signet's keys generated)";
+}
+
 export interface BenchReport {
   date: string;
   /** stealPercent: the CPU time the hypervisor took from this VM over the whole run. */
   machine: { host: string; cores: number; model: string; load: number[]; stealPercent?: number };
   versions: { bun: string; softhsm: string };
+  /** What the run signed on: the embedded SoftHSM token, or an external one (absent in runs before 2026-12-03: embedded). */
+  token?: BenchTokenReport;
   settings: { seconds: number; connections: number; quick: boolean; workers: number };
   /** The first start creates Signet's own keys on the token; restarts are the audit-cost runs'. */
   /**
@@ -249,7 +263,7 @@ function aroundText(around: PhysicalAround | undefined): string {
 
 export function markdown(report: BenchReport): string {
   const lines: string[] = [];
-  lines.push(`Bench ${report.date.slice(0, 16).replace("T", " ")} UTC, ${report.machine.cores}-core ${report.machine.model}, load average at start ${report.machine.load.map((l) => l.toFixed(2)).join(" ")}, VM steal over the run ${report.machine.stealPercent ?? "–"}%; Bun ${report.versions.bun}, SoftHSM ${report.versions.softhsm}, ${report.settings.workers} Workers, ${report.settings.connections} connections, ${report.settings.seconds} s per measurement.`);
+  lines.push(`Bench ${report.date.slice(0, 16).replace("T", " ")} UTC, ${report.machine.cores}-core ${report.machine.model}, load average at start ${report.machine.load.map((l) => l.toFixed(2)).join(" ")}, VM steal over the run ${report.machine.stealPercent ?? "–"}%; Bun ${report.versions.bun}, SoftHSM ${report.versions.softhsm}, ${report.token?.description ?? "embedded SoftHSM token"}, ${report.settings.workers} Workers, ${report.settings.connections} connections, ${report.settings.seconds} s per measurement.`);
   lines.push("");
   lines.push("| algorithm | physical 1 thread | physical all cores | pkcs11js in Workers | pool, no HTTP | physical all cores, just before → after HTTP | HTTP wrk | HTTP autocannon | HTTP ÷ physical | HTTP ÷ floor | p50 / p99 at max | p99 at 50% / 80% (floor at the same rate) |");
   lines.push("|---|---|---|---|---|---|---|---|---|---|---|---|");
@@ -297,7 +311,7 @@ export function markdown(report: BenchReport): string {
     : "";
   lines.push(`Auditing every signature: P-256 ${n(audit.offPerSecond)}/s with the audit of operations off, ${n(audit.onPerSecond)}/s with it on (median of ${audit.pairs} alternating runs): ${pct(audit.cost)} of throughput.${auditSkeleton}`);
   const firsts = report.startup.firstStarts ?? [report.startup.firstSignatureMs];
-  lines.push(`First start (Signet's own keys generated${firsts.length > 1 ? `; timed ${firsts.length} times, on copies of one token` : ""}): first signature after ${firsts.join(", ")} ms (median ${report.startup.firstSignatureMs}), the last listening after ${report.startup.listeningMs} ms; restarts: first signature after ${report.startup.restarts.join(", ")} ms (median ${report.startup.restartFirstSignatureMs}). The last first start's steps, as the server logged them: ${phasesText(report.startup.firstStartPhasesMs)}. Server peak RSS ${report.peakRssMb} MB${report.peakRssStage ? ` (stage: ${report.peakRssStage})` : ""}.`);
+  lines.push(`${firstStartName(report)}${firsts.length > 1 ? `, timed ${firsts.length} times on copies of one token` : ""}: first signature after ${firsts.join(", ")} ms (median ${report.startup.firstSignatureMs}), the last listening after ${report.startup.listeningMs} ms; restarts: first signature after ${report.startup.restarts.join(", ")} ms (median ${report.startup.restartFirstSignatureMs}). The last first start's steps, as the server logged them: ${phasesText(report.startup.firstStartPhasesMs)}. Server peak RSS ${report.peakRssMb} MB${report.peakRssStage ? ` (stage: ${report.peakRssStage})` : ""}.`);
   lines.push("");
   lines.push("| target | wanted | measured | |");
   lines.push("|---|---|---|---|");

@@ -1,6 +1,7 @@
 /** Starts bench/lib/skeleton-server.ts (the parts of a signed answer, no Signet code) for the durable-record, saturation and latency stages. */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { tokenEnv } from "./native";
 import { listeningUrl } from "./server";
 
 export interface Skeleton {
@@ -11,12 +12,12 @@ export interface Skeleton {
   stop(): Promise<void>;
 }
 
-/** The token the skeleton's Workers sign on: the bench's own, with its softhsm2.conf. */
+/** The token the skeleton's Workers sign on: the bench's own, with its softhsm2.conf when it is the embedded one. */
 export interface SkeletonToken {
   modulePath: string;
   tokenLabel: string;
   pin: string;
-  softhsmConf: string;
+  softhsmConf: string | null;
 }
 
 export async function startSkeleton(dataDir: string, workers: number, token: SkeletonToken): Promise<Skeleton> {
@@ -24,8 +25,7 @@ export async function startSkeleton(dataDir: string, workers: number, token: Ske
   mkdirSync(dir, { recursive: true });
   const { modulePath, tokenLabel, pin, softhsmConf } = token;
   const proc = Bun.spawn([process.execPath, join(import.meta.dir, "skeleton-server.ts"), dir, String(workers)], {
-    // In the environment from the start: the module reads SOFTHSM2_CONF with libc's getenv.
-    env: { ...process.env, SOFTHSM2_CONF: softhsmConf, SKELETON_TOKEN: JSON.stringify({ modulePath, tokenLabel, pin }) },
+    env: tokenEnv(softhsmConf, { SKELETON_TOKEN: JSON.stringify({ modulePath, tokenLabel, pin }) }),
     stdout: "pipe",
     stderr: "inherit",
   });
