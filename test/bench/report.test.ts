@@ -1,12 +1,15 @@
 /**
- * The bench report's readings of a run (bench/lib/report.ts, load.ts): a fixed-rate run that
- * left a backlog is marked, and a load is judged against the C runs made around it.
+ * The bench report's readings of a run (bench/lib/report.ts, load.ts, targets.ts): a fixed-rate
+ * run that left a backlog is marked, a load is judged against the C runs made around it, and a
+ * missed target is judged within reach, at the edge or out of reach by the same rule as before.
  */
 import { describe, expect, test } from "bun:test";
 import type { LoadResult } from "../../bench/lib/load";
 import { sustained } from "../../bench/lib/load";
 import type { NativeResult } from "../../bench/lib/native";
-import { bestLoad, driftAround, limitAround, p99Text, type MeasuredLoad } from "../../bench/lib/report";
+import { bestLoad, driftAround, limitAround, p99Text, type BenchReport, type MeasuredLoad } from "../../bench/lib/report";
+import { evaluate, reach, REACH_EDGE } from "../../bench/lib/targets";
+import { ROOT } from "../support/server";
 
 function rated(p99: number, drainMs: number | undefined): LoadResult {
   return { generator: "ratedload", requestsPerSecond: 1000, latencyMs: { p50: 1, p90: 2, p99, max: p99 }, non2xx: 0, errors: 0, total: 10000, generatorCores: 0.1, seconds: 10, drainMs };
@@ -53,5 +56,40 @@ describe("the best of a stage's two generators", () => {
     expect(bestLoad({ wrk: load("wrk", 1000), autocannon: load("autocannon", 900) }).generator).toBe("wrk");
     expect(bestLoad({ wrk: load("wrk", 1000), autocannon: load("autocannon", 1000) }).generator).toBe("wrk");
     expect(bestLoad({ autocannon: load("autocannon", 1000) }).generator).toBe("autocannon");
+  });
+});
+
+describe("the targets' verdicts", () => {
+  test("a met target is only met; one the CPU sum rules out is out of reach whatever the skeleton did", () => {
+    expect(reach(true, true, 0.5)).toEqual({});
+    expect(reach(false, true, undefined)).toEqual({ outOfReach: true });
+    expect(reach(false, true, -0.1)).toEqual({ outOfReach: true });
+  });
+
+  test("otherwise the skeleton decides: met by it → Signet's miss; missed by at most REACH_EDGE → at the edge; by more → out of reach", () => {
+    expect(reach(false, false, undefined)).toEqual({});
+    expect(reach(false, false, -0.11)).toEqual({});
+    expect(reach(false, false, 0)).toEqual({});
+    expect(reach(false, false, REACH_EDGE)).toEqual({ atEdge: true });
+    expect(reach(false, false, 0.01)).toEqual({ atEdge: true });
+    expect(reach(false, false, REACH_EDGE + 0.001)).toEqual({ outOfReach: true });
+  });
+
+  test("a committed run's targets are judged again as that run judged them", async () => {
+    const report = (await Bun.file(`${ROOT}/bench/results/2026-12-02.json`).json()) as BenchReport;
+    expect(evaluate({ ...report, targets: [] })).toEqual(report.targets);
+    expect(report.targets.map((t) => [t.met, t.outOfReach ?? false, t.atEdge ?? false])).toEqual([
+      [false, false, false], // RSA PKCS#1 v1.5: the skeleton met 85%, Signet did not
+      [false, true, false],
+      [false, true, false],
+      [false, true, false],
+      [false, false, true], // batchSign: the skeleton at 87% of 90%
+      [false, true, false],
+      [false, true, false],
+      [false, true, false],
+      [true, false, false],
+      [true, false, false],
+      [true, false, false],
+    ]);
   });
 });
