@@ -178,6 +178,11 @@ export interface Target {
   atEdge?: boolean;
 }
 
+/** A target's verdict as the report prints it. */
+export function targetVerdict(t: Target): string {
+  return t.met ? "met" : t.outOfReach ? "**missed**, out of reach here" : t.atEdge ? "**missed**, at the edge of reach here" : "**missed**";
+}
+
 export interface BenchTokenReport {
   external: boolean;
   description: string;
@@ -315,7 +320,7 @@ export function markdown(report: BenchReport): string {
   lines.push("");
   lines.push("| target | wanted | measured | |");
   lines.push("|---|---|---|---|");
-  for (const t of report.targets) lines.push(`| ${t.name} | ${t.target} | ${t.measured} | ${t.met ? "met" : t.outOfReach ? "**missed**, out of reach here" : t.atEdge ? "**missed**, at the edge of reach here" : "**missed**"} |`);
+  for (const t of report.targets) lines.push(`| ${t.name} | ${t.target} | ${t.measured} | ${targetVerdict(t)} |`);
   return `${lines.join("\n")}\n`;
 }
 

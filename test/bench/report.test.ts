@@ -9,7 +9,8 @@ import { sustained } from "../../bench/lib/load";
 import type { NativeResult } from "../../bench/lib/native";
 import { bestLoad, driftAround, limitAround, p99Text, type BenchReport, type MeasuredLoad } from "../../bench/lib/report";
 import { evaluate, reach, REACH_EDGE } from "../../bench/lib/targets";
-import { ROOT } from "../support/server";
+import { compareReports } from "../../bench/lib/compare";
+import { BUN, ROOT } from "../support/server";
 
 function rated(p99: number, drainMs: number | undefined): LoadResult {
   return { generator: "ratedload", requestsPerSecond: 1000, latencyMs: { p50: 1, p90: 2, p99, max: p99 }, non2xx: 0, errors: 0, total: 10000, generatorCores: 0.1, seconds: 10, drainMs };
@@ -91,5 +92,33 @@ describe("the targets' verdicts", () => {
       [true, false, false],
       [true, false, false],
     ]);
+  });
+});
+
+describe("two runs side by side (bench/compare.ts)", () => {
+  const read = async (name: string) => (await Bun.file(`${ROOT}/bench/results/${name}`).json()) as BenchReport;
+
+  test("each algorithm's rate, ratios, CPU and tail, with a ratio's change marked when the C runs drifted more", async () => {
+    const text = compareReports(await read("2026-12-02-2002.json"), await read("2026-12-02.json"));
+    expect(text).toContain("| RSA-2048 PKCS#1 v1.5 over HTTP | 2,087/s (wrk) | 2,486/s (autocannon) | +19.1% |");
+    // 75% → 78% while the C loop around the HTTP runs moved by up to 16%: not a finding.
+    expect(text).toContain("| RSA-2048 PKCS#1 v1.5 ÷ physical limit | 75% | 78% | +3.3% (within the drift, ±16%) |");
+    expect(text).toContain("| ECDSA P-256 ÷ the skeleton | 60% | 65% | +8.1% |");
+    expect(text).toContain("| ECDSA P-256, CPU µs a request: main / Workers / writer / runtime | 37.9 / 69.3 / 28.2 / 3.7 | 40.2 / 73.5 / 28.8 / 3.2 |  |");
+    expect(text).toContain("| batchSign ÷ physical limit | 64% | 70% | +8.9% (within the drift, ±16%) |");
+    expect(text).toContain("| batchSign (64 P-256 per call) ÷ physical limit | ≥ 90% | **missed**, out of reach here | **missed**, at the edge of reach here |");
+    // The earlier run had no concurrency stage: no row rather than a made-up one.
+    expect(text).not.toContain("connections (Signet ÷ the skeleton)");
+  });
+
+  test("the command prints it for two result files", async () => {
+    const proc = Bun.spawn([BUN, "bench/compare.ts", "bench/results/2026-12-02-2002.json", "bench/results/2026-12-02.json"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+    const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+    expect(code).toBe(0);
+    expect(out).toContain("- before: 2026-12-02 20:02 UTC");
+    expect(out).toContain("- after: 2026-12-02 23:35 UTC");
+    const usage = Bun.spawnSync([BUN, "bench/compare.ts"], { cwd: ROOT });
+    expect(usage.exitCode).toBe(2);
+    expect(usage.stderr.toString()).toContain("usage: bun bench/compare.ts <before.json> <after.json>");
   });
 });
