@@ -35,20 +35,25 @@ export interface BenchToken {
   embeddedDir: string | null;
 }
 
-const POOL = { sessionsPerWorker: 1, queueMax: 100_000, maxBatch: 256, pipelineDepth: 2, opTimeoutMs: 60_000, keygenTimeoutMs: 120_000 };
-
+/**
+ * Opens the token and a signer on it with `workers` Workers. The rest of the pool is configured
+ * as the servers the bench starts configure theirs, from the same SIGNET_* settings
+ * (SIGNET_SESSIONS_PER_WORKER for a network HSM, SIGNET_MAX_BATCH, SIGNET_PIPELINE_DEPTH,
+ * SIGNET_INLINE_SIGN), so that "the pool without HTTP" is the pool the HTTP stages run.
+ */
 export async function openBenchToken(dataDir: string, workers: number): Promise<{ token: BenchToken; signer: Pkcs11Signer }> {
   const config = loadConfig(process.env);
+  const pool = { ...config.pool, workers };
   if (config.pkcs11.mode === "external") {
     const { modulePath, tokenLabel, pin } = config.pkcs11;
     const token: BenchToken = { modulePath: modulePath!, tokenLabel: tokenLabel!, pin: pin!, softhsmConf: null, embeddedDir: null };
-    const signer = await Pkcs11Signer.open({ ...token, pool: { workers, ...POOL } });
+    const signer = await Pkcs11Signer.open({ ...token, pool, inlineSigning: pool.inlineSigning });
     return { token, signer };
   }
   const embedded = prepareEmbeddedToken(dataDir, config.softhsmModule ?? findSoftHsmModule()!);
   const signer = await Pkcs11Signer.open({
     modulePath: embedded.modulePath, tokenLabel: embedded.tokenLabel, pin: embedded.pin,
-    pool: { workers, ...POOL },
+    pool, inlineSigning: pool.inlineSigning,
     afterTokenChange: () => embedded.snapshots.take(),
   });
   const hsmDir = join(dataDir, "hsm");
