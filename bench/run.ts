@@ -32,7 +32,9 @@
  * stack here.
  * Writes bench/results/<date>.json, .md and latest.svg (shown in the README).
  *
- *   bun bench/run.ts [--seconds 10] [--connections 64] [--quick] [--label name]
+ *   bun bench/run.ts [--seconds 10] [--connections 64] [--threads N] [--quick] [--label name]
+ *   --threads: the C program's threads for the physical limit (one per core by default; a
+ *   network HSM needs more of them, each a synchronous session, to reach its capacity)
  *   --quick: the CI smoke: every stage once, a quarter of a second a measurement (wrk's
  *   shortest run is one second, so the smoke saturates with autocannon where wrk is not the
  *   point), no warm-ups, no files written
@@ -88,6 +90,8 @@ const seconds = Number(option("seconds", quick ? "0.25" : "10"));
 const connections = Number(option("connections", "64"));
 const label = option("label", "");
 const cores = coreCount();
+/** The C program's threads in its multi-threaded runs: the physical limit. */
+const physicalThreads = Number(option("threads", String(cores)));
 const started = performance.now();
 const apiKey = `bench-${randomBytes(16).toString("hex")}`;
 const message = Buffer.from("Signet bench payload: pay 100.00 CHF to account CH93 0076 2011 6238 5295 7");
@@ -332,10 +336,10 @@ async function main(): Promise<void> {
   const bindings = new Map<string, BindingResult>();
   const binding = await BindingBench.open(nativeTarget, cores);
   for (const c of CASES) {
-    progress(`physical limit ${c.name}: 1 thread, then ${cores}`);
+    progress(`physical limit ${c.name}: 1 thread, then ${physicalThreads}`);
     physical.set(c.name, {
       oneThread: runNative(nativeTarget, c.label, c.native, 1, seconds),
-      allCores: runNative(nativeTarget, c.label, c.native, cores, seconds),
+      allCores: runNative(nativeTarget, c.label, c.native, physicalThreads, seconds),
     });
     progress(`pkcs11js in Workers ${c.name}: ${cores} Workers, the same loop`);
     bindings.set(c.name, await binding.measure(keys.get(c.label)!, c.native, seconds));
@@ -450,7 +454,7 @@ async function main(): Promise<void> {
     machine: { host: hostname(), cores, model: cpuModel(), load, stealPercent: stealPercent(runTicks, machineTicks()) },
     versions: versions(),
     token: tokenReport,
-    settings: { seconds, connections, quick, workers: cores },
+    settings: { seconds, connections, quick, workers: cores, physicalThreads },
     startup: { ...startup, restartFirstSignatureMs: median(restarts), restarts },
     floor,
     durableFloor,
@@ -588,11 +592,11 @@ function commitWindow(before: CommitStatsSnapshot | null, after: CommitStatsSnap
  * moved by 10-25% within a minute with no steal to show for it (bench/NOTES.md).
  */
 async function aroundLimit<T>(target: NativeTarget, c: (typeof CASES)[number], load: () => Promise<T>): Promise<{ result: T; around: PhysicalAround }> {
-  const limit = () => runNative(target, c.label, c.native, cores, quick ? seconds : Math.max(1, Math.round(seconds / 2)));
-  progress(`  physical limit just before (C, ${cores} threads)`);
+  const limit = () => runNative(target, c.label, c.native, physicalThreads, quick ? seconds : Math.max(1, Math.round(seconds / 2)));
+  progress(`  physical limit just before (C, ${physicalThreads} threads)`);
   const before = limit();
   const result = await load();
-  progress(`  physical limit just after (C, ${cores} threads)`);
+  progress(`  physical limit just after (C, ${physicalThreads} threads)`);
   return { result, around: { before, after: limit() } };
 }
 

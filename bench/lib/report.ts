@@ -202,7 +202,8 @@ export interface BenchReport {
   versions: { bun: string; softhsm: string };
   /** What the run signed on: the embedded SoftHSM token, or an external one (absent in runs before 2026-12-03: embedded). */
   token?: BenchTokenReport;
-  settings: { seconds: number; connections: number; quick: boolean; workers: number };
+  /** physicalThreads: the C program's threads in its multi-threaded runs (absent in older results: one per core). */
+  settings: { seconds: number; connections: number; quick: boolean; workers: number; physicalThreads?: number };
   /** The first start creates Signet's own keys on the token; restarts are the audit-cost runs'. */
   /**
    * firstSignatureMs: the median of firstStarts (first starts on copies of the token, the last
@@ -228,6 +229,12 @@ export interface BenchReport {
 }
 
 const n = (value: number) => value.toLocaleString("en-US");
+
+/** The C program's multi-threaded runs, as the tables name them: "all cores", or its thread count when --threads set another. */
+function physicalAllName(report: Pick<BenchReport, "settings" | "machine">): string {
+  const threads = report.settings.physicalThreads;
+  return threads === undefined || threads === report.machine.cores ? "all cores" : `${threads} threads`;
+}
 const pct = (value: number) => `${Math.round(value * 100)}%`;
 
 /** The faster of a stage's two generators, wrk on a tie: every table and ratio of a run reads this one. */
@@ -270,7 +277,8 @@ export function markdown(report: BenchReport): string {
   const lines: string[] = [];
   lines.push(`Bench ${report.date.slice(0, 16).replace("T", " ")} UTC, ${report.machine.cores}-core ${report.machine.model}, load average at start ${report.machine.load.map((l) => l.toFixed(2)).join(" ")}, VM steal over the run ${report.machine.stealPercent ?? "–"}%; Bun ${report.versions.bun}, SoftHSM ${report.versions.softhsm}, ${report.token?.description ?? "embedded SoftHSM token"}, ${report.settings.workers} Workers, ${report.settings.connections} connections, ${report.settings.seconds} s per measurement.`);
   lines.push("");
-  lines.push("| algorithm | physical 1 thread | physical all cores | pkcs11js in Workers | pool, no HTTP | physical all cores, just before → after HTTP | HTTP wrk | HTTP autocannon | HTTP ÷ physical | HTTP ÷ floor | p50 / p99 at max | p99 at 50% / 80% (floor at the same rate) |");
+  const all = physicalAllName(report);
+  lines.push(`| algorithm | physical 1 thread | physical ${all} | pkcs11js in Workers | pool, no HTTP | physical ${all}, just before → after HTTP | HTTP wrk | HTTP autocannon | HTTP ÷ physical | HTTP ÷ floor | p50 / p99 at max | p99 at 50% / 80% (floor at the same rate) |`);
   lines.push("|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const a of report.algorithms) {
     const at = (share: number) => {
@@ -443,7 +451,7 @@ function commitTable(report: BenchReport): string {
 /** Grouped bars of throughput per algorithm, and the p99 latency at 50% of the maximum rate. */
 export function svgChart(report: BenchReport): string {
   const series = [
-    { name: "physical limit (C, all cores)", color: "#1f3b73", value: (a: AlgorithmReport) => a.physical.allCores.perSecond },
+    { name: `physical limit (C, ${physicalAllName(report)})`, color: "#1f3b73", value: (a: AlgorithmReport) => a.physical.allCores.perSecond },
     { name: "pkcs11js alone in Workers", color: "#6a51a3", value: (a: AlgorithmReport) => a.binding.perSecond },
     { name: "pool, no HTTP", color: "#3f7fbf", value: (a: AlgorithmReport) => a.pool.perSecond },
     { name: "physical limit around HTTP", color: "#7f8fa6", value: (a: AlgorithmReport) => httpLimit(a) },
