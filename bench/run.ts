@@ -55,6 +55,7 @@ import { measurePool } from "./lib/pool";
 import { coreCount, cpuModel, cpuPerRequest, cpuSeconds, idlePercent, machineTicks, PeakRssByStage, stealPercent, threadCpu, workersGone } from "./lib/proc";
 import {
   bestLoad,
+  EMBEDDED_TOKEN,
   limitAround,
   markdown,
   svgChart,
@@ -295,7 +296,7 @@ async function prepareToken(dataDir: string) {
     keys.set(c.label, keyHandleId(info.ref));
   }
   const tokenReport: BenchTokenReport = token.embeddedDir
-    ? { external: false, description: "embedded SoftHSM token" }
+    ? EMBEDDED_TOKEN
     : { external: true, description: `external token "${token.tokenLabel}" (${signer.token.manufacturer} ${signer.token.model}) through ${token.modulePath}` };
   return { token, signer, keys, tokenReport };
 }

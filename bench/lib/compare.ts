@@ -5,10 +5,19 @@
  * runs just before and after each HTTP stage), and a change smaller than the larger of the two
  * runs' drifts is marked "within the drift": one pair of runs cannot tell it from the machine.
  */
-import { bestLoad, driftAround, targetVerdict, type AlgorithmReport, type BenchReport, type MeasuredLoad } from "./report";
-
-const n = (value: number) => Math.round(value).toLocaleString("en-US");
-const pct = (value: number) => `${Math.round(value * 100)}%`;
+import {
+  bestLoad,
+  driftAround,
+  n,
+  pct,
+  signetToSkeleton,
+  targetVerdict,
+  tokenOf,
+  type AlgorithmReport,
+  type BenchReport,
+  type MeasuredLoad,
+  type PhysicalAround,
+} from "./report";
 
 /** after ÷ before − 1, as a signed percentage; "–" when either is missing or before is 0. */
 function change(before: number | undefined, after: number | undefined): string {
@@ -24,6 +33,11 @@ function ratioChange(before: number, after: number, drift: number | undefined): 
   return Math.abs(after / before - 1) < drift ? `${text} (within the drift, ±${Math.round(drift * 100)}%)` : text;
 }
 
+/** The larger drift of the C runs around the same stage of the two runs; undefined when either run lacks them. */
+function driftOfBoth(before: PhysicalAround | undefined, after: PhysicalAround | undefined): number | undefined {
+  return before && after ? Math.max(driftAround(before), driftAround(after)) : undefined;
+}
+
 function cpuText(parts: MeasuredLoad["cpuMicrosPerRequest"] | undefined): string {
   return parts ? `${parts.main} / ${parts.signing} / ${parts.audit} / ${parts.runtime}` : "–";
 }
@@ -33,8 +47,7 @@ function halfLoadP99(a: AlgorithmReport): number | undefined {
 }
 
 function header(report: BenchReport, name: string): string {
-  const token = report.token?.description ?? "embedded SoftHSM token";
-  return `- ${name}: ${report.date.slice(0, 16).replace("T", " ")} UTC, ${report.machine.cores}-core ${report.machine.model}, VM steal ${report.machine.stealPercent ?? "–"}%, ${token}, ${report.settings.seconds} s a measurement${report.settings.quick ? " (a quick run: its figures are not for comparing)" : ""}`;
+  return `- ${name}: ${report.date.slice(0, 16).replace("T", " ")} UTC, ${report.machine.cores}-core ${report.machine.model}, VM steal ${report.machine.stealPercent ?? "–"}%, ${tokenOf(report).description}, ${report.settings.seconds} s a measurement${report.settings.quick ? " (a quick run: its figures are not for comparing)" : ""}`;
 }
 
 /** The Markdown comparison of two runs, `before` and `after`. */
@@ -45,12 +58,12 @@ export function compareReports(before: BenchReport, after: BenchReport): string 
   for (const mine of after.algorithms) {
     const theirs = before.algorithms.find((a) => a.name === mine.name);
     if (!theirs) continue;
-    const drift = theirs.physical.aroundHttp && mine.physical.aroundHttp ? Math.max(driftAround(theirs.physical.aroundHttp), driftAround(mine.physical.aroundHttp)) : undefined;
+    const drift = driftOfBoth(theirs.physical.aroundHttp, mine.physical.aroundHttp);
     row(`${mine.name} over HTTP`, `${n(theirs.best.perSecond)}/s (${theirs.best.generator})`, `${n(mine.best.perSecond)}/s (${mine.best.generator})`, change(theirs.best.perSecond, mine.best.perSecond));
     row(`${mine.name} ÷ physical limit`, pct(theirs.best.toPhysical), pct(mine.best.toPhysical), ratioChange(theirs.best.toPhysical, mine.best.toPhysical, drift));
     if (theirs.skeleton && mine.skeleton) {
-      const b = theirs.best.toPhysical / theirs.skeleton.toPhysical;
-      const a = mine.best.toPhysical / mine.skeleton.toPhysical;
+      const b = signetToSkeleton(theirs.best.toPhysical, theirs.skeleton);
+      const a = signetToSkeleton(mine.best.toPhysical, mine.skeleton);
       row(`${mine.name} ÷ the skeleton`, pct(b), pct(a), change(b, a));
     }
     row(`${mine.name}, CPU µs a request: main / Workers / writer / runtime`, cpuText(bestLoad(theirs.http).cpuMicrosPerRequest), cpuText(bestLoad(mine.http).cpuMicrosPerRequest));
@@ -60,12 +73,12 @@ export function compareReports(before: BenchReport, after: BenchReport): string 
   }
 
   if (before.batch && after.batch) {
-    const drift = before.batch.physicalAround && after.batch.physicalAround ? Math.max(driftAround(before.batch.physicalAround), driftAround(after.batch.physicalAround)) : undefined;
+    const drift = driftOfBoth(before.batch.physicalAround, after.batch.physicalAround);
     row("batchSign, signatures/s", `${n(before.batch.signaturesPerSecond)}/s`, `${n(after.batch.signaturesPerSecond)}/s`, change(before.batch.signaturesPerSecond, after.batch.signaturesPerSecond));
     row("batchSign ÷ physical limit", pct(before.batch.toPhysical), pct(after.batch.toPhysical), ratioChange(before.batch.toPhysical, after.batch.toPhysical, drift));
     if (before.batch.skeleton && after.batch.skeleton) {
-      const b = before.batch.toPhysical / before.batch.skeleton.toPhysical;
-      const a = after.batch.toPhysical / after.batch.skeleton.toPhysical;
+      const b = signetToSkeleton(before.batch.toPhysical, before.batch.skeleton);
+      const a = signetToSkeleton(after.batch.toPhysical, after.batch.skeleton);
       row("batchSign ÷ the skeleton", pct(b), pct(a), change(b, a));
     }
     row("batchSign, CPU µs a call: main / Workers / writer / runtime", cpuText(before.batch.cpuMicrosPerRequest), cpuText(after.batch.cpuMicrosPerRequest));

@@ -188,9 +188,22 @@ export interface BenchTokenReport {
   description: string;
 }
 
+/** What runs signed on when they do not say (all runs before 2026-12-03), and what an embedded run says. */
+export const EMBEDDED_TOKEN: BenchTokenReport = { external: false, description: "embedded SoftHSM token" };
+
+/** The token a run signed on. */
+export function tokenOf(report: Pick<BenchReport, "token">): BenchTokenReport {
+  return report.token ?? EMBEDDED_TOKEN;
+}
+
+/** Signet's share of the physical limit over the skeleton's: what Signet's own code leaves of what the parts allow. */
+export function signetToSkeleton(signetToPhysical: number, skeleton: SkeletonThroughput): number {
+  return signetToPhysical / (skeleton.toPhysical || 1);
+}
+
 /** What the run's first start was: on the embedded token it made Signet's keys; an external token may hold them already. */
 export function firstStartName(report: Pick<BenchReport, "token">): string {
-  return report.token?.external
+  return tokenOf(report).external
     ? "First start on a fresh data directory (an external token: Signet's keys made only where it lacks them)"
     : "First start (Signet's keys generated)";
 }
@@ -228,14 +241,14 @@ export interface BenchReport {
   targets: Target[];
 }
 
-const n = (value: number) => value.toLocaleString("en-US");
+export const n = (value: number) => value.toLocaleString("en-US");
+export const pct = (value: number) => `${Math.round(value * 100)}%`;
 
 /** The C program's multi-threaded runs, as the tables name them: "all cores", or its thread count when --threads set another. */
 function physicalAllName(report: Pick<BenchReport, "settings" | "machine">): string {
   const threads = report.settings.physicalThreads;
   return threads === undefined || threads === report.machine.cores ? "all cores" : `${threads} threads`;
 }
-const pct = (value: number) => `${Math.round(value * 100)}%`;
 
 /** The faster of a stage's two generators, wrk on a tie: every table and ratio of a run reads this one. */
 export function bestLoad(loads: { wrk?: MeasuredLoad; autocannon: MeasuredLoad }): MeasuredLoad {
@@ -275,7 +288,7 @@ function aroundText(around: PhysicalAround | undefined): string {
 
 export function markdown(report: BenchReport): string {
   const lines: string[] = [];
-  lines.push(`Bench ${report.date.slice(0, 16).replace("T", " ")} UTC, ${report.machine.cores}-core ${report.machine.model}, load average at start ${report.machine.load.map((l) => l.toFixed(2)).join(" ")}, VM steal over the run ${report.machine.stealPercent ?? "–"}%; Bun ${report.versions.bun}, SoftHSM ${report.versions.softhsm}, ${report.token?.description ?? "embedded SoftHSM token"}, ${report.settings.workers} Workers, ${report.settings.connections} connections, ${report.settings.seconds} s per measurement.`);
+  lines.push(`Bench ${report.date.slice(0, 16).replace("T", " ")} UTC, ${report.machine.cores}-core ${report.machine.model}, load average at start ${report.machine.load.map((l) => l.toFixed(2)).join(" ")}, VM steal over the run ${report.machine.stealPercent ?? "–"}%; Bun ${report.versions.bun}, SoftHSM ${report.versions.softhsm}, ${tokenOf(report).description}, ${report.settings.workers} Workers, ${report.settings.connections} connections, ${report.settings.seconds} s per measurement.`);
   lines.push("");
   const all = physicalAllName(report);
   lines.push(`| algorithm | physical 1 thread | physical ${all} | pkcs11js in Workers | pool, no HTTP | physical ${all}, just before → after HTTP | HTTP wrk | HTTP autocannon | HTTP ÷ physical | HTTP ÷ floor | p50 / p99 at max | p99 at 50% / 80% (floor at the same rate) |`);
@@ -347,7 +360,7 @@ function skeletonThroughputTable(report: BenchReport): string {
     if (!skeleton) return;
     const parts = skeleton.load.parts;
     const pair = (part: keyof NonNullable<typeof parts>) => (parts && signet ? `${parts[part]} → ${signet[part]}` : "–");
-    rows.push(`| ${name} | ${n(skeleton.load.requestsPerSecond * skeleton.ops)}/s (${skeleton.load.generator}) | ${pct(skeleton.toPhysical)} | ${pct(signetToPhysical)} | ${pct(signetToPhysical / (skeleton.toPhysical || 1))} | ${pair("main")} | ${pair("signing")} | ${pair("audit")} | ${pair("runtime")} | ${skeleton.load.cpuMicrosPerRequest.generator}${signet ? ` → ${signet.generator}` : ""} |`);
+    rows.push(`| ${name} | ${n(skeleton.load.requestsPerSecond * skeleton.ops)}/s (${skeleton.load.generator}) | ${pct(skeleton.toPhysical)} | ${pct(signetToPhysical)} | ${pct(signetToSkeleton(signetToPhysical, skeleton))} | ${pair("main")} | ${pair("signing")} | ${pair("audit")} | ${pair("runtime")} | ${skeleton.load.cpuMicrosPerRequest.generator}${signet ? ` → ${signet.generator}` : ""} |`);
   };
   for (const a of report.algorithms) add(a.name, a.skeleton, a.best.toPhysical, bestLoad(a.http).cpuMicrosPerRequest);
   if (report.batch) add(`batchSign, ${report.batch.items} P-256 a call`, report.batch.skeleton, report.batch.toPhysical, report.batch.cpuMicrosPerRequest ?? null);

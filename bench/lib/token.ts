@@ -60,6 +60,10 @@ export async function openBenchToken(dataDir: string, workers: number): Promise<
   return { token: { modulePath: embedded.modulePath, tokenLabel: embedded.tokenLabel, pin: embedded.pin, softhsmConf: join(hsmDir, "softhsm2.conf"), embeddedDir: hsmDir }, signer };
 }
 
+function isKeyNotFound(error: unknown): boolean {
+  return error instanceof SignetError && error.kind === "keyNotFound";
+}
+
 /** Refuses to go on when the token already holds a key the bench is about to make. */
 export async function ensureNoBenchKeys(signer: Pkcs11Signer, token: BenchToken, labels: readonly string[]): Promise<void> {
   const found: string[] = [];
@@ -68,7 +72,7 @@ export async function ensureNoBenchKeys(signer: Pkcs11Signer, token: BenchToken,
       await signer.describeKey({ label, id: BENCH_KEY_ID });
       found.push(label);
     } catch (error) {
-      if (!(error instanceof SignetError && error.kind === "keyNotFound")) throw error;
+      if (!isKeyNotFound(error)) throw error;
     }
   }
   if (found.length === 0) return;
@@ -83,7 +87,7 @@ export async function destroyBenchKeys(signer: Pkcs11Signer, refs: readonly KeyO
     try {
       await signer.destroyKey(ref);
     } catch (error) {
-      if (error instanceof SignetError && error.kind === "keyNotFound") continue; // never made: the run ended before it
+      if (isKeyNotFound(error)) continue; // never made: the run ended before it
       left.push(`${ref.label}: ${(error as Error).message}`);
     }
   }
