@@ -402,9 +402,7 @@ async function main(): Promise<void> {
       // The stage before ends with requests still in flight; the window opens once they are answered.
       await untilIdle(server);
       const [commitsBefore, timingBefore] = await Promise.all([auditCommits(server), signingTiming(server)]);
-      const ticks = machineTicks();
-      const { result } = await withPeakRss(server, `${c.name} at ${share * 100}% load`, () => ratedLoad(ratedLoadBinary, request, { connections, seconds, rate }));
-      const steal = stealPercent(ticks, machineTicks());
+      const result = await measured(server, `${c.name} at ${share * 100}% load`, () => ratedLoad(ratedLoadBinary, request, { connections, seconds, rate }));
       const [commitsAfter, timingAfter] = await Promise.all([auditCommits(server), signingTiming(server)]);
       const auditCommitMs = commitWindow(commitsBefore, commitsAfter);
       const insideMs = timingWindow(timingBefore, timingAfter);
@@ -420,7 +418,7 @@ async function main(): Promise<void> {
         const hopRecord = await ratedLoad(ratedLoadBinary, at(hopRecordPath(keys.get(c.label)!, c.native, 1)), { connections, seconds, rate });
         skeletonAtSameRate = { mechanism: c.native, record, hopRecord };
       }
-      latencyUnderLoad.push({ share, rate, result, floorAtSameRate, auditCommitMs, insideMs, stealPercent: steal, ...(skeletonAtSameRate ? { skeletonAtSameRate } : {}) });
+      latencyUnderLoad.push({ share, rate, result, floorAtSameRate, auditCommitMs, insideMs, stealPercent: result.stealPercent, ...(skeletonAtSameRate ? { skeletonAtSameRate } : {}) });
     }
     algorithms.push({
       name: c.name,
@@ -632,6 +630,7 @@ async function measureBatch(server: BenchServer, skeleton: Skeleton, nativeTarge
     generator: top.generator,
     cpuMicrosPerRequest: top.cpuMicrosPerRequest,
     skeleton: skeletonToPhysical(loads.result.skeleton, loads.around),
+    loads: loads.result.loads,
   };
 }
 

@@ -5,11 +5,10 @@
  * runs just before and after each HTTP stage), and a change smaller than the larger of the two
  * runs' drifts is marked "within the drift": one pair of runs cannot tell it from the machine.
  */
+import { n, pct } from "./format";
 import {
   bestLoad,
   driftAround,
-  n,
-  pct,
   signetToSkeleton,
   targetVerdict,
   tokenOf,

@@ -1,6 +1,8 @@
 /** The bench report: its shape, the Markdown table and the SVG chart the README shows. */
 import type { BindingResult } from "./binding";
 import { sustained, type LoadResult } from "./load";
+import { n, pct } from "./format";
+import { loadsTable } from "./loads-table";
 import { cpuMicrosPerSignature, type NativeResult } from "./native";
 import type { PoolResult } from "./pool";
 
@@ -47,7 +49,8 @@ export interface AlgorithmReport {
   latencyUnderLoad: {
     share: number;
     rate: number;
-    result: LoadResult;
+    /** With the server's CPU, peak RSS and CPU a request by part since 2026-12-03 (a plain LoadResult before). */
+    result: LoadResult | MeasuredLoad;
     floorAtSameRate: LoadResult;
     auditCommitMs: AuditCommitWindow | null;
     /** GET /v1/signing/timing around the signing run (absent in results written before it existed). */
@@ -133,6 +136,8 @@ export interface BatchReport {
   cpuMicrosPerRequest?: MeasuredLoad["cpuMicrosPerRequest"];
   /** The skeleton of the same call at saturation, between the same C runs (absent in older results). */
   skeleton?: SkeletonThroughput;
+  /** Both generators' runs, as measured (absent in results before 2026-12-03). */
+  loads?: { wrk?: MeasuredLoad; autocannon: MeasuredLoad };
 }
 
 /** One load at saturation with a given number of connections, and how busy the machine was meanwhile. */
@@ -241,9 +246,6 @@ export interface BenchReport {
   targets: Target[];
 }
 
-export const n = (value: number) => value.toLocaleString("en-US");
-export const pct = (value: number) => `${Math.round(value * 100)}%`;
-
 /** The C program's multi-threaded runs, as the tables name them: "all cores", or its thread count when --threads set another. */
 function physicalAllName(report: Pick<BenchReport, "settings" | "machine">): string {
   const threads = report.settings.physicalThreads;
@@ -342,6 +344,8 @@ export function markdown(report: BenchReport): string {
   lines.push("| target | wanted | measured | |");
   lines.push("|---|---|---|---|");
   for (const t of report.targets) lines.push(`| ${t.name} | ${t.target} | ${t.measured} | ${targetVerdict(t)} |`);
+  lines.push("");
+  lines.push(loadsTable(report));
   return `${lines.join("\n")}\n`;
 }
 
@@ -388,7 +392,8 @@ function concurrencyTable(points: ConcurrencyPoint[], suiteConnections: number):
 }
 
 /**
- * Where the CPU goes, per request, in the best HTTP run of each algorithm: the two cores are
+ * Where the CPU goes, per request, in the best HTTP run of each algorithm (and at 50% load, where
+ * a run measured it): the two cores are
  * shared by the load generator, the server's main thread (HTTP, access control, domain), the
  * signing Workers, the audit writer and the runtime (JIT, GC). "token" is what the same
  * signature costs from C (p11bench, all cores, in the runs just before and after the HTTP
@@ -396,7 +401,7 @@ function concurrencyTable(points: ConcurrencyPoint[], suiteConnections: number):
  */
 function cpuTable(report: BenchReport): string {
   const rows = [
-    "CPU per request in µs (best HTTP run; for comparison, the same signature's cost from C, in the runs around the HTTP runs, and from pkcs11js alone in Workers):",
+    "CPU per request in µs (best HTTP run, and the fixed-rate run at 50% load; for comparison, the same signature's cost from C, in the runs around the HTTP runs, and from pkcs11js alone in Workers):",
     "",
     "| algorithm | token (C) | pkcs11js alone | signing Workers | main thread | audit writer | runtime | load generator | total | cores ÷ total = ceiling | VM steal (C / HTTP) | operations a Worker message | records a commit |",
     "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -411,7 +416,11 @@ function cpuTable(report: BenchReport): string {
     const best = bestLoad(a.http);
     const around = a.physical.aroundHttp;
     const nativeSteal = around ? Math.max(around.before.stealPercent, around.after.stealPercent) : (a.physical.allCores.stealPercent ?? null);
-    add(`${a.name} (${best.generator})`, best, Math.round(httpTokenCpu(a) * 10) / 10, a.binding.cpuMicrosPerSignature, nativeSteal);
+    const token = Math.round(httpTokenCpu(a) * 10) / 10;
+    add(`${a.name} (${best.generator})`, best, token, a.binding.cpuMicrosPerSignature, nativeSteal);
+    // At half the rate a request mostly travels alone and pays the thread wake-ups that batches share at saturation.
+    const half = a.latencyUnderLoad.find((l) => l.share === 0.5)?.result;
+    if (half && "cpuMicrosPerRequest" in half) add(`${a.name} at 50% load (${n(half.requestsPerSecond)}/s, ${half.generator})`, half, token, a.binding.cpuMicrosPerSignature, nativeSteal);
   }
   const floor = bestLoad(report.floor);
   add(`HTTP floor (${floor.generator})`, floor, null, null, null);

@@ -7,7 +7,9 @@ import { describe, expect, test } from "bun:test";
 import type { LoadResult } from "../../bench/lib/load";
 import { sustained } from "../../bench/lib/load";
 import type { NativeResult } from "../../bench/lib/native";
-import { bestLoad, driftAround, limitAround, p99Text, type BenchReport, type MeasuredLoad } from "../../bench/lib/report";
+import { bestLoad, driftAround, limitAround, markdown, p99Text, type BenchReport, type MeasuredLoad } from "../../bench/lib/report";
+import { n } from "../../bench/lib/format";
+import { loadsTable } from "../../bench/lib/loads-table";
 import { evaluate, reach, REACH_EDGE } from "../../bench/lib/targets";
 import { compareReports } from "../../bench/lib/compare";
 import { BUN, ROOT } from "../support/server";
@@ -92,6 +94,25 @@ describe("the targets' verdicts", () => {
       [true, false, false],
       [true, false, false],
     ]);
+  });
+});
+
+describe("every load as measured (bench/lib/loads-table.ts)", () => {
+  test("each of a committed run's loads is a row with its rate, p50, p90, p99, max, the server's CPU and RSS and the generator's CPU", async () => {
+    const report = (await Bun.file(`${ROOT}/bench/results/2026-12-02.json`).json()) as BenchReport;
+    const rows = loadsTable(report).split("\n").filter((line) => line.startsWith("| ") && !line.startsWith("| stage"));
+    // The floor's two generators; per algorithm the pool, two generators, two signing rates and their
+    // controls; batchSign (one generator recorded in this run); three connection counts.
+    expect(rows.length).toBe(2 + report.algorithms.length * 7 + 1 + 3);
+    const rsa = report.algorithms[0]!;
+    const wrk = rsa.http.wrk!;
+    const { p50, p90, p99, max } = wrk.latencyMs;
+    expect(rows).toContain(
+      `| ${rsa.name} | synchronousSign, saturation | wrk | ${n(wrk.requestsPerSecond)} req/s | ${p50} | ${p90} | ${p99} | ${max} | ${wrk.serverCores} | ${wrk.serverPeakRssMb} MB | ${wrk.generatorCores} | ${wrk.stealPercent}% | 0 |`,
+    );
+    const ed80 = report.algorithms[3]!.latencyUnderLoad.find((l) => l.share === 0.8)!;
+    expect(rows.find((row) => row.includes("Ed25519 | synchronousSign, 80% of the maximum"))).toContain(`(not sustained: ${Math.round(ed80.result.drainMs!)} ms of backlog) | ${ed80.result.latencyMs.p50} |`);
+    expect(markdown(report)).toContain(loadsTable(report));
   });
 });
 
