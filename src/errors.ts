@@ -105,8 +105,9 @@ export class SignetError extends Error {
   }
 }
 
-export function isSignetError(value: unknown): value is SignetError {
-  return value instanceof SignetError;
+/** Whether `value` is a SignetError, of one of `kinds` when any are named (e.g. a lookup's keyNotFound that a caller handles). */
+export function isSignetError(value: unknown, ...kinds: ErrorKind[]): value is SignetError {
+  return value instanceof SignetError && (kinds.length === 0 || kinds.includes(value.kind));
 }
 
 /** The error as a SignetError: anything else is a defect, answered as internal with it as the cause. */

@@ -11,7 +11,7 @@
  */
 import { join } from "node:path";
 import { loadConfig } from "../../src/config";
-import { SignetError } from "../../src/errors";
+import { isSignetError } from "../../src/errors";
 import { findSoftHsmModule, prepareEmbeddedToken } from "../../src/signer/embedded/softhsm";
 import { Pkcs11Signer } from "../../src/signer/signer";
 import type { KeyObjectRef, KeyUsageFlags } from "../../src/signer/types";
@@ -60,10 +60,6 @@ export async function openBenchToken(dataDir: string, workers: number): Promise<
   return { token: { modulePath: embedded.modulePath, tokenLabel: embedded.tokenLabel, pin: embedded.pin, softhsmConf: join(hsmDir, "softhsm2.conf"), embeddedDir: hsmDir }, signer };
 }
 
-function isKeyNotFound(error: unknown): boolean {
-  return error instanceof SignetError && error.kind === "keyNotFound";
-}
-
 /** Refuses to go on when the token already holds a key the bench is about to make. */
 export async function ensureNoBenchKeys(signer: Pkcs11Signer, token: BenchToken, labels: readonly string[]): Promise<void> {
   const found: string[] = [];
@@ -72,7 +68,7 @@ export async function ensureNoBenchKeys(signer: Pkcs11Signer, token: BenchToken,
       await signer.describeKey({ label, id: BENCH_KEY_ID });
       found.push(label);
     } catch (error) {
-      if (!isKeyNotFound(error)) throw error;
+      if (!isSignetError(error, "keyNotFound")) throw error;
     }
   }
   if (found.length === 0) return;
@@ -87,7 +83,7 @@ export async function destroyBenchKeys(signer: Pkcs11Signer, refs: readonly KeyO
     try {
       await signer.destroyKey(ref);
     } catch (error) {
-      if (isKeyNotFound(error)) continue; // never made: the run ended before it
+      if (isSignetError(error, "keyNotFound")) continue; // never made: the run ended before it
       left.push(`${ref.label}: ${(error as Error).message}`);
     }
   }

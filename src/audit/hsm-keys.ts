@@ -6,7 +6,7 @@
  * "_signet-", which the key service never creates, adopts, lists or uses, so no API client
  * can sign with the audit key or delete it.
  */
-import { SignetError } from "../errors";
+import { isSignetError, SignetError } from "../errors";
 import type { Signer } from "../signer/signer";
 import { keyHandleId, type KeyObjectRef, type KeyUsageFlags } from "../signer/types";
 
@@ -31,17 +31,13 @@ export interface AuditKeys {
   created: string[];
 }
 
-function isKeyNotFound(error: unknown): boolean {
-  return error instanceof SignetError && error.kind === "keyNotFound";
-}
-
 export async function ensureAuditKeys(signer: Signer): Promise<AuditKeys> {
   const created: string[] = [];
   let info;
   try {
     info = await signer.describeKey(AUDIT_SIGNING_KEY);
   } catch (error) {
-    if (!isKeyNotFound(error)) throw error;
+    if (!isSignetError(error, "keyNotFound")) throw error;
     info = await signer.generateKeyPair(AUDIT_SIGNING_KEY, { type: "ED", curve: "Ed25519" }, SIGNING_FLAGS);
     created.push(AUDIT_SIGNING_KEY.label);
   }
@@ -53,7 +49,7 @@ export async function ensureAuditKeys(signer: Signer): Promise<AuditKeys> {
   try {
     await signer.hmac(hmacKey, "HMACSHA256", new Uint8Array([0]));
   } catch (error) {
-    if (!isKeyNotFound(error)) throw error;
+    if (!isSignetError(error, "keyNotFound")) throw error;
     // Bound to HMAC-SHA256 on the token (CKA_ALLOWED_MECHANISMS), as long as its output.
     await signer.generateSecretKey(AUDIT_HMAC_KEY, { type: "HMACSHA256", bytes: 32 }, HMAC_FLAGS);
     created.push(AUDIT_HMAC_KEY.label);

@@ -12,7 +12,7 @@
  * verified ("alg": "none", HS256 with the public key as secret, a foreign kid).
  */
 import { createPublicKey, randomUUID, verify as verifySignature, type KeyObject } from "node:crypto";
-import { SignetError } from "../../errors";
+import { isSignetError, SignetError } from "../../errors";
 import { curveByOid } from "../../signer/curves";
 import { SYSTEM_CONTEXT } from "../context";
 import type { KeyService, KeyView } from "../keys/key-service";
@@ -101,7 +101,7 @@ export class AuthTokens {
     try {
       view = await keys.describe(settings.keyLabel, SYSTEM_CONTEXT);
     } catch (error) {
-      if (!(error instanceof SignetError && error.kind === "keyNotFound")) throw error;
+      if (!isSignetError(error, "keyNotFound")) throw error;
       view = await keys.create(
         settings.algorithm === "ES256" ? { label: settings.keyLabel, algorithm: "EC", curveOid: "1.2.840.10045.3.1.7" } : { label: settings.keyLabel, algorithm: "ED" },
         SYSTEM_CONTEXT,

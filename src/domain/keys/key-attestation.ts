@@ -16,7 +16,7 @@
  * in it is trust in this Signet's attestation key, whose public key you pin.
  */
 import type { AuditRecorder } from "../../audit/audit-log";
-import { SignetError } from "../../errors";
+import { isSignetError, SignetError } from "../../errors";
 import type { Signer } from "../../signer/signer";
 import { keyHandleId, type KeyObjectRef, type KeyUsageFlags } from "../../signer/types";
 import { requireKey } from "../access/key-grant";
@@ -122,7 +122,7 @@ export class KeyAttestation {
     try {
       info = await signer.describeKey(ATTESTATION_KEY);
     } catch (error) {
-      if (!(error instanceof SignetError && error.kind === "keyNotFound")) throw error;
+      if (!isSignetError(error, "keyNotFound")) throw error;
       info = await signer.generateKeyPair(ATTESTATION_KEY, { type: "EC", curve: "P-256" }, ATTESTATION_FLAGS);
       await audit.record(SYSTEM_CONTEXT, {
         action: "key.create", objectType: "key", objectId: ATTESTATION_KEY.label, outcome: "success", details: { algorithm: "EC", curve: "P-256", purpose: "attestation" },

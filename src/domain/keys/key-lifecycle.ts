@@ -11,7 +11,7 @@
  * extractable; never the reverse. CKA_MODIFIABLE, CKA_COPYABLE and CKA_DESTROYABLE are fixed
  * when a key is made (SoftHSM refuses to change them).
  */
-import { SignetError } from "../../errors";
+import { isSignetError, SignetError } from "../../errors";
 import type { Signer } from "../../signer/signer";
 import type { KeyUsageFlags } from "../../signer/types";
 import type { KeyRepository } from "../../store/keys";
@@ -121,7 +121,7 @@ export class KeyLifecycleService {
             await this.signer.setKeyAttributes({ label: input.label, id: version.tokenId }, changes);
           } catch (error) {
             // An older version the token does not let change keeps its attributes.
-            if (!(error instanceof SignetError && (error.kind === "operationForbiddenForKey" || error.kind === "keyNotFound"))) throw error;
+            if (!isSignetError(error, "operationForbiddenForKey", "keyNotFound")) throw error;
           }
         }
         const current = stored.versions.find((v) => v.version === stored.key.currentVersion)!;

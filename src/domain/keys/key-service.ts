@@ -10,7 +10,7 @@
 import { randomBytes } from "node:crypto";
 import type { AuditRecorder } from "../../audit/audit-log";
 import type { AuditEvent } from "../../audit/record";
-import { SignetError } from "../../errors";
+import { isSignetError, SignetError } from "../../errors";
 import { requireKeyGeneration } from "../../signer/capabilities";
 import type { Signer } from "../../signer/signer";
 import type { KeyObjectRef, TokenKeyInfo } from "../../signer/types";
@@ -236,7 +236,7 @@ export class KeyService {
       try {
         await this.signer.destroyKey({ label, id: version.tokenId });
       } catch (error) {
-        if (!(error instanceof SignetError && error.kind === "keyNotFound")) throw error;
+        if (!isSignetError(error, "keyNotFound")) throw error;
       }
     }
     this.repo.delete(label);
@@ -292,7 +292,7 @@ export class KeyService {
     try {
       return await this.signer.describeKey({ label: stored.key.label, id: current.tokenId });
     } catch (error) {
-      if (error instanceof SignetError && error.kind === "keyNotFound") {
+      if (isSignetError(error, "keyNotFound")) {
         this.resolved.delete(stored.key.label);
         throw this.notFound(stored.key.label);
       }
