@@ -1,7 +1,7 @@
 /** The bench report: its shape, the Markdown table and the SVG chart the README shows. */
 import type { BindingResult } from "./binding";
-import { sustained, type LoadResult } from "./load";
 import { n, pct } from "./format";
+import { sustained, type LoadResult } from "./load";
 import { loadsTable } from "./loads-table";
 import { cpuMicrosPerSignature, type NativeResult } from "./native";
 import type { PoolResult } from "./pool";
