@@ -51,6 +51,11 @@ test("bench/run.ts --quick runs every stage and reports every algorithm and targ
   }
   expect(out).toContain("| Start-up to first answered request, first start (Signet's keys generated) |");
   expect(out).toContain("| Start-up to first answered request, restart (median) |");
+  // The CPU a request at 50% load beside saturation, and every load as measured.
+  expect(out).toMatch(/\| ECDSA P-256 at 50% load \([\d,]+\/s, ratedload\) \| /);
+  expect(out).toContain("Every load as measured");
+  expect(out).toMatch(/\| ECDSA P-256 \| synchronousSign, 50% of the maximum \| ratedload \| [\d,]+ req\/s[^|]* \|(?: [\d.]+ \|){4} [\d.]+ \| \d+ MB \| [\d.]+ \| [\d.]+% \| \d+ \|/);
+  expect(out).toMatch(/\| batchSign, 64 P-256 a call \| saturation \| \w+ \| [\d,]+ calls\/s \|/);
   // The peak RSS names the stage that reached it (each load's own peak is read and reset).
   expect(out).toMatch(/\| Server peak RSS under load \| ≤ 200 MB \| \d+ MB \(stage: [^)]+\) \|/);
   // Each rated run beside its control, marked when the server did not keep up with the rate.
