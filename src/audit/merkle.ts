@@ -12,19 +12,17 @@
  * grown past them: the store keeps exactly those, and `NodeSource` reads them.
  *
  * Verification follows RFC 9162 §2.1.3.2 (inclusion) and §2.1.4.2 (consistency). This file
- * is pure: the server, the offline CLI verifier and the tests share it.
+ * is pure (its hashing is Bun's one-shot SHA-256, behind src/platform/): the server, the
+ * offline CLI verifier and the tests share it.
  */
-import { createHash } from "node:crypto";
+import { sha256Concat } from "../platform/sha";
 
 export const HASH_BYTES = 32;
 const LEAF_PREFIX = new Uint8Array([0]);
 const NODE_PREFIX = new Uint8Array([1]);
 
 export function sha256(...parts: Uint8Array[]): Uint8Array {
-  const hash = createHash("sha256");
-  for (const part of parts) hash.update(part);
-  // A plain Uint8Array: Buffer.slice() would share memory where Uint8Array.slice() copies.
-  return new Uint8Array(hash.digest());
+  return sha256Concat(parts);
 }
 
 export function leafHash(entry: Uint8Array): Uint8Array {

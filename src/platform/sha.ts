@@ -3,6 +3,7 @@
  * Behind this seam because they are Bun's: the signing Workers hash every ECDSA payload with
  * them, at under half of node:crypto's hash() for a short payload (0.18 against 0.42 µs for 75
  * bytes, measured alone), and they take a Uint8Array as it is, where node:crypto wants a Buffer.
+ * The audit log's leaf, node and chain hashes use them too (sha256Concat).
  */
 export type ShaName = "SHA1" | "SHA224" | "SHA256" | "SHA384" | "SHA512";
 
@@ -23,4 +24,29 @@ export function sha(name: ShaName, data: Uint8Array): Buffer {
   const out = Buffer.alloc(bytes);
   hasher.hash(data, out);
   return out;
+}
+
+/**
+ * SHA-256 of the parts one after another, as a plain Uint8Array (not a Buffer, whose slice()
+ * shares memory). The audit writer hashes every record four times (the leaf, the chain link,
+ * about one tree node); copying the parts into one buffer and hashing it in one call cost the
+ * appender ~2.5 µs a record less than node:crypto's createHash and allocated a fifth less
+ * (measured alone, 16 records a commit, five alternating rounds).
+ */
+export function sha256Concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(32);
+  Bun.SHA256.hash(parts.length === 1 ? parts[0]! : concat(parts), out);
+  return out;
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const joined = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    joined.set(part, offset);
+    offset += part.length;
+  }
+  return joined;
 }
