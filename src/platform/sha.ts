@@ -28,10 +28,11 @@ export function sha(name: ShaName, data: Uint8Array): Buffer {
 
 /**
  * SHA-256 of the parts one after another, as a plain Uint8Array (not a Buffer, whose slice()
- * shares memory). The audit writer hashes every record four times (the leaf, the chain link,
- * about one tree node); copying the parts into one buffer and hashing it in one call cost the
- * appender ~2.5 µs a record less than node:crypto's createHash and allocated a fifth less
- * (measured alone, 16 records a commit, five alternating rounds).
+ * shares memory). The audit writer hashes about four times a record (the leaf, the chain link,
+ * about one tree node, and its share of the root it reports after each commit); copying the
+ * parts into one buffer and hashing it in one call cost the appender ~2.5 µs a record less
+ * than node:crypto's createHash and allocated a fifth less (measured alone, 16 records a
+ * commit, eight alternating rounds).
  */
 export function sha256Concat(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(32);
