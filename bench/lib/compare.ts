@@ -9,6 +9,7 @@ import { n, pct } from "./format";
 import {
   bestLoad,
   driftAround,
+  rateRun,
   signetToSkeleton,
   targetVerdict,
   tokenOf,
@@ -42,7 +43,7 @@ function cpuText(parts: MeasuredLoad["cpuMicrosPerRequest"] | undefined): string
 }
 
 function halfLoadP99(a: AlgorithmReport): number | undefined {
-  return a.latencyUnderLoad.find((l) => l.share === 0.5)?.result.latencyMs.p99;
+  return rateRun(a, 0.5)?.result.latencyMs.p99;
 }
 
 function header(report: BenchReport, name: string): string {

@@ -262,6 +262,11 @@ export function p99Text(result: LoadResult): string {
   return sustained(result) ? `${result.latencyMs.p99}` : `${result.latencyMs.p99} (not sustained: ${Math.round(result.drainMs ?? 0)} ms of backlog)`;
 }
 
+/** An algorithm's fixed-rate run at `share` of its maximum (0.5 or 0.8), if the run made one. */
+export function rateRun(a: AlgorithmReport, share: number): AlgorithmReport["latencyUnderLoad"][number] | undefined {
+  return a.latencyUnderLoad.find((l) => l.share === share);
+}
+
 /** The physical limit a load run is judged against: the mean of the C runs around it. */
 export function limitAround(around: PhysicalAround): number {
   return Math.round((around.before.perSecond + around.after.perSecond) / 2);
@@ -297,7 +302,7 @@ export function markdown(report: BenchReport): string {
   lines.push("|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const a of report.algorithms) {
     const at = (share: number) => {
-      const l = a.latencyUnderLoad.find((x) => x.share === share);
+      const l = rateRun(a, share);
       return l ? `${p99Text(l.result)} (${l.floorAtSameRate.latencyMs.p99})` : "–";
     };
     const top = bestLoad(a.http);
@@ -419,7 +424,7 @@ function cpuTable(report: BenchReport): string {
     const token = Math.round(httpTokenCpu(a) * 10) / 10;
     add(`${a.name} (${best.generator})`, best, token, a.binding.cpuMicrosPerSignature, nativeSteal);
     // At half the rate a request mostly travels alone and pays the thread wake-ups that batches share at saturation.
-    const half = a.latencyUnderLoad.find((l) => l.share === 0.5)?.result;
+    const half = rateRun(a, 0.5)?.result;
     if (half && "cpuMicrosPerRequest" in half) add(`${a.name} at 50% load (${n(half.requestsPerSecond)}/s, ${half.generator})`, half, token, a.binding.cpuMicrosPerSignature, nativeSteal);
   }
   const floor = bestLoad(report.floor);
@@ -442,7 +447,7 @@ function skeletonTable(report: BenchReport): string {
   ];
   const pair = (result: LoadResult) => `${result.latencyMs.p50} / ${result.latencyMs.p99} ms`;
   for (const a of report.algorithms) {
-    const l = a.latencyUnderLoad.find((x) => x.share === 0.5);
+    const l = rateRun(a, 0.5);
     if (!l) continue;
     const k = l.skeletonAtSameRate;
     lines.push(`| ${a.name} | ${n(l.rate)}/s | ${pair(l.result)} | ${pair(l.floorAtSameRate)} | ${k ? pair(k.record) : "–"} | ${k ? pair(k.hopRecord) : "–"} |`);
@@ -510,7 +515,7 @@ export function svgChart(report: BenchReport): string {
       parts.push(`<rect x="${x.toFixed(1)}" y="${(top + chartHeight - h).toFixed(1)}" width="${(barWidth - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="${s.color}"><title>${s.name}: ${value}/s</title></rect>`);
       parts.push(`<text x="${(x + barWidth / 2).toFixed(1)}" y="${(top + chartHeight - h - 3).toFixed(1)}" text-anchor="middle" font-size="9">${value >= 10000 ? `${(value / 1000).toFixed(1)}k` : value}</text>`);
     });
-    const p99 = a.latencyUnderLoad.find((l) => l.share === 0.5)?.result.latencyMs.p99;
+    const p99 = rateRun(a, 0.5)?.result.latencyMs.p99;
     parts.push(`<text x="${left + g * groupWidth + groupWidth / 2}" y="${top + chartHeight + 16}" text-anchor="middle" font-weight="bold">${a.name}</text>`);
     parts.push(`<text x="${left + g * groupWidth + groupWidth / 2}" y="${top + chartHeight + 30}" text-anchor="middle">p99 at 50% load: ${p99 ?? "–"} ms</text>`);
   });

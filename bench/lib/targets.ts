@@ -12,6 +12,7 @@ import {
   httpTokenCpu,
   limitAround,
   p99Text,
+  rateRun,
   type AlgorithmReport,
   type BenchReport,
   type PhysicalAround,
@@ -83,7 +84,7 @@ export function evaluate(report: BenchReport): Target[] {
     targets.push({ name: "batchSign (64 P-256 per call) ÷ physical limit", target: "≥ 90%", measured: `${Math.round(report.batch.toPhysical * 100)}% (${report.batch.signaturesPerSecond}/s${aroundDetail(report.batch.physicalAround)}; pkcs11js alone in Workers: ${alone}%, the pool, no HTTP: ${Math.round(ratio(p256.pool.perSecond, p256.physical.allCores.perSecond) * 100)}%, each of the C run beside it${skeletonDetail(skeleton)})`, met, ...reach(met, alone < 90, shortOf(skeleton, 0.9)) });
   }
   const halfLoad = (name: string) => {
-    const at = report.algorithms.find((a) => a.name === name)!.latencyUnderLoad.find((l) => l.share === 0.5);
+    const at = rateRun(report.algorithms.find((a) => a.name === name)!, 0.5);
     const p99 = at?.result.latencyMs.p99 ?? Infinity;
     const bound = (value: number | null) => (value === null ? "> 128" : `≤ ${value}`);
     const commit = at?.auditCommitMs;
