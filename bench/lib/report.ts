@@ -402,20 +402,23 @@ function concurrencyTable(points: ConcurrencyPoint[], suiteConnections: number):
  * shared by the load generator, the server's main thread (HTTP, access control, domain), the
  * signing Workers, the audit writer and the runtime (JIT, GC). "token" is what the same
  * signature costs from C (p11bench, all cores, in the runs just before and after the HTTP
- * runs): the part no service can avoid.
+ * runs): the part no service can avoid. "Workers ÷ total" is the signing Workers' share of a
+ * request's CPU, measured in the same seconds as the load: the ratio to the physical limit the
+ * run would read if the C program spent what the Workers spend a signature, so it does not move
+ * with the machine's speed between the C runs and the HTTP run as that ratio does.
  */
 function cpuTable(report: BenchReport): string {
   const rows = [
     "CPU per request in µs (best HTTP run, and the fixed-rate run at 50% load; for comparison, the same signature's cost from C, in the runs around the HTTP runs, and from pkcs11js alone in Workers):",
     "",
-    "| algorithm | token (C) | pkcs11js alone | signing Workers | main thread | audit writer | runtime | load generator | total | cores ÷ total = ceiling | VM steal (C / HTTP) | operations a Worker message | records a commit |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| algorithm | token (C) | pkcs11js alone | signing Workers | main thread | audit writer | runtime | load generator | total | Workers ÷ total | cores ÷ total = ceiling | VM steal (C / HTTP) | operations a Worker message | records a commit |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   const add = (name: string, load: MeasuredLoad, token: number | null, binding: number | null, nativeSteal: number | null) => {
     const c = load.cpuMicrosPerRequest;
     const total = Math.round(cpuMicrosTotal(c) * 10) / 10;
     const ceiling = total > 0 ? Math.round((report.machine.cores * 1e6) / total) : 0;
-    rows.push(`| ${name} | ${token ?? "–"} | ${binding ?? "–"} | ${c.signing} | ${c.main} | ${c.audit} | ${c.runtime} | ${c.generator} | ${total} | ${n(ceiling)}/s | ${nativeSteal === null ? "–" : `${nativeSteal}%`} / ${load.stealPercent}% | ${load.operationsPerBatch ?? "–"} | ${load.recordsPerCommit ?? "–"} |`);
+    rows.push(`| ${name} | ${token ?? "–"} | ${binding ?? "–"} | ${c.signing} | ${c.main} | ${c.audit} | ${c.runtime} | ${c.generator} | ${total} | ${c.signing > 0 ? pct(c.signing / total) : "–"} | ${n(ceiling)}/s | ${nativeSteal === null ? "–" : `${nativeSteal}%`} / ${load.stealPercent}% | ${load.operationsPerBatch ?? "–"} | ${load.recordsPerCommit ?? "–"} |`);
   };
   for (const a of report.algorithms) {
     const best = bestLoad(a.http);

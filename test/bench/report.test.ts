@@ -97,6 +97,19 @@ describe("the targets' verdicts", () => {
   });
 });
 
+describe("where the CPU goes", () => {
+  test("each algorithm's row gives the signing Workers' share of a request's CPU, the load generator's included", async () => {
+    const report = (await Bun.file(`${ROOT}/bench/results/2026-12-02.json`).json()) as BenchReport;
+    const rsa = bestLoad(report.algorithms[0]!.http);
+    const c = rsa.cpuMicrosPerRequest;
+    const share = Math.round((c.signing / (c.main + c.signing + c.audit + c.runtime + c.generator)) * 100);
+    expect(share).toBe(78);
+    expect(markdown(report)).toContain("| 602.9 | 60.7 | 47.1 | 14.5 | 52.3 | 777.5 | 78% | 2,572/s |");
+    // The HTTP floor signs nothing: no share.
+    expect(markdown(report)).toMatch(/\| HTTP floor \(wrk\) \| – \| – \| 0 \| 16 \| 0 \| 0\.5 \| 10\.8 \| 27\.3 \| – \| 73,260\/s \|/);
+  });
+});
+
 describe("every load as measured (bench/lib/loads-table.ts)", () => {
   test("each of a committed run's loads is a row with its rate, p50, p90, p99, max, the server's CPU and RSS and the generator's CPU", async () => {
     const report = (await Bun.file(`${ROOT}/bench/results/2026-12-02.json`).json()) as BenchReport;
