@@ -27,18 +27,21 @@ export const REACH_EDGE = 0.05;
 export const AUDIT_COST_TARGET = 0.1;
 
 /**
- * Whether a missed target is within reach of these parts here. `ruledOut`: the CPU sum alone
- * (token, trivial route, durable record) does not allow it. Otherwise the skeleton of the same
- * answer decides: `skeletonMissedBy` is how far it falls short of the target (≤ 0 when it meets
- * it; undefined without a skeleton run). A target the skeleton misses by at most REACH_EDGE
- * reads "at the edge", not "out of reach": the skeleton's share moves by more than that from
- * run to run (RSA 76-96% in the runs of 2026-12-02), so one run cannot tell which side of the
- * target the parts are on.
+ * Whether a missed target is within reach of these parts here. The skeleton of the same answer
+ * decides first: `skeletonMissedBy` is how far it falls short of the target (≤ 0 when it meets
+ * it; undefined without a skeleton run). A skeleton that met it did so between the same C runs
+ * as Signet's stage, so the miss is Signet's, whatever an estimate says. `ruledOut`: an
+ * estimate made apart from the stage (the CPU sum of token, trivial route and durable record,
+ * or pkcs11js alone in the suite's first minutes) does not allow it. A target the skeleton
+ * misses by at most REACH_EDGE reads "at the edge", not "out of reach": the skeleton's share
+ * moves by more than that from run to run (RSA 76-96% in the runs of 2026-12-02), so one run
+ * cannot tell which side of the target the parts are on.
  */
 export function reach(met: boolean, ruledOut: boolean, skeletonMissedBy: number | undefined): Pick<Target, "outOfReach" | "atEdge"> {
   if (met) return {};
+  if (skeletonMissedBy !== undefined && skeletonMissedBy <= 0) return {};
   if (ruledOut) return { outOfReach: true };
-  if (skeletonMissedBy === undefined || skeletonMissedBy <= 0) return {};
+  if (skeletonMissedBy === undefined) return {};
   return skeletonMissedBy <= REACH_EDGE ? { atEdge: true } : { outOfReach: true };
 }
 

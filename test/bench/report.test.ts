@@ -63,10 +63,15 @@ describe("the best of a stage's two generators", () => {
 });
 
 describe("the targets' verdicts", () => {
-  test("a met target is only met; one the CPU sum rules out is out of reach whatever the skeleton did", () => {
+  test("a met target is only met; one the skeleton met is Signet's miss, whatever the estimates say", () => {
     expect(reach(true, true, 0.5)).toEqual({});
+    expect(reach(false, true, -0.1)).toEqual({});
+    expect(reach(false, true, 0)).toEqual({});
+  });
+
+  test("one an estimate rules out, and the skeleton did not meet, is out of reach", () => {
     expect(reach(false, true, undefined)).toEqual({ outOfReach: true });
-    expect(reach(false, true, -0.1)).toEqual({ outOfReach: true });
+    expect(reach(false, true, 0.01)).toEqual({ outOfReach: true });
   });
 
   test("otherwise the skeleton decides: met by it → Signet's miss; missed by at most REACH_EDGE → at the edge; by more → out of reach", () => {
