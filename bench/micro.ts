@@ -80,7 +80,7 @@ async function handleCache(): Promise<string[]> {
       const left = await destroyBenchKeys(signer, refs);
       if (left.length > 0) console.error(`could not destroy: ${left.join("; ")}`);
     }
-    signer.close();
+    await signer.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
   return rows;

@@ -308,7 +308,7 @@ async function removeBenchKeys(dataDir: string, labels: string[]): Promise<void>
     const left = await destroyBenchKeys(signer, labels.map((label) => ({ label, id: BENCH_KEY_ID })));
     progress(left.length === 0 ? `destroyed the bench's keys on the token (${labels.join(", ")})` : `could not destroy: ${left.join("; ")}`);
   } finally {
-    signer.close();
+    await signer.close();
   }
 }
 
@@ -353,10 +353,9 @@ async function main(): Promise<void> {
     progress(`pool without HTTP ${c.name}`);
     pools.set(c.name, await measurePool(signer, keys.get(c.label)!, c.algorithm, payloadBase64, 256, seconds));
   }
-  signer.close();
-  // The first start is measured on cores the bench itself has left: the pool's Workers tear
-  // down after close() returns, and the bench's own heap, grown in the pool stage, is collected now.
-  await workersGone(process.pid, 3_000);
+  // The first start is measured on cores the bench itself has left: close() returns once the
+  // pool's Workers have ended, and the bench's own heap, grown in the pool stage, is collected now.
+  await signer.close();
   Bun.gc(true);
 
   // One start on a shared VM moves by hundreds of milliseconds: the first start is also timed

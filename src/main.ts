@@ -254,7 +254,7 @@ async function main(): Promise<void> {
       .record(SYSTEM_CONTEXT, { action: "service.stop", objectType: "service", objectId: signer.token.label, outcome: "success", details: { signal } })
       .catch((error: unknown) => logger.error("could not record the stop", { error }));
     await audit.close();
-    signer.close();
+    await signer.close();
     store.close();
     process.exit(0);
   };

@@ -9,6 +9,7 @@
  * are answered with auditUnavailable, not as done), and a new thread is started.
  */
 import { SignetError } from "../errors";
+import { waitAtMost } from "../platform/wait";
 import type { NewCheckpointRow } from "../store/audit";
 import type { TreeHead } from "./appender";
 import { CommitStats, type CommitStatsSnapshot } from "./commit-stats";
@@ -69,7 +70,10 @@ export class AuditWriter {
     this.post({ t: "checkpoint", row });
   }
 
-  /** Waits for the records handed in so far, then stops the writer thread. */
+  /**
+   * Waits for the records handed in so far, then stops the writer thread and waits for it to
+   * end (as the signer's pool does, so that the process never exits under a running thread).
+   */
   async close(): Promise<void> {
     while (this.inFlight || this.waiting.length > 0) {
       await new Promise((resolve) => setTimeout(resolve, 5));
@@ -77,18 +81,16 @@ export class AuditWriter {
     this.closed = true;
     const worker = this.worker;
     if (!worker) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 2_000);
+    const ended = new Promise<void>((resolve) => worker.addEventListener("close", () => resolve()));
+    await waitAtMost(2_000, new Promise<void>((resolve) => {
       worker.addEventListener("message", (event: MessageEvent<FromWriter>) => {
-        if (event.data.t === "closed") {
-          clearTimeout(timer);
-          resolve();
-        }
+        if (event.data.t === "closed") resolve();
       });
       this.post({ t: "close" });
-    });
+    }));
     this.worker = null;
     worker.terminate();
+    await waitAtMost(2_000, ended);
   }
 
   private readonly flush = (): void => {

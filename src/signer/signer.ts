@@ -97,7 +97,8 @@ export interface Signer {
   destroyKey(ref: KeyObjectRef): Promise<void>;
   health(): SignerHealth;
   injectFault(fault: SignerFault): boolean;
-  close(): void;
+  /** Stops the signer; resolves once its Workers' threads have ended (pool.ts), at most a few seconds. */
+  close(): Promise<void>;
 }
 
 export type SignerFault =
@@ -308,8 +309,8 @@ export class Pkcs11Signer implements Signer {
     }
   }
 
-  close(): void {
-    this.pool.close();
+  async close(): Promise<void> {
+    await this.pool.close();
     this.inline?.close();
   }
 

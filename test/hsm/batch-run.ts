@@ -47,7 +47,7 @@ try {
   ).length;
   process.stdout.write(`${JSON.stringify({ operations: after.operations - before.operations, batches: after.batches - before.batches, verified })}\n`);
 } finally {
-  signer.close();
+  await signer.close();
   store.close();
 }
 process.exit(0);

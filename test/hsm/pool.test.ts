@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash, createPublicKey, verify } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { findSoftHsmModule, prepareEmbeddedToken } from "../../src/signer/embedded/softhsm";
 import { Pkcs11Signer } from "../../src/signer/signer";
 import { SignetError } from "../../src/errors";
@@ -41,8 +42,8 @@ beforeAll(async () => {
   publicKey = createPublicKey({ key: Buffer.from(info.publicKeySpki!), format: "der", type: "spki" });
 });
 
-afterAll(() => {
-  for (const s of signers) s.close();
+afterAll(async () => {
+  await Promise.all(signers.map((s) => s.close()));
   removeDir(dir);
 });
 
@@ -163,4 +164,37 @@ test("inline signing: a lone cheap signature is made on the calling thread, a bu
   const mid = inline.health().pool.operations;
   await inline.signEncoded(keyHandleId(ed), "EDDSA", b64, { der: false, digest: false });
   expect(inline.health().pool.operations).toBe(mid + 1);
+});
+
+/** Threads of this process named "Worker": Bun's Worker threads. */
+function workerThreads(): number {
+  let count = 0;
+  for (const tid of readdirSync("/proc/self/task")) {
+    try {
+      if (readFileSync(`/proc/self/task/${tid}/comm`, "utf8").trim() === "Worker") count++;
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return count;
+}
+
+test("close() resolves once the Workers' threads have ended, with signatures in flight; those fail with hsmUnavailable or are signed", async () => {
+  const before = workerThreads();
+  const closing = await openSigner(1, 2);
+  expect(workerThreads()).toBe(before + 2);
+  const b64 = Buffer.from("closing").toString("base64");
+  const inFlight = Array.from({ length: 500 }, () =>
+    closing.signEncoded(keyHandleId(ref), "SHA256_WITH_ECDSA", b64, { der: true, digest: false }).then(
+      (signed) => verify("sha256", Buffer.from("closing"), publicKey, Buffer.from(signed.signature, "base64")),
+      (error: unknown) => (error as SignetError).kind,
+    ),
+  );
+  await Bun.sleep(1);
+  await closing.close();
+  // Nothing of the pool runs once close() has resolved: the process could exit now.
+  expect(workerThreads()).toBe(before);
+  const outcomes = await Promise.all(inFlight);
+  expect(outcomes.every((outcome) => outcome === true || outcome === "hsmUnavailable")).toBe(true);
+  expect(outcomes).toContain("hsmUnavailable");
 });
