@@ -142,6 +142,15 @@ function coresSince(pid: number, cpu0: number, t0: number): number {
 
 /** Runs one load against the server and adds the server's CPU and memory to the result. */
 async function measured(server: BenchServer, stage: string, run: () => Promise<LoadResult>): Promise<MeasuredLoad> {
+  return (await measuredWithCommits(server, stage, run)).load;
+}
+
+/** measured(), with the audit writer's commit counters it read before and after the load. */
+async function measuredWithCommits(
+  server: BenchServer,
+  stage: string,
+  run: () => Promise<LoadResult>,
+): Promise<{ load: MeasuredLoad; commits0: CommitStatsSnapshot | null; commits1: CommitStatsSnapshot | null }> {
   const [pool0, commits0] = await Promise.all([poolCounters(server), auditCommits(server)]);
   const cpu0 = cpuSeconds(server.pid);
   const threads0 = threadCpu(server.pid);
@@ -154,7 +163,7 @@ async function measured(server: BenchServer, stage: string, run: () => Promise<L
   const steal = stealPercent(ticks0, machineTicks());
   const [pool1, commits1] = await Promise.all([poolCounters(server), auditCommits(server)]);
   if (result.non2xx + result.errors > 0) progress(`  ${result.non2xx} non-2xx answers and ${result.errors} errors`);
-  return {
+  const load: MeasuredLoad = {
     ...result,
     serverCores,
     stealPercent: steal,
@@ -163,6 +172,7 @@ async function measured(server: BenchServer, stage: string, run: () => Promise<L
     operationsPerBatch: pool0 && pool1 ? perEach(pool1.operations - pool0.operations, pool1.batches - pool0.batches) : null,
     recordsPerCommit: commits0 && commits1 ? perEach(commits1.records - commits0.records, commits1.commits - commits0.commits) : null,
   };
+  return { load, commits0, commits1 };
 }
 
 /** a ÷ b to one decimal, null when nothing was counted. */
@@ -400,10 +410,10 @@ async function main(): Promise<void> {
       progress(`  latency at ${share * 100}% load: ${rate} req/s`);
       // The stage before ends with requests still in flight; the window opens once they are answered.
       await untilIdle(server);
-      const [commitsBefore, timingBefore] = await Promise.all([auditCommits(server), signingTiming(server)]);
-      const result = await measured(server, `${c.name} at ${share * 100}% load`, () => ratedLoad(ratedLoadBinary, request, { connections, seconds, rate }));
-      const [commitsAfter, timingAfter] = await Promise.all([auditCommits(server), signingTiming(server)]);
-      const auditCommitMs = commitWindow(commitsBefore, commitsAfter);
+      const timingBefore = await signingTiming(server);
+      const { load: result, commits0, commits1 } = await measuredWithCommits(server, `${c.name} at ${share * 100}% load`, () => ratedLoad(ratedLoadBinary, request, { connections, seconds, rate }));
+      const timingAfter = await signingTiming(server);
+      const auditCommitMs = commitWindow(commits0, commits1);
       const insideMs = timingWindow(timingBefore, timingAfter);
       // The control: the trivial authenticated route at the same rate shows the tail that the
       // platform (Bun's HTTP, the VM's scheduling, the generator) adds without any signing.
