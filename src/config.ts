@@ -74,6 +74,8 @@ export interface LimitSettings {
   maxBatchItems: number;
   bodyTimeoutMs: number;
   idleTimeoutSeconds: number;
+  /** On SIGTERM / SIGINT, how long the requests under way may take to finish before their connections are closed. */
+  shutdownGraceMs: number;
 }
 
 export interface AccessSettings {
@@ -367,6 +369,7 @@ export function loadConfig(env: Source = process.env): Config {
       bodyTimeoutMs: integer(source, "SIGNET_BODY_TIMEOUT_MS", 10_000, 100, 600_000),
       // Also bounds a request while the HSM works on it (key generation): not too short.
       idleTimeoutSeconds: integer(source, "SIGNET_IDLE_TIMEOUT_SECONDS", 30, 1, 255),
+      shutdownGraceMs: integer(source, "SIGNET_SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
     },
     access: accessSettings(source),
     tokens: tokenSettings(source),
@@ -419,6 +422,7 @@ export function auditedSettings(config: Config): Record<string, string | number 
     maxBatchItems: limits.maxBatchItems,
     bodyTimeoutMs: limits.bodyTimeoutMs,
     idleTimeoutSeconds: limits.idleTimeoutSeconds,
+    shutdownGraceMs: limits.shutdownGraceMs,
     allowedHosts: access.allowedHosts,
     corsOrigins: access.corsOrigins,
     disabledModules: access.disabledModules,

@@ -180,6 +180,7 @@ async function main(): Promise<void> {
     port: config.port,
     maxRequestBodySize: 2 * Math.max(config.maxBodyBytes, config.batch.maxBodyBytes) + (1 << 20),
     idleTimeoutSeconds: config.limits.idleTimeoutSeconds,
+    shutdownGraceMs: config.limits.shutdownGraceMs,
     maxHeaderBytes: config.limits.maxHeaderBytes,
     bodyTimeoutMs: config.limits.bodyTimeoutMs,
     onError: (error) => logger.error("request failed outside the app", { error }),

@@ -8,6 +8,9 @@
  * request head (headersTimeout), the whole request (requestTimeout) and idle connections
  * (the socket's timeout). Handshake failures are the client's problem and are dropped
  * silently; the HTTP layer answers a missing or unacceptable certificate with its own error.
+ *
+ * stop() closes idle connections at once and lets the requests under way finish, each
+ * connection closed once its last answer is written, for at most shutdownGraceMs.
  */
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
@@ -15,6 +18,7 @@ import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import type { AnyElysia } from "elysia";
 import { internalError } from "./internal-error";
 import type { ListenOptions, PeerInfo, TlsListenOptions } from "./server";
+import { waitAtMost } from "./wait";
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
@@ -92,6 +96,10 @@ export async function startNodeTlsListener(
 ): Promise<NodeTlsServer> {
   const tls = options.tls;
   const sockets = new Set<Socket>();
+  // Requests being answered, by connection: what stop() waits for.
+  const busy = new Map<Socket, number>();
+  let closing = false;
+  let drained: (() => void) | null = null;
   const socketPeers = new WeakMap<Socket, PeerInfo>();
   const verifyChains = tls.clientCaPem !== null;
 
@@ -104,6 +112,15 @@ export async function startNodeTlsListener(
     },
     (incoming, response) => {
       const socket = incoming.socket as TLSSocket;
+      busy.set(socket, (busy.get(socket) ?? 0) + 1);
+      response.once("close", () => {
+        const left = (busy.get(socket) ?? 1) - 1;
+        if (left > 0) busy.set(socket, left);
+        else busy.delete(socket);
+        if (closing && left === 0) socket.end();
+        if (closing && busy.size === 0) drained?.();
+      });
+      if (closing) response.setHeader("connection", "close");
       let peer = socketPeers.get(socket);
       if (!peer) {
         peer = peerOfSocket(socket, verifyChains);
@@ -156,8 +173,12 @@ export async function startNodeTlsListener(
   return {
     port: (secure.address() as { port: number }).port,
     stop: async () => {
+      closing = true;
+      const closed = new Promise<void>((resolve) => secure.close(() => resolve()));
+      for (const socket of sockets) if (!busy.has(socket)) socket.destroy();
+      await waitAtMost(options.shutdownGraceMs, new Promise<void>((resolve) => (busy.size === 0 ? resolve() : (drained = resolve))));
       for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => secure.close(() => resolve()));
+      await closed;
     },
   };
 }

@@ -17,6 +17,7 @@
  */
 import type { AnyElysia } from "elysia";
 import { internalError } from "./internal-error";
+import { waitAtMost } from "./wait";
 
 export interface PeerCertificate {
   der: Uint8Array;
@@ -46,6 +47,8 @@ export interface ListenOptions {
   /** A backstop for bodies sent without a length; the HTTP layer enforces the real limit. */
   maxRequestBodySize: number;
   idleTimeoutSeconds: number;
+  /** stop(): how long the requests under way may take to finish before their connections are closed. */
+  shutdownGraceMs: number;
   maxHeaderBytes: number;
   /** node:tls listener: the whole body must arrive within this (Bun.serve: the app checks it). */
   bodyTimeoutMs: number;
@@ -56,6 +59,11 @@ export interface ListenOptions {
 
 export interface RunningServer {
   url: string;
+  /**
+   * Stops accepting connections, lets the requests under way finish (their answers may report
+   * operations already done, a key made or a signature recorded) for at most shutdownGraceMs,
+   * then closes whatever is still open.
+   */
   stop(): Promise<void>;
 }
 
@@ -98,6 +106,9 @@ function bunListener(options: ListenOptions): Listener {
       return {
         url: urlOf(tls ? "https" : "http", options.host, running.port!),
         stop: async () => {
+          // Bun's stop() closes idle keep-alive connections at once and each busy one once its
+          // answer is written; stop(true) then cuts what the grace did not see finish.
+          await waitAtMost(options.shutdownGraceMs, running.stop());
           await running.stop(true);
         },
       };

@@ -1,0 +1,124 @@
+/**
+ * A stop is graceful: on SIGTERM the server refuses new connections, lets the requests under
+ * way finish within SIGNET_SHUTDOWN_GRACE_MS, records the stop, waits for its Workers'
+ * threads and exits 0. A side-car restarted under load then loses no answer whose operation
+ * was done. Both listeners: Bun.serve (plain HTTP) and node:tls (a PKCS#12 certificate).
+ */
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { join } from "node:path";
+import { writeFileSync } from "node:fs";
+import { makeCa, makeCert, EKU, type Issued } from "../support/certs";
+import { removeDir, startSignet, tempDir, type RunningSignet } from "../support/server";
+import { signingCase, verifyWithNode } from "../support/verifier";
+
+setDefaultTimeout(90_000);
+
+const dir = tempDir("shutdown");
+let serverCa: Issued;
+let pfxPath = "";
+const PFX_PASS = "shutdown-p12-2718";
+
+beforeAll(async () => {
+  serverCa = await makeCa("Signet Shutdown Test CA");
+  const server = await makeCert({ subject: "localhost", issuer: serverCa, eku: [EKU.serverAuth], dns: ["localhost"], ips: ["127.0.0.1"] });
+  const keyPath = join(dir, "server.key");
+  const certPath = join(dir, "server.pem");
+  writeFileSync(keyPath, server.keyPem);
+  writeFileSync(certPath, server.certPem);
+  pfxPath = join(dir, "server.p12");
+  const made = Bun.spawnSync(["openssl", "pkcs12", "-export", "-in", certPath, "-inkey", keyPath, "-out", pfxPath, "-passout", `pass:${PFX_PASS}`]);
+  expect(made.exitCode).toBe(0);
+});
+
+afterAll(() => removeDir(dir));
+
+// Enough RSA-2048 signatures that the call is still being signed when the stop comes (a few
+// hundred milliseconds on two cores).
+const ITEMS = 800;
+
+interface Client {
+  call(method: string, path: string, body?: unknown): Promise<Response>;
+}
+
+function clientOf(signet: RunningSignet, tls: boolean): Client {
+  return {
+    call: (method, path, body) =>
+      fetch(`${signet.url}${path}`, {
+        method,
+        headers: { "x-api-key": signet.apiKey, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        ...(tls ? { tls: { ca: serverCa.certPem } } : {}),
+      }),
+  };
+}
+
+/** Starts a batch of RSA signatures, stops the server once the Workers hold it, and returns both outcomes. */
+async function stopDuringBatch(signet: RunningSignet, client: Client) {
+  const created = await (await client.call("POST", "/v1/key", { label: "drain-rsa", algorithm: "RSA", keySize: 2048 })).json();
+  const message = Buffer.from("signed while the server stops");
+  const requests = Array.from({ length: ITEMS }, (_, i) => ({ reference: String(i), signKeyName: "drain-rsa", signatureAlgorithm: "SHA256_WITH_RSA", payload: message.toString("base64") }));
+  const answer = client.call("POST", "/v1/batchSign", { requests }).then(
+    async (response) => ({ status: response.status, body: (await response.json()) as { results: { reference: string; signature?: string }[] } }),
+    (error: unknown) => ({ status: 0, error: String(error) }),
+  );
+  for (;;) {
+    const pool = (await (await client.call("GET", "/v1/pool")).json()) as { inFlight: number; queued: number };
+    if (pool.inFlight + pool.queued > 0) break;
+    await Bun.sleep(2);
+  }
+  const exited = signet.stop();
+  return { answer: await answer, code: await exited, message, spki: created.json.publicKey as string };
+}
+
+async function expectAnsweredAndSigned(outcome: Awaited<ReturnType<typeof stopDuringBatch>>): Promise<void> {
+  expect(outcome.code).toBe(0);
+  expect(outcome.answer.status).toBe(200);
+  const { results } = (outcome.answer as { body: { results: { reference: string; signature?: string }[] } }).body;
+  expect(results.length).toBe(ITEMS);
+  expect(results.every((result, i) => result.reference === String(i) && typeof result.signature === "string")).toBe(true);
+  const check = signingCase("SHA256_WITH_RSA", outcome.message, outcome.spki);
+  const sample = [0, ITEMS / 2, ITEMS - 1].map((i) => check.job(Buffer.from(results[i]!.signature!, "base64")));
+  expect(await verifyWithNode(sample)).toEqual([true, true, true]);
+}
+
+const batchEnv = { SIGNET_BATCH_MAX_ITEMS: String(ITEMS) };
+
+test("SIGTERM during a batch call over HTTP: the call is answered in full and signed, then the server exits 0 with its stop recorded", async () => {
+  const signet = await startSignet({ env: batchEnv });
+  const outcome = await stopDuringBatch(signet, clientOf(signet, false));
+  await expectAnsweredAndSigned(outcome);
+  expect(signet.output()).toContain('"msg":"stopping"');
+  // The stop's record came after the batch's records: both are in the log a new start reads.
+  const again = await startSignet({ dataDir: signet.dataDir, apiKey: signet.apiKey });
+  try {
+    type Page = { records: { seq: number; details: { count?: number } }[] };
+    const batches = (await again.json("GET", "/v1/audit?action=batchSign&limit=1000")).body as Page;
+    const stops = (await again.json("GET", "/v1/audit?action=service.stop&limit=1000")).body as Page;
+    expect(batches.records.reduce((sum, record) => sum + (record.details.count ?? 0), 0)).toBe(ITEMS);
+    expect(stops.records.length).toBe(1);
+    expect(stops.records[0]!.seq).toBeGreaterThan(Math.max(...batches.records.map((record) => record.seq)));
+  } finally {
+    await again.stop();
+    removeDir(signet.dataDir);
+  }
+});
+
+test("SIGTERM during a batch call over TLS (node:tls listener, PKCS#12): the call is answered in full, then the server exits 0", async () => {
+  const signet = await startSignet({ env: { ...batchEnv, SIGNET_TLS_PFX: pfxPath, SIGNET_TLS_PASSPHRASE: PFX_PASS }, fetchTls: { ca: serverCa.certPem } });
+  try {
+    await expectAnsweredAndSigned(await stopDuringBatch(signet, clientOf(signet, true)));
+  } finally {
+    removeDir(signet.dataDir);
+  }
+});
+
+test("SIGNET_SHUTDOWN_GRACE_MS=0 cuts the calls under way at once; the server still exits 0", async () => {
+  const signet = await startSignet({ env: { ...batchEnv, SIGNET_SHUTDOWN_GRACE_MS: "0" } });
+  try {
+    const outcome = await stopDuringBatch(signet, clientOf(signet, false));
+    expect(outcome.code).toBe(0);
+    expect(outcome.answer.status).toBe(0);
+  } finally {
+    removeDir(signet.dataDir);
+  }
+});
