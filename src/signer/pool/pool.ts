@@ -21,8 +21,8 @@
  * Closing waits for the Workers' threads to end: terminate() only asks, and a Worker inside a
  * token call finishes it first. A process that exits meanwhile tears the module down under
  * that call, and a Worker writing a key to a file token would leave it half written (Bun
- * 1.4.5 crashed with a segfault at one such exit, in about thirty bench stops under batch
- * load, when close() did not wait).
+ * 1.4.5 crashed with a segfault at exit once in ~75 server stops under load, 2026-12-03,
+ * when close() did not wait; rare, and not reproduced on demand).
  */
 import { ERROR_CATALOGUE, SignetError, type ErrorKind } from "../../errors";
 import type { ExecutorOptions } from "../pkcs11/executor";
