@@ -39,8 +39,12 @@ export function threadCpu(pid: number): ThreadCpu[] {
  */
 export async function workersGone(pid: number, timeoutMs: number, remaining = 0): Promise<void> {
   const deadline = performance.now() + timeoutMs;
-  const workers = () => threadCpu(pid).filter((thread) => thread.name === "Worker").length;
-  while (workers() > remaining && performance.now() < deadline) await Bun.sleep(5);
+  while (workerThreads(pid) > remaining && performance.now() < deadline) await Bun.sleep(5);
+}
+
+/** How many threads of the process are Bun Worker threads (named "Worker"). */
+export function workerThreads(pid: number): number {
+  return threadCpu(pid).filter((thread) => thread.name === "Worker").length;
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash, createPublicKey, verify } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { workerThreads } from "../../bench/lib/proc";
 import { findSoftHsmModule, prepareEmbeddedToken } from "../../src/signer/embedded/softhsm";
 import { Pkcs11Signer } from "../../src/signer/signer";
 import { SignetError } from "../../src/errors";
@@ -166,23 +166,10 @@ test("inline signing: a lone cheap signature is made on the calling thread, a bu
   expect(inline.health().pool.operations).toBe(mid + 1);
 });
 
-/** Threads of this process named "Worker": Bun's Worker threads. */
-function workerThreads(): number {
-  let count = 0;
-  for (const tid of readdirSync("/proc/self/task")) {
-    try {
-      if (readFileSync(`/proc/self/task/${tid}/comm`, "utf8").trim() === "Worker") count++;
-    } catch {
-      // the thread ended meanwhile
-    }
-  }
-  return count;
-}
-
 test("close() resolves once the Workers' threads have ended, with signatures in flight; those fail with hsmUnavailable or are signed", async () => {
-  const before = workerThreads();
+  const before = workerThreads(process.pid);
   const closing = await openSigner(1, 2);
-  expect(workerThreads()).toBe(before + 2);
+  expect(workerThreads(process.pid)).toBe(before + 2);
   const b64 = Buffer.from("closing").toString("base64");
   const inFlight = Array.from({ length: 500 }, () =>
     closing.signEncoded(keyHandleId(ref), "SHA256_WITH_ECDSA", b64, { der: true, digest: false }).then(
@@ -193,7 +180,7 @@ test("close() resolves once the Workers' threads have ended, with signatures in 
   await Bun.sleep(1);
   await closing.close();
   // Nothing of the pool runs once close() has resolved: the process could exit now.
-  expect(workerThreads()).toBe(before);
+  expect(workerThreads(process.pid)).toBe(before);
   const outcomes = await Promise.all(inFlight);
   expect(outcomes.every((outcome) => outcome === true || outcome === "hsmUnavailable")).toBe(true);
   expect(outcomes).toContain("hsmUnavailable");

@@ -36,33 +36,17 @@ afterAll(() => removeDir(dir));
 // hundred milliseconds on two cores).
 const ITEMS = 800;
 
-interface Client {
-  call(method: string, path: string, body?: unknown): Promise<Response>;
-}
-
-function clientOf(signet: RunningSignet, tls: boolean): Client {
-  return {
-    call: (method, path, body) =>
-      fetch(`${signet.url}${path}`, {
-        method,
-        headers: { "x-api-key": signet.apiKey, "content-type": "application/json" },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        ...(tls ? { tls: { ca: serverCa.certPem } } : {}),
-      }),
-  };
-}
-
 /** Starts a batch of RSA signatures, stops the server once the Workers hold it, and returns both outcomes. */
-async function stopDuringBatch(signet: RunningSignet, client: Client) {
-  const created = await (await client.call("POST", "/v1/key", { label: "drain-rsa", algorithm: "RSA", keySize: 2048 })).json();
+async function stopDuringBatch(signet: RunningSignet) {
+  const created = await (await signet.request("POST", "/v1/key", { label: "drain-rsa", algorithm: "RSA", keySize: 2048 })).json();
   const message = Buffer.from("signed while the server stops");
   const requests = Array.from({ length: ITEMS }, (_, i) => ({ reference: String(i), signKeyName: "drain-rsa", signatureAlgorithm: "SHA256_WITH_RSA", payload: message.toString("base64") }));
-  const answer = client.call("POST", "/v1/batchSign", { requests }).then(
+  const answer = signet.request("POST", "/v1/batchSign", { requests }).then(
     async (response) => ({ status: response.status, body: (await response.json()) as { results: { reference: string; signature?: string }[] } }),
     (error: unknown) => ({ status: 0, error: String(error) }),
   );
   for (;;) {
-    const pool = (await (await client.call("GET", "/v1/pool")).json()) as { inFlight: number; queued: number };
+    const pool = (await (await signet.request("GET", "/v1/pool")).json()) as { inFlight: number; queued: number };
     if (pool.inFlight + pool.queued > 0) break;
     await Bun.sleep(2);
   }
@@ -85,7 +69,7 @@ const batchEnv = { SIGNET_BATCH_MAX_ITEMS: String(ITEMS) };
 
 test("SIGTERM during a batch call over HTTP: the call is answered in full and signed, then the server exits 0 with its stop recorded", async () => {
   const signet = await startSignet({ env: batchEnv });
-  const outcome = await stopDuringBatch(signet, clientOf(signet, false));
+  const outcome = await stopDuringBatch(signet);
   await expectAnsweredAndSigned(outcome);
   expect(signet.output()).toContain('"msg":"stopping"');
   // The stop's record came after the batch's records: both are in the log a new start reads.
@@ -106,7 +90,7 @@ test("SIGTERM during a batch call over HTTP: the call is answered in full and si
 test("SIGTERM during a batch call over TLS (node:tls listener, PKCS#12): the call is answered in full, then the server exits 0", async () => {
   const signet = await startSignet({ env: { ...batchEnv, SIGNET_TLS_PFX: pfxPath, SIGNET_TLS_PASSPHRASE: PFX_PASS }, fetchTls: { ca: serverCa.certPem } });
   try {
-    await expectAnsweredAndSigned(await stopDuringBatch(signet, clientOf(signet, true)));
+    await expectAnsweredAndSigned(await stopDuringBatch(signet));
   } finally {
     removeDir(signet.dataDir);
   }
@@ -115,7 +99,7 @@ test("SIGTERM during a batch call over TLS (node:tls listener, PKCS#12): the cal
 test("SIGNET_SHUTDOWN_GRACE_MS=0 cuts the calls under way at once; the server still exits 0", async () => {
   const signet = await startSignet({ env: { ...batchEnv, SIGNET_SHUTDOWN_GRACE_MS: "0" } });
   try {
-    const outcome = await stopDuringBatch(signet, clientOf(signet, false));
+    const outcome = await stopDuringBatch(signet);
     expect(outcome.code).toBe(0);
     expect(outcome.answer.status).toBe(0);
   } finally {
