@@ -5,7 +5,7 @@
  * so that a drift of the machine shows; each figure is the median of --rounds runs.
  *
  *   bun bench/levers.ts [--seconds 5] [--rounds 3] [--connections 64] [--quick]
- *   --quick: the CI smoke: one round, a quarter of a second a run, no warm-ups, no files
+ *   --quick: the CI smoke: one round, a tenth of a second a run, no warm-ups, no files
  *
  * Writes bench/results/<date>-levers.json and .md (not with --quick).
  */
@@ -27,7 +27,7 @@ function option(name: string, fallback: string): string {
 }
 
 const quick = process.argv.includes("--quick");
-const seconds = Number(option("seconds", quick ? "0.25" : "5"));
+const seconds = Number(option("seconds", quick ? "0.1" : "5"));
 const rounds = Number(option("rounds", quick ? "1" : "3"));
 const connections = Number(option("connections", "64"));
 const cores = coreCount();

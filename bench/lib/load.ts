@@ -1,6 +1,7 @@
 /**
  * HTTP load generators, each in its own process so that its CPU is not the server's:
- * autocannon (the design card's choice, single-threaded JavaScript, run under Node.js) and,
+ * autocannon (the design card's choice, single-threaded JavaScript, run under Node.js in one
+ * process that serves all of a bench's runs) and,
  * where it is installed, wrk (multi-threaded C, much lighter per request). Latency at a fixed
  * rate is measured by native/ratedload.c (see there why not autocannon -R).
  */
@@ -45,18 +46,60 @@ function generatorCores(proc: { resourceUsage(): { cpuTime: { user: number | big
   return Math.round(((Number(usage.cpuTime.user) + Number(usage.cpuTime.system)) / 1e6 / seconds) * 100) / 100;
 }
 
+/** The long-lived autocannon process (autocannon-runner.mjs), started at the first run. */
+let runner: { proc: Bun.Subprocess<"pipe", "pipe", "inherit">; lines: AsyncGenerator<string>; queue: Promise<unknown> } | null = null;
+
+async function* linesOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  const reader = stream.getReader();
+  let buffered = "";
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    buffered += decoder.decode(value, { stream: true });
+    for (let end = buffered.indexOf("\n"); end >= 0; end = buffered.indexOf("\n")) {
+      yield buffered.slice(0, end);
+      buffered = buffered.slice(end + 1);
+    }
+  }
+}
+
+function autocannonRunner(): NonNullable<typeof runner> {
+  if (runner && runner.proc.exitCode === null) return runner;
+  // Its stderr is the bench's: nothing reads a pipe between runs, and a failure's message shows.
+  const proc = Bun.spawn(["node", join(ROOT, "bench/lib/autocannon-runner.mjs")], { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
+  // Idle between runs, it must not keep the bench alive; its stdin ends when the bench exits.
+  proc.unref();
+  runner = { proc, lines: linesOf(proc.stdout), queue: Promise.resolve() };
+  return runner;
+}
+
+/** One run in the runner, after any run already asked of it. */
+function runInRunner(spec: object): Promise<{ result: Record<string, any>; cpuMicros: number }> {
+  const r = autocannonRunner();
+  const run = r.queue.then(async () => {
+    r.proc.ref();
+    try {
+      r.proc.stdin.write(`${JSON.stringify(spec)}\n`);
+      r.proc.stdin.flush();
+      const line = await r.lines.next();
+      if (line.done) throw new Error(`autocannon's runner ended (exit code ${await r.proc.exited}); its error, if any, is above`);
+      const answer = JSON.parse(line.value);
+      if (answer.error) throw new Error(`autocannon failed: ${answer.error}`);
+      return answer as { result: Record<string, any>; cpuMicros: number };
+    } finally {
+      r.proc.unref();
+    }
+  });
+  r.queue = run.catch(() => undefined);
+  return run;
+}
+
 export async function autocannon(request: LoadRequest, options: { connections: number; seconds: number }): Promise<LoadResult> {
   // autocannon checks its deadline once a sample interval (1 s by default): a run shorter than
   // that needs a shorter interval to stop on time.
   const sampleMs = Math.min(1000, Math.max(50, Math.round(options.seconds * 250)));
-  const args = [join(ROOT, "node_modules/autocannon/autocannon.js"), "--json", "-c", String(options.connections), "-d", String(options.seconds), "-L", String(sampleMs), "-m", request.method];
-  for (const [name, value] of Object.entries(request.headers)) args.push("-H", `${name}=${value}`);
-  if (request.body) args.push("-b", request.body);
-  args.push(request.url);
-  const proc = Bun.spawn(["node", ...args], { stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  if (code !== 0) throw new Error(`autocannon failed (${code}): ${err.slice(0, 500)}`);
-  const result = JSON.parse(out);
+  const { result, cpuMicros } = await runInRunner({ ...request, connections: options.connections, seconds: options.seconds, sampleMs });
   // The time it ran, which overshoots the time asked for by up to a sample interval.
   const seconds = (result.duration as number) > 0 ? (result.duration as number) : options.seconds;
   return {
@@ -66,7 +109,7 @@ export async function autocannon(request: LoadRequest, options: { connections: n
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
     total: result.requests.total,
-    generatorCores: generatorCores(proc, seconds),
+    generatorCores: Math.round((cpuMicros / 1e6 / seconds) * 100) / 100,
     seconds,
   };
 }
