@@ -245,11 +245,19 @@ async function main(): Promise<void> {
   }
 
   let stopping = false;
+  let cutShort = () => {};
+  const secondSignal = new Promise<void>((resolve) => (cutShort = resolve));
   const shutdown = async (signal: string) => {
-    if (stopping) return;
+    // A second signal during the drain (Ctrl-C again, an orchestrator that will not wait) cuts
+    // the requests under way now; the stop is still recorded and the threads still awaited.
+    if (stopping) {
+      logger.warn("stopping now: the requests under way are cut", { signal });
+      cutShort();
+      return;
+    }
     stopping = true;
     logger.info("stopping", { signal });
-    await server.stop();
+    await server.stop(secondSignal);
     await events.close();
     await audit
       .record(SYSTEM_CONTEXT, { action: "service.stop", objectType: "service", objectId: signer.token.label, outcome: "success", details: { signal } })

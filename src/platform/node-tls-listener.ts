@@ -24,7 +24,8 @@ const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 export interface NodeTlsServer {
   port: number;
-  stop(): Promise<void>;
+  /** As RunningServer.stop (server.ts). */
+  stop(cutShort?: Promise<void>): Promise<void>;
 }
 
 function peerOfSocket(socket: TLSSocket, verifyChains: boolean): PeerInfo {
@@ -172,11 +173,12 @@ export async function startNodeTlsListener(
   });
   return {
     port: (secure.address() as { port: number }).port,
-    stop: async () => {
+    stop: async (cutShort) => {
       closing = true;
       const closed = new Promise<void>((resolve) => secure.close(() => resolve()));
       for (const socket of sockets) if (!busy.has(socket)) socket.destroy();
-      await waitAtMost(options.shutdownGraceMs, new Promise<void>((resolve) => (busy.size === 0 ? resolve() : (drained = resolve))));
+      const answered = new Promise<void>((resolve) => (busy.size === 0 ? resolve() : (drained = resolve)));
+      await waitAtMost(options.shutdownGraceMs, cutShort ? Promise.race([answered, cutShort]) : answered);
       for (const socket of sockets) socket.destroy();
       await closed;
     },

@@ -62,9 +62,10 @@ export interface RunningServer {
   /**
    * Stops accepting connections, lets the requests under way finish (their answers may report
    * operations already done, a key made or a signature recorded) for at most shutdownGraceMs,
-   * then closes whatever is still open.
+   * then closes whatever is still open; at once when `cutShort` resolves first (the
+   * operator's second signal).
    */
-  stop(): Promise<void>;
+  stop(cutShort?: Promise<void>): Promise<void>;
 }
 
 export interface Listener {
@@ -105,10 +106,10 @@ function bunListener(options: ListenOptions): Listener {
       const running = server;
       return {
         url: urlOf(tls ? "https" : "http", options.host, running.port!),
-        stop: async () => {
+        stop: async (cutShort) => {
           // Bun's stop() closes idle keep-alive connections at once and each busy one once its
           // answer is written; stop(true) then cuts what the grace did not see finish.
-          await waitAtMost(options.shutdownGraceMs, running.stop());
+          await waitAtMost(options.shutdownGraceMs, cutShort ? Promise.race([running.stop(), cutShort]) : running.stop());
           await running.stop(true);
         },
       };

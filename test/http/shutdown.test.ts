@@ -2,7 +2,8 @@
  * A stop is graceful: on SIGTERM the server refuses new connections, lets the requests under
  * way finish within SIGNET_SHUTDOWN_GRACE_MS, records the stop, waits for its Workers'
  * threads and exits 0. A side-car restarted under load then loses no answer whose operation
- * was done. Both listeners: Bun.serve (plain HTTP) and node:tls (a PKCS#12 certificate).
+ * was done. Both listeners: Bun.serve (plain HTTP) and node:tls (a PKCS#12 certificate). A
+ * second signal during the drain cuts it short.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
@@ -103,6 +104,35 @@ test("SIGNET_SHUTDOWN_GRACE_MS=0 cuts the calls under way at once; the server st
     expect(outcome.code).toBe(0);
     expect(outcome.answer.status).toBe(0);
   } finally {
+    removeDir(signet.dataDir);
+  }
+});
+
+test("a second SIGTERM during the drain cuts the requests under way; the server still exits 0 with its stop recorded", async () => {
+  const signet = await startSignet({ env: { SIGNET_SHUTDOWN_GRACE_MS: "600000", SIGNET_BODY_TIMEOUT_MS: "600000", SIGNET_IDLE_TIMEOUT_SECONDS: "255" } });
+  try {
+    // A request whose body never arrives keeps the server busy: the drain would wait for it
+    // for the whole grace (ten minutes here).
+    const { hostname, port } = new URL(signet.url);
+    const client = await Bun.connect({ hostname, port: Number(port), socket: { data() {} } });
+    client.write(`POST /v1/synchronousSign HTTP/1.1\r\nhost: ${hostname}:${port}\r\nx-api-key: ${signet.apiKey}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"signRequest":`);
+    await Bun.sleep(300);
+    const exited = signet.process.exited.then((code) => ({ code }));
+    signet.process.kill("SIGTERM");
+    expect(await Promise.race([exited, Bun.sleep(1_500).then(() => "draining")])).toBe("draining");
+    signet.process.kill("SIGTERM");
+    expect(await Promise.race([exited, Bun.sleep(20_000).then(() => "still running")])).toEqual({ code: 0 });
+    client.end();
+    expect(signet.output()).toContain('"msg":"stopping now: the requests under way are cut"');
+    const again = await startSignet({ dataDir: signet.dataDir, apiKey: signet.apiKey });
+    try {
+      const stops = (await again.json("GET", "/v1/audit?action=service.stop&limit=10")).body as { records: unknown[] };
+      expect(stops.records.length).toBe(1);
+    } finally {
+      await again.stop();
+    }
+  } finally {
+    if (signet.process.exitCode === null) await signet.kill9();
     removeDir(signet.dataDir);
   }
 });
