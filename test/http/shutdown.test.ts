@@ -113,16 +113,17 @@ test("SIGNET_SHUTDOWN_GRACE_MS=0 cuts the calls under way at once; the server st
  * would wait for it for the whole grace, ten minutes here) and then a second one, which cuts
  * it: the server exits 0 with its stop recorded.
  */
-async function secondSignalCutsTheDrain(options: { env?: Record<string, string>; fetchTls?: { ca: string }; tls?: { ca: string } }): Promise<void> {
+async function secondSignalCutsTheDrain(options: { env?: Record<string, string>; ca?: string }): Promise<void> {
+  const fetchTls = options.ca ? { fetchTls: { ca: options.ca } } : {};
   const env = { ...options.env, SIGNET_SHUTDOWN_GRACE_MS: "600000", SIGNET_BODY_TIMEOUT_MS: "600000", SIGNET_IDLE_TIMEOUT_SECONDS: "255" };
-  const signet = await startSignet({ env, ...(options.fetchTls ? { fetchTls: options.fetchTls } : {}) });
+  const signet = await startSignet({ env, ...fetchTls });
   try {
     const { hostname, port } = new URL(signet.url);
     // Bun's TLS socket drops what is written before its handshake: write once it is done.
     let ready = () => {};
     const connected = new Promise<void>((resolve) => (ready = resolve));
-    const handlers = { data() {}, open: () => void (options.tls || ready()), handshake: () => ready() };
-    const client = await Bun.connect({ hostname, port: Number(port), socket: handlers, ...(options.tls ? { tls: { ca: options.tls.ca, serverName: "localhost" } } : {}) });
+    const handlers = { data() {}, open: () => void (options.ca || ready()), handshake: () => ready() };
+    const client = await Bun.connect({ hostname, port: Number(port), socket: handlers, ...(options.ca ? { tls: { ca: options.ca, serverName: "localhost" } } : {}) });
     await connected;
     const head = `POST /v1/synchronousSign HTTP/1.1\r\nhost: ${hostname}:${port}\r\nx-api-key: ${signet.apiKey}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"signRequest":`;
     expect(client.write(head)).toBe(head.length);
@@ -134,7 +135,7 @@ async function secondSignalCutsTheDrain(options: { env?: Record<string, string>;
     expect(await Promise.race([exited, Bun.sleep(20_000).then(() => "still running")])).toEqual({ code: 0 });
     client.end();
     expect(signet.output()).toContain('"msg":"stopping now: the requests under way are cut"');
-    const again = await startSignet({ dataDir: signet.dataDir, apiKey: signet.apiKey, env: options.env ?? {}, ...(options.fetchTls ? { fetchTls: options.fetchTls } : {}) });
+    const again = await startSignet({ dataDir: signet.dataDir, apiKey: signet.apiKey, env: options.env ?? {}, ...fetchTls });
     try {
       const stops = (await again.json("GET", "/v1/audit?action=service.stop&limit=10")).body as { records: unknown[] };
       expect(stops.records.length).toBe(1);
@@ -152,5 +153,5 @@ test("a second SIGTERM during the drain cuts the requests under way; the server 
 });
 
 test("a second SIGTERM cuts the drain on the node:tls listener too", async () => {
-  await secondSignalCutsTheDrain({ env: { SIGNET_TLS_PFX: pfxPath, SIGNET_TLS_PASSPHRASE: PFX_PASS }, fetchTls: { ca: serverCa.certPem }, tls: { ca: serverCa.certPem } });
+  await secondSignalCutsTheDrain({ env: { SIGNET_TLS_PFX: pfxPath, SIGNET_TLS_PASSPHRASE: PFX_PASS }, ca: serverCa.certPem });
 });
