@@ -40,10 +40,15 @@ export interface LoadRequest {
   body?: string;
 }
 
-function generatorCores(proc: { resourceUsage(): { cpuTime: { user: number | bigint; system: number | bigint } } | undefined }, seconds: number): number {
+/** CPU seconds spent over `seconds` of wall time, in cores, to two decimals. */
+function coresOver(cpuSeconds: number, seconds: number): number {
+  return Math.round((cpuSeconds / seconds) * 100) / 100;
+}
+
+/** The cores an exited generator process used over the `seconds` it ran. */
+export function generatorCores(proc: { resourceUsage(): { cpuTime: { user: number | bigint; system: number | bigint } } | undefined }, seconds: number): number {
   const usage = proc.resourceUsage();
-  if (!usage) return 0;
-  return Math.round(((Number(usage.cpuTime.user) + Number(usage.cpuTime.system)) / 1e6 / seconds) * 100) / 100;
+  return usage ? coresOver((Number(usage.cpuTime.user) + Number(usage.cpuTime.system)) / 1e6, seconds) : 0;
 }
 
 /** The long-lived autocannon process (autocannon-runner.mjs), started at the first run. */
@@ -109,7 +114,7 @@ export async function autocannon(request: LoadRequest, options: { connections: n
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
     total: result.requests.total,
-    generatorCores: Math.round((cpuMicros / 1e6 / seconds) * 100) / 100,
+    generatorCores: coresOver(cpuMicros / 1e6, seconds),
     seconds,
   };
 }

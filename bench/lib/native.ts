@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { LoadRequest, LoadResult } from "./load";
+import { generatorCores, type LoadRequest, type LoadResult } from "./load";
 import { machineTicks, stealPercent } from "./proc";
 import { ROOT } from "./server";
 
@@ -60,8 +60,6 @@ export async function ratedLoad(
   if (code !== 0) throw new Error(`ratedload failed (${code}): ${err.slice(0, 500)}`);
   const r = JSON.parse(out.trim()) as { due: number; completed: number; non2xx: number; errors: number; drainMs: number; p50: number; p90: number; p99: number; p999: number; max: number };
   const ms = (us: number) => Math.round(us / 10) / 100;
-  const usage = proc.resourceUsage();
-  const cpu = usage ? (Number(usage.cpuTime.user) + Number(usage.cpuTime.system)) / 1e6 : 0;
   return {
     generator: "ratedload",
     requestsPerSecond: Math.round(r.completed / options.seconds),
@@ -69,7 +67,7 @@ export async function ratedLoad(
     non2xx: r.non2xx,
     errors: r.errors,
     total: r.completed,
-    generatorCores: Math.round((cpu / options.seconds) * 100) / 100,
+    generatorCores: generatorCores(proc, options.seconds),
     seconds: options.seconds,
     drainMs: r.drainMs,
   };

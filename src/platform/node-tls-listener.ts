@@ -178,7 +178,7 @@ export async function startNodeTlsListener(
       const closed = new Promise<void>((resolve) => secure.close(() => resolve()));
       for (const socket of sockets) if (!busy.has(socket)) socket.destroy();
       const answered = new Promise<void>((resolve) => (busy.size === 0 ? resolve() : (drained = resolve)));
-      await waitAtMost(options.shutdownGraceMs, cutShort ? Promise.race([answered, cutShort]) : answered);
+      await waitAtMost(options.shutdownGraceMs, answered, cutShort);
       for (const socket of sockets) socket.destroy();
       await closed;
     },

@@ -109,7 +109,7 @@ function bunListener(options: ListenOptions): Listener {
         stop: async (cutShort) => {
           // Bun's stop() closes idle keep-alive connections at once and each busy one once its
           // answer is written; stop(true) then cuts what the grace did not see finish.
-          await waitAtMost(options.shutdownGraceMs, cutShort ? Promise.race([running.stop(), cutShort]) : running.stop());
+          await waitAtMost(options.shutdownGraceMs, running.stop(), cutShort);
           await running.stop(true);
         },
       };
