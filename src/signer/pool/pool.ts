@@ -18,11 +18,11 @@
  * one after another, because several Workers loading the PKCS#11 addon at the same moment
  * crashed Bun.
  *
- * Closing waits for the Workers' threads to end: terminate() only asks, and a Worker inside a
- * token call finishes it first. A process that exits meanwhile tears the module down under
- * that call, and a Worker writing a key to a file token would leave it half written (Bun
- * 1.4.5 crashed with a segfault at exit once in ~75 server stops under load, 2026-12-03,
- * when close() did not wait; rare, and not reproduced on demand).
+ * Closing asks each Worker to end itself between token calls and waits for its thread to end:
+ * a process that exits under a token call tears the module down beneath it, and a Worker
+ * writing a key to a file token would leave it half written. terminate() is kept for a Worker
+ * that does not answer (a hung token), since terminating one inside a token call is what
+ * crashed Bun 1.4.5 at shutdown (close(), below).
  */
 import { ERROR_CATALOGUE, SignetError, type ErrorKind } from "../../errors";
 import type { ExecutorOptions } from "../pkcs11/executor";
@@ -220,8 +220,10 @@ export class SignerPool {
 
   /**
    * Fails what waits and what the Workers hold, stops every Worker, and resolves once their
-   * threads have ended, or after `graceMs` if one is still inside a token call that does not
-   * return (a hung token cannot be waited for without end).
+   * threads have ended. Each Worker ends itself after the token calls it has begun: terminate()
+   * on a Worker inside a token call crashed Bun 1.4.5 (segfault at address 0x0) in about 3% of
+   * closes with signatures in flight (2026-12-03). One still inside a call after `graceMs` (a
+   * token that does not answer) is terminated, and waited for one more second at most.
    */
   async close(graceMs = 5_000): Promise<void> {
     this.closed = true;
@@ -231,8 +233,12 @@ export class SignerPool {
       this.lose(worker, error, false);
     }
     this.failQueued(error);
+    const ended = Promise.all([...this.running].map((worker) => worker.ended));
+    for (const worker of this.running) worker.worker.postMessage({ t: "stop" } satisfies ToWorker);
+    await waitAtMost(graceMs, ended);
+    if (this.running.size === 0) return;
     for (const worker of this.running) worker.worker.terminate();
-    await waitAtMost(graceMs, Promise.all([...this.running].map((worker) => worker.ended)));
+    await waitAtMost(1_000, ended);
   }
 
   private get queued(): number {

@@ -7,6 +7,8 @@ export type ToWorker =
   | { t: "init"; options: ExecutorOptions }
   | { t: "run"; batch: number; ops: SignerOp[] }
   | { t: "invalidate"; key?: string }
+  /** Closing: end the thread from inside once the batches sent before this are answered. */
+  | { t: "stop" }
   /** Fault injection for tests: the Worker throws from its event loop and dies. */
   | { t: "crash" }
   /** Fault injection for tests: the Worker stops answering for `ms` milliseconds. */

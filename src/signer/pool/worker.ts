@@ -10,6 +10,8 @@ import { decodeSignBatch, encodeSignResults, transferablesOf, type FromWorker, t
 declare const self: Worker;
 
 let executor: Pkcs11Executor | null = null;
+/** The last batch still waiting for the token (sessions > 1: the batches run one after another). */
+let lastAsync: Promise<unknown> = Promise.resolve();
 
 function reply(message: FromWorker, transfer: ArrayBuffer[] = []): void {
   self.postMessage(message, transfer);
@@ -34,7 +36,7 @@ self.onmessage = (event: MessageEvent<ToWorker | string>) => {
     const { batch, ops } = decodeSignBatch(message);
     const results = executor!.runBatch(ops);
     if (Array.isArray(results)) answerEncoded(batch, results);
-    else void results.then((settled) => answerEncoded(batch, settled));
+    else lastAsync = results.then((settled) => answerEncoded(batch, settled));
     return;
   }
   switch (message.t) {
@@ -50,9 +52,13 @@ self.onmessage = (event: MessageEvent<ToWorker | string>) => {
     case "run": {
       const results = executor!.runBatch(message.ops);
       if (Array.isArray(results)) answer(message.batch, results);
-      else void results.then((settled) => answer(message.batch, settled));
+      else lastAsync = results.then((settled) => answer(message.batch, settled));
       return;
     }
+    case "stop":
+      // Ends between token calls, never inside one (pool.ts, close).
+      void lastAsync.finally(() => process.exit(0));
+      return;
     case "invalidate":
       executor?.invalidate(message.key);
       return;
