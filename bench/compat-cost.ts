@@ -23,7 +23,7 @@ import { hashPassword, KeyPasswords } from "../src/domain/keys/key-passwords";
 import { SYSTEM_CONTEXT } from "../src/domain/context";
 import { digest, type DigestName } from "../src/signer/digests";
 import { autocannon, saturate, saturatingGenerator, type LoadRequest, type LoadResult } from "./lib/load";
-import { coreCount, cpuModel } from "./lib/proc";
+import { coreCount, cpuModel, untilQuiet } from "./lib/proc";
 import { ROOT, startServer } from "./lib/server";
 import { requireEmbeddedToken } from "./lib/token";
 import { median, ratio } from "./lib/stats";
@@ -48,7 +48,8 @@ function progress(line: string): void {
   process.stderr.write(`[compat-cost] ${line}\n`);
 }
 
-function load(request: LoadRequest): Promise<LoadResult> {
+async function load(request: LoadRequest): Promise<LoadResult> {
+  await untilQuiet(quick ? 20 : 50); // the last load's requests answered first
   return saturate(request, { connections, seconds, threads: cores });
 }
 

@@ -14,7 +14,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { autocannon, saturate, type LoadRequest, type LoadResult } from "./lib/load";
-import { coreCount, cpuPerRequest, machineTicks, stealPercent, threadCpu } from "./lib/proc";
+import { coreCount, cpuPerRequest, machineTicks, stealPercent, threadCpu, untilQuiet } from "./lib/proc";
 import { ROOT, startServer } from "./lib/server";
 import { requireEmbeddedToken } from "./lib/token";
 import { median } from "./lib/stats";
@@ -86,6 +86,7 @@ async function runOnce(dataDir: string, env: Record<string, string>): Promise<Ma
     for (const a of ALGORITHMS) {
       const request = signRequest(server.url, a.label, a.algorithm);
       if (!quick) await autocannon(request, { connections, seconds: 1 }); // warm-up
+      await untilQuiet(quick ? 20 : 50); // the warm-up's last requests answered first
       const before = threadCpu(server.pid);
       const ticks = machineTicks();
       const load: LoadResult = await saturate(request, { connections, seconds, threads: cores });

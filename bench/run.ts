@@ -37,7 +37,7 @@
  *   network HSM needs more of them, each a synchronous session, to reach its capacity)
  *   --quick: the CI smoke: every stage once, a tenth of a second a measurement (wrk's
  *   shortest run is one second, so the smoke runs it once, on the HTTP floor, and saturates
- *   with autocannon elsewhere), no warm-ups, no files written; ~13 s
+ *   with autocannon elsewhere), no warm-ups, no files written; ~13-17 s
  */
 import { randomBytes } from "node:crypto";
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -52,7 +52,7 @@ import { compileNative, compileRatedLoad, ratedLoad, runNative, type NativeTarge
 import type { BindingMechanism } from "./lib/pkcs11-mechanisms";
 import { BindingBench, type BindingResult } from "./lib/binding";
 import { measurePool } from "./lib/pool";
-import { coreCount, cpuModel, cpuPerRequest, cpuSeconds, idlePercent, machineTicks, PeakRssByStage, stealPercent, threadCpu, workersGone } from "./lib/proc";
+import { coreCount, cpuModel, cpuPerRequest, cpuSeconds, idlePercent, machineTicks, PeakRssByStage, stealPercent, threadCpu, untilQuiet, workersGone } from "./lib/proc";
 import {
   bestLoad,
   EMBEDDED_TOKEN,
@@ -140,6 +140,15 @@ function coresSince(pid: number, cpu0: number, t0: number): number {
   return Math.round(((cpuSeconds(pid) - cpu0) / ((performance.now() - t0) / 1000)) * 100) / 100;
 }
 
+/**
+ * Opens the next measurement's window once the machine is quiet (proc.ts's untilQuiet): the
+ * last load's server may still be answering what its generator left in flight.
+ */
+async function quiet(): Promise<void> {
+  const waited = await untilQuiet(quick ? 20 : 50);
+  if (waited > 300) progress(`  waited ${waited} ms for the machine to go quiet`);
+}
+
 /** Runs one load against the server and adds the server's CPU and memory to the result. */
 async function measured(server: BenchServer, stage: string, run: () => Promise<LoadResult>): Promise<MeasuredLoad> {
   return (await measuredWithCommits(server, stage, run)).load;
@@ -151,6 +160,7 @@ async function measuredWithCommits(
   stage: string,
   run: () => Promise<LoadResult>,
 ): Promise<{ load: MeasuredLoad; commits0: CommitStatsSnapshot | null; commits1: CommitStatsSnapshot | null }> {
+  await quiet();
   const [pool0, commits0] = await Promise.all([poolCounters(server), auditCommits(server)]);
   const cpu0 = cpuSeconds(server.pid);
   const threads0 = threadCpu(server.pid);
@@ -215,6 +225,7 @@ const CONCURRENCY = [...new Set([16, connections, 256])].sort((a, b) => a - b);
 
 /** `saturate` at `concurrency` connections, with the CPU `pid` used and the share of the machine left idle meanwhile. */
 async function saturatedWithIdle(pid: number, request: LoadRequest, concurrency: number): Promise<ConcurrencyLoad> {
+  await quiet();
   const cpu0 = cpuSeconds(pid);
   const ticks0 = machineTicks();
   const t0 = performance.now();
@@ -243,6 +254,7 @@ async function measureConcurrency(server: BenchServer, skeleton: Skeleton, p256K
 /** The skeleton at saturation on `path`, with the signing request's body: its rate and the CPU a request. */
 async function skeletonSaturated(skeleton: Skeleton, signing: LoadRequest, path: string): Promise<SkeletonSaturated> {
   const request: LoadRequest = { ...signing, url: `${skeleton.url}${path}`, headers: { "content-type": "application/json" } };
+  await quiet();
   const cpu0 = cpuSeconds(skeleton.pid);
   const threads0 = threadCpu(skeleton.pid);
   const result = await saturate(request);
@@ -414,7 +426,7 @@ async function main(): Promise<void> {
       const rate = Math.max(1, Math.round(top.requestsPerSecond * share));
       progress(`  latency at ${share * 100}% load: ${rate} req/s`);
       // The stage before ends with requests still in flight; the window opens once they are answered.
-      await untilIdle(server);
+      await quiet();
       const timingBefore = await signingTiming(server);
       const { load: result, commits0, commits1 } = await measuredWithCommits(server, `${c.name} at ${share * 100}% load`, () => ratedLoad(ratedLoadBinary, request, { connections, seconds, rate }));
       const timingAfter = await signingTiming(server);
@@ -422,13 +434,16 @@ async function main(): Promise<void> {
       const insideMs = timingWindow(timingBefore, timingAfter);
       // The control: the trivial authenticated route at the same rate shows the tail that the
       // platform (Bun's HTTP, the VM's scheduling, the generator) adds without any signing.
+      await quiet();
       const { result: floorAtSameRate } = await withPeakRss(server, `the trivial route at ${c.name}'s ${share * 100}% rate`, () => ratedLoad(ratedLoadBinary, floorRequest, { connections, seconds, rate }));
       // At the targets' share, the skeleton of the same answer at the same rate: a durable record
       // alone, then with a Worker hop that makes the signature (pkcs11js alone, the same key).
       let skeletonAtSameRate: SkeletonLatency | undefined;
       if (share === 0.5) {
         const at = (path: string): LoadRequest => ({ ...request, url: `${skeleton.url}${path}`, headers: { "content-type": "application/json" } });
+        await quiet();
         const record = await ratedLoad(ratedLoadBinary, at("/record"), { connections, seconds, rate });
+        await quiet();
         const hopRecord = await ratedLoad(ratedLoadBinary, at(hopRecordPath(keys.get(c.label)!, c.native, 1)), { connections, seconds, rate });
         skeletonAtSameRate = { mechanism: c.native, record, hopRecord };
       }
@@ -539,6 +554,7 @@ async function measureAuditCost(dataDir: string, skeleton: Skeleton, p256Key: st
       // spent 12-17 µs a request in a fresh server's first 5 s (the writer thread's code is
       // compiled apart from the main thread's), against 1-2 µs from the 10th s on.
       await warmUp(request, 5);
+      await quiet();
       rates[mode].push((await saturate(request)).requestsPerSecond);
       await server.stop();
     }
@@ -560,21 +576,6 @@ async function measureAuditCost(dataDir: string, skeleton: Skeleton, p256Key: st
 async function auditCommits(server: BenchServer): Promise<CommitStatsSnapshot | null> {
   const response = await fetch(`${server.url}/v1/audit/commits`, { headers: { "x-api-key": apiKey } });
   return response.ok ? ((await response.json()) as CommitStatsSnapshot) : null;
-}
-
-/**
- * Waits until the signing pool holds nothing (GET /v1/pool), then a little longer for the audit
- * records of the last answers: a load generator stops with requests still in flight, and their
- * times must not land in the next measurement's window.
- */
-async function untilIdle(server: BenchServer): Promise<void> {
-  const deadline = performance.now() + 5_000;
-  while (performance.now() < deadline) {
-    const pool = await poolCounters(server);
-    if (!pool || (pool.queued === 0 && pool.inFlight === 0)) break;
-    await Bun.sleep(20);
-  }
-  await Bun.sleep(quick ? 20 : 200);
 }
 
 /** GET /v1/signing/timing; null in a build without it. */
@@ -605,12 +606,15 @@ function commitWindow(before: CommitStatsSnapshot | null, after: CommitStatsSnap
  * moved by 10-25% within a minute with no steal to show for it (bench/NOTES.md).
  */
 async function aroundLimit<T>(target: NativeTarget, c: (typeof CASES)[number], load: () => Promise<T>): Promise<{ result: T; around: PhysicalAround }> {
-  const limit = () => runNative(target, c.label, c.native, physicalThreads, quick ? seconds : Math.max(1, Math.round(seconds / 2)));
+  const limit = async () => {
+    await quiet();
+    return runNative(target, c.label, c.native, physicalThreads, quick ? seconds : Math.max(1, Math.round(seconds / 2)));
+  };
   progress(`  physical limit just before (C, ${physicalThreads} threads)`);
-  const before = limit();
+  const before = await limit();
   const result = await load();
   progress(`  physical limit just after (C, ${physicalThreads} threads)`);
-  return { result, around: { before, after: limit() } };
+  return { result, around: { before, after: await limit() } };
 }
 
 async function measureBatch(server: BenchServer, skeleton: Skeleton, nativeTarget: NativeTarget, p256Key: string): Promise<BatchReport | null> {

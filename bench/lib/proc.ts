@@ -103,6 +103,31 @@ export function stealPercent(before: MachineTicks, after: MachineTicks): number 
   return sharePercent(before, after, "steal");
 }
 
+/**
+ * Waits until no thread on the machine is busy, so that a measurement's window opens on a quiet
+ * machine: a load generator stops with requests in flight, and the server goes on answering
+ * them. After 64 connections of batchSign (64 P-256 signatures a call) a server kept both cores
+ * busy for 0.4-0.7 s after its generator had stopped (bench/NOTES.md); the next run, on it or
+ * on another server or the C program, would have shared the cores with that. Quiet: in a window
+ * of `windowMs`, the busy ticks (neither idle nor stolen) come to at most a fifth of one core,
+ * or one tick (/proc/stat counts hundredths of a second). Returns the milliseconds waited; gives
+ * up after `timeoutMs`.
+ */
+export async function untilQuiet(windowMs: number, timeoutMs = 10_000): Promise<number> {
+  const started = performance.now();
+  const cores = coreCount();
+  let before = machineTicks();
+  while (performance.now() - started < timeoutMs) {
+    await Bun.sleep(windowMs);
+    const after = machineTicks();
+    const total = after.total - before.total;
+    const busy = total - (after.idle - before.idle) - (after.steal - before.steal);
+    if (total > 0 && busy <= Math.max(1, (total / cores) * 0.2)) break;
+    before = after;
+  }
+  return Math.round(performance.now() - started);
+}
+
 /** The share of the machine's CPU time no thread used between two readings (idle or waiting on I/O), in percent. */
 export function idlePercent(before: MachineTicks, after: MachineTicks): number {
   return sharePercent(before, after, "idle");
