@@ -108,6 +108,9 @@ function done(value: OpValue | OpFailure): OpResult {
   return isFailure(value) ? { ok: false, failure: value } : { ok: true, value };
 }
 
+const NEVER = (): boolean => false;
+const STOPPED: OpResult = { ok: false, failure: { kind: "hsmUnavailable", message: "the signing worker was stopped before this operation" } };
+
 function keyNotFound(ref: KeyObjectRef): OpFailure {
   return { kind: "keyNotFound", message: `no key labelled "${ref.label}" on the token` };
 }
@@ -156,20 +159,29 @@ export class Pkcs11Executor {
     for (let i = 0; i < this.sessions.length; i++) this.evict(i);
   }
 
-  runBatch(ops: SignerOp[]): OpResult[] | Promise<OpResult[]> {
-    if (this.sessions.length === 1) return ops.map((op) => this.execute(op, 0));
+  /**
+   * Runs `ops` in order, each on a session of its own lane. Once `stopped()` answers true the
+   * operations not yet begun fail with hsmUnavailable instead of reaching the token: the
+   * thread is being replaced or closed, and no one waits for their results.
+   */
+  runBatch(ops: SignerOp[], stopped: () => boolean = NEVER): OpResult[] | Promise<OpResult[]> {
+    if (this.sessions.length === 1) return ops.map((op) => (stopped() ? STOPPED : this.execute(op, 0)));
     // Batches arrive while an earlier one still awaits the token; each session may run only
     // one operation at a time, so batches take their turn.
-    const run = this.previous.then(() => this.runConcurrently(ops));
+    const run = this.previous.then(() => this.runConcurrently(ops, stopped));
     this.previous = run.catch(() => undefined);
     return run;
   }
 
-  private async runConcurrently(ops: SignerOp[]): Promise<OpResult[]> {
+  private async runConcurrently(ops: SignerOp[], stopped: () => boolean): Promise<OpResult[]> {
     const results = new Array<OpResult>(ops.length);
     const lanes = this.sessions.map(async (_, lane) => {
       for (let i = lane; i < ops.length; i += this.sessions.length) {
         const op = ops[i]!;
+        if (stopped()) {
+          results[i] = STOPPED;
+          continue;
+        }
         results[i] = op.op === "sign" || op.op === "signEncoded" ? await this.signConcurrently(op, lane) : this.execute(op, lane);
       }
     });

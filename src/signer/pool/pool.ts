@@ -14,15 +14,18 @@
  * Bounds and failures: the queue (waiting plus in flight) never exceeds `queueMax`; past it
  * submit() throws queueFull. A Worker that dies fails the operations it held at once, and a
  * Worker that does not answer a batch in time is treated as hung: its operations fail with
- * hsmTimeout, it is terminated, and a replacement is started. Workers are started strictly
- * one after another, because several Workers loading the PKCS#11 addon at the same moment
- * crashed Bun.
+ * hsmTimeout, a replacement is started, and it is asked to end itself as soon as the token
+ * call it is in returns. Workers are started strictly one after another, because several
+ * Workers loading the PKCS#11 addon at the same moment crashed Bun.
  *
- * Closing asks each Worker to end itself between token calls and waits for its thread to end:
- * a process that exits under a token call tears the module down beneath it, and a Worker
- * writing a key to a file token would leave it half written. terminate() is kept for a Worker
- * that does not answer (a hung token), since terminating one inside a token call is what
- * crashed Bun 1.4.5 at shutdown (close(), below).
+ * Stopping a Worker (replaced, or closing) never terminates it while it may be inside a token
+ * call: Bun 1.4.5's terminate() on a Worker signing crashed the process (segfault) in about 3%
+ * of tries. The pool sets the Worker's stop flag, which it reads before each operation, and
+ * posts it a stop message; the Worker gives its sessions back and ends its thread. Closing
+ * waits for every thread to end: a process that exits under a token call tears the module down
+ * beneath it, and a Worker writing a key to a file token would leave it half written. Only a
+ * Worker still inside a call when the close's grace is over (a token that does not answer) is
+ * terminated.
  */
 import { ERROR_CATALOGUE, SignetError, type ErrorKind } from "../../errors";
 import type { ExecutorOptions } from "../pkcs11/executor";
@@ -78,8 +81,17 @@ class PoolWorker {
   gone = false;
   /** Settles when the Worker's thread has ended (its close event). */
   readonly ended: Promise<void>;
+  /** The Worker's stop flag (protocol.ts, init). */
+  readonly stopFlag = new Int32Array(new SharedArrayBuffer(4));
   constructor(readonly slot: number, readonly worker: Worker) {
     this.ended = new Promise((resolve) => worker.addEventListener("close", () => resolve()));
+  }
+
+  /** Asks the Worker to end itself: the flag stops it before its next operation, the message ends its thread. */
+  requestStop(): void {
+    Atomics.store(this.stopFlag, 0, 1);
+    Atomics.notify(this.stopFlag, 0);
+    this.worker.postMessage({ t: "stop" } satisfies ToWorker);
   }
 }
 
@@ -220,10 +232,11 @@ export class SignerPool {
 
   /**
    * Fails what waits and what the Workers hold, stops every Worker, and resolves once their
-   * threads have ended. Each Worker ends itself after the token calls it has begun: terminate()
-   * on a Worker inside a token call crashed Bun 1.4.5 (segfault at address 0x0) in about 3% of
-   * closes with signatures in flight (2026-12-03). One still inside a call after `graceMs` (a
-   * token that does not answer) is terminated, and waited for one more second at most.
+   * threads have ended. Each Worker ends itself after the token call it is in (terminate() on a
+   * Worker inside a token call crashed Bun 1.4.5, segfault at address 0x0, in about 3% of
+   * closes with signatures in flight, 2026-12-03), Workers replaced earlier included. One still
+   * inside a call after `graceMs` (a token that does not answer) is terminated, and waited for
+   * one more second at most.
    */
   async close(graceMs = 5_000): Promise<void> {
     this.closed = true;
@@ -234,7 +247,7 @@ export class SignerPool {
     }
     this.failQueued(error);
     const ended = Promise.all([...this.running].map((worker) => worker.ended));
-    for (const worker of this.running) worker.worker.postMessage({ t: "stop" } satisfies ToWorker);
+    for (const worker of this.running) worker.requestStop();
     await waitAtMost(graceMs, ended);
     if (this.running.size === 0) return;
     for (const worker of this.running) worker.worker.terminate();
@@ -333,10 +346,11 @@ export class SignerPool {
 
   private hung(worker: PoolWorker, batchId: number): void {
     if (!worker.inFlight.has(batchId)) return;
-    // lose() before terminate(): terminate may deliver the close event at once, and the
-    // requests must fail as timed out, not as stopped.
     this.lose(worker, new SignetError("hsmTimeout", "the token did not answer in time; the signing worker was replaced"));
-    worker.worker.terminate();
+    // Not terminate(): the Worker may be inside a token call (a slow token signing a large
+    // batch is in and out of them). It ends itself once the call returns; if the call never
+    // does, its thread stays blocked, as it would after terminate().
+    worker.requestStop();
   }
 
   /** Fails everything a Worker held, forgets it, and (unless closing) starts its replacement. */
@@ -416,7 +430,7 @@ export class SignerPool {
         this.lose(entry, new SignetError("hsmUnavailable", "the signing worker stopped while it held this request"));
       });
       const options: ExecutorOptions = { ...this.options.executor, sessions: this.options.sessionsPerWorker };
-      worker.postMessage({ t: "init", options } satisfies ToWorker);
+      worker.postMessage({ t: "init", options, stop: entry.stopFlag.buffer as SharedArrayBuffer } satisfies ToWorker);
     });
   }
 }

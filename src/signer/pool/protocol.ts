@@ -4,14 +4,19 @@ import type { SetupField } from "../pkcs11/module";
 import type { EncodedSignature, OpFailure, OpResult, SignerOp } from "../types";
 
 export type ToWorker =
-  | { t: "init"; options: ExecutorOptions }
+  /**
+   * `stop` is one Int32 the pool sets to 1 when the Worker is to end (closing, or replaced after
+   * a batch timed out). The Worker reads it before each operation: a message waits behind the
+   * token call the Worker is in, the flag is seen as soon as that call returns.
+   */
+  | { t: "init"; options: ExecutorOptions; stop: SharedArrayBuffer }
   | { t: "run"; batch: number; ops: SignerOp[] }
   | { t: "invalidate"; key?: string }
-  /** Closing: end the thread from inside once the batches sent before this are answered. */
+  /** End the thread from inside once the token calls under way have returned (with the flag set). */
   | { t: "stop" }
   /** Fault injection for tests: the Worker throws from its event loop and dies. */
   | { t: "crash" }
-  /** Fault injection for tests: the Worker stops answering for `ms` milliseconds. */
+  /** Fault injection for tests: the Worker blocks for `ms` milliseconds, as in a token call that does not return, or until its stop flag is set. */
   | { t: "hang"; ms: number };
 
 export type FromWorker =

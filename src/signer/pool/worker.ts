@@ -10,6 +10,9 @@ import { decodeSignBatch, encodeSignResults, transferablesOf, type FromWorker, t
 declare const self: Worker;
 
 let executor: Pkcs11Executor | null = null;
+/** Set to 1 by the pool when this Worker is to end (protocol.ts, init). */
+let stopFlag: Int32Array<ArrayBufferLike> = new Int32Array(1);
+const stopRequested = (): boolean => Atomics.load(stopFlag, 0) !== 0;
 /** The last batch still waiting for the token (sessions > 1: the batches run one after another). */
 let lastAsync: Promise<unknown> = Promise.resolve();
 
@@ -33,14 +36,17 @@ self.onmessage = (event: MessageEvent<ToWorker | string>) => {
   const message = event.data;
   if (typeof message === "string") {
     // The signing fast path: a batch of signEncoded ops as one string (see protocol.ts).
+    // A batch that arrives once the stop flag is set was failed by the pool already.
+    if (stopRequested()) return;
     const { batch, ops } = decodeSignBatch(message);
-    const results = executor!.runBatch(ops);
+    const results = executor!.runBatch(ops, stopRequested);
     if (Array.isArray(results)) answerEncoded(batch, results);
     else lastAsync = results.then((settled) => answerEncoded(batch, settled));
     return;
   }
   switch (message.t) {
     case "init":
+      stopFlag = new Int32Array(message.stop);
       try {
         executor = Pkcs11Executor.open(message.options);
         reply({ t: "ready" });
@@ -50,14 +56,20 @@ self.onmessage = (event: MessageEvent<ToWorker | string>) => {
       }
       return;
     case "run": {
-      const results = executor!.runBatch(message.ops);
+      if (stopRequested()) return;
+      const results = executor!.runBatch(message.ops, stopRequested);
       if (Array.isArray(results)) answer(message.batch, results);
       else lastAsync = results.then((settled) => answer(message.batch, settled));
       return;
     }
     case "stop":
-      // Ends between token calls, never inside one (pool.ts, close).
-      void lastAsync.finally(() => process.exit(0));
+      // Ends between token calls, never inside one (pool.ts), and gives its sessions back to
+      // the token first: a Worker replaced after a timeout would otherwise hold them until the
+      // process ends, and a network HSM has a bounded number of them.
+      void lastAsync.finally(() => {
+        executor?.close();
+        process.exit(0);
+      });
       return;
     case "invalidate":
       executor?.invalidate(message.key);
@@ -65,12 +77,10 @@ self.onmessage = (event: MessageEvent<ToWorker | string>) => {
     case "crash":
       // Uncaught in the message handler: the Worker dies with the batches it still holds.
       throw new Error("fault injection: worker crash");
-    case "hang": {
-      const until = Date.now() + message.ms;
-      while (Date.now() < until) {
-        // busy, as a Worker stuck in a slow token call would be
-      }
+    case "hang":
+      // Blocked as in a token call that does not return; it returns when the pool gives up on
+      // this Worker (sets the flag), as a stuck call returns at last.
+      Atomics.wait(stopFlag, 0, 0, message.ms);
       return;
-    }
   }
 };
