@@ -48,8 +48,8 @@ function progress(line: string): void {
   process.stderr.write(`[compat-cost] ${line}\n`);
 }
 
-async function load(request: LoadRequest): Promise<LoadResult> {
-  await untilQuiet(quick ? 20 : 50); // the last load's requests answered first
+async function load(serverPid: number, request: LoadRequest): Promise<LoadResult> {
+  await untilQuiet([serverPid], quick ? 20 : 50); // the last load's requests answered first
   return saturate(request, { connections, seconds, threads: cores });
 }
 
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
     for (let pair = 0; pair < pairs; pair++) {
       for (const mode of ["plain", "password"] as const) {
         progress(`P-256 ${mode} (${pair + 1}/${pairs})`);
-        const result = await load(requests[mode]);
+        const result = await load(server.pid, requests[mode]);
         if (result.non2xx + result.errors > 0) throw new Error(`${mode}: ${result.non2xx} non-2xx, ${result.errors} errors`);
         rates[mode].push(result.requestsPerSecond);
       }
@@ -147,7 +147,7 @@ async function main(): Promise<void> {
     for (let pair = 0; pair < pairs; pair++) {
       for (const [mode, algorithm] of [["sha256", "SHA256_WITH_ECDSA"], ["keccak256", "KECCAK256_WITH_ECDSA"]] as const) {
         progress(`P-256 ${algorithm} (${pair + 1}/${pairs})`);
-        keccakRates[mode].push((await load(signRequest(server.url, "plain-p256", algorithm))).requestsPerSecond);
+        keccakRates[mode].push((await load(server.pid, signRequest(server.url, "plain-p256", algorithm))).requestsPerSecond);
       }
     }
 

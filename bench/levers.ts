@@ -86,7 +86,7 @@ async function runOnce(dataDir: string, env: Record<string, string>): Promise<Ma
     for (const a of ALGORITHMS) {
       const request = signRequest(server.url, a.label, a.algorithm);
       if (!quick) await autocannon(request, { connections, seconds: 1 }); // warm-up
-      await untilQuiet(quick ? 20 : 50); // the warm-up's last requests answered first
+      await untilQuiet([server.pid], quick ? 20 : 50); // the warm-up's last requests answered first
       const before = threadCpu(server.pid);
       const ticks = machineTicks();
       const load: LoadResult = await saturate(request, { connections, seconds, threads: cores });

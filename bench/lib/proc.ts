@@ -104,28 +104,37 @@ export function stealPercent(before: MachineTicks, after: MachineTicks): number 
 }
 
 /**
- * Waits until no thread on the machine is busy, so that a measurement's window opens on a quiet
- * machine: a load generator stops with requests in flight, and the server goes on answering
- * them. After 64 connections of batchSign (64 P-256 signatures a call) a server kept both cores
- * busy for 0.4-0.7 s after its generator had stopped (bench/NOTES.md); the next run, on it or
- * on another server or the C program, would have shared the cores with that. Quiet: in a window
- * of `windowMs`, the busy ticks (neither idle nor stolen) come to at most a fifth of one core,
- * or one tick (/proc/stat counts hundredths of a second). Returns the milliseconds waited; gives
- * up after `timeoutMs`.
+ * Waits until the processes `pids` (the bench's servers) are quiet, so that a measurement's
+ * window does not open on what the last load left: a load generator stops with requests in
+ * flight, and the server goes on answering them. After 64 connections of batchSign (64 P-256
+ * signatures a call) a server kept both cores busy for 0.4-0.7 s after its generator had
+ * stopped (bench/NOTES.md); the next run, on it or on another server or the C program, would
+ * have shared the cores with that. Quiet: together they used at most one tick (/proc counts
+ * hundredths of a second), or a fifth of a core, in a window of `windowMs`. Only the bench's
+ * own processes are watched, so that a machine busy with something else does not hold every
+ * window back. Returns the milliseconds waited, and whether they went quiet before `timeoutMs`.
  */
-export async function untilQuiet(windowMs: number, timeoutMs = 10_000): Promise<number> {
+export async function untilQuiet(pids: readonly number[], windowMs: number, timeoutMs = 10_000): Promise<{ waitedMs: number; quiet: boolean }> {
   const started = performance.now();
-  const cores = coreCount();
-  let before = machineTicks();
+  const used = () => pids.reduce((sum, pid) => sum + processCpuSecondsOrZero(pid), 0);
+  const allowed = Math.max(1 / TICKS_PER_SECOND, (windowMs / 1000) * 0.2);
+  let before = used();
   while (performance.now() - started < timeoutMs) {
     await Bun.sleep(windowMs);
-    const after = machineTicks();
-    const total = after.total - before.total;
-    const busy = total - (after.idle - before.idle) - (after.steal - before.steal);
-    if (total > 0 && busy <= Math.max(1, (total / cores) * 0.2)) break;
+    const after = used();
+    if (after - before <= allowed + 1e-9) return { waitedMs: Math.round(performance.now() - started), quiet: true };
     before = after;
   }
-  return Math.round(performance.now() - started);
+  return { waitedMs: Math.round(performance.now() - started), quiet: false };
+}
+
+/** cpuSeconds, or 0 for a process that has ended. */
+function processCpuSecondsOrZero(pid: number): number {
+  try {
+    return cpuSeconds(pid);
+  } catch {
+    return 0;
+  }
 }
 
 /** The share of the machine's CPU time no thread used between two readings (idle or waiting on I/O), in percent. */
