@@ -105,7 +105,10 @@ export type SignerFault =
   | { kind: "killWorker"; worker: number }
   | { kind: "crashWorker"; worker: number }
   | { kind: "hangWorker"; worker: number }
-  | { kind: "closeAllSessions" };
+  | { kind: "closeAllSessions" }
+  /** Every Worker blocks before its next batch, replacements included, until recoverToken. */
+  | { kind: "stallToken" }
+  | { kind: "recoverToken" };
 
 export interface Pkcs11SignerOptions {
   modulePath: string;
@@ -299,6 +302,10 @@ export class Pkcs11Signer implements Signer {
         return this.pool.injectWorkerFault(fault.worker, "crash");
       case "hangWorker":
         return this.pool.injectWorkerFault(fault.worker, "hang");
+      case "stallToken":
+      case "recoverToken":
+        this.pool.stallToken(fault.kind === "stallToken");
+        return true;
       case "closeAllSessions":
         // Closes every session of the application, the Workers' included, which also logs
         // the application out: the next operation of each Worker must recover.

@@ -98,6 +98,32 @@ describe.each([
   });
 });
 
+test("a token that stops answering: at most twice the Workers' threads wait on it, then requests fail at once (504 712); once it answers, the Workers come back", async () => {
+  const threads = workerThreads(); // the two signing Workers and the audit writer
+  expect((await signet.json("POST", "/v1/debug/faults", { fault: "stallToken" })).status).toBe(200);
+  let refusedAtOnce = false;
+  try {
+    // Each round's requests wait for their batch to time out (1 s here), and each timeout
+    // replaces a Worker, until twice the Workers' threads are stuck; then no slot gets one.
+    for (let round = 0; round < 8 && !refusedAtOnce; round++) {
+      const sent = performance.now();
+      const outcomes = await Promise.all(await burst(4));
+      for (const outcome of outcomes) expect({ status: outcome.status, errorCode: outcome.errorCode }).toEqual({ status: 504, errorCode: 712 });
+      refusedAtOnce = Math.max(...outcomes.map((o) => o.at)) - sent < 300;
+    }
+    expect(refusedAtOnce).toBe(true);
+    expect(workerThreads()).toBe(threads + 2);
+    expect((await (await fetch(`${signet.url}/health`)).json()).workers.ready).toBe(0);
+  } finally {
+    await signet.json("POST", "/v1/debug/faults", { fault: "recoverToken" });
+  }
+  await waitForWorkers(2);
+  await signsAndVerifies();
+  // The stuck threads end themselves once their "call" returns.
+  for (let i = 0; i < 60 && workerThreads() !== threads; i++) await Bun.sleep(50);
+  expect(workerThreads()).toBe(threads);
+});
+
 test("after every PKCS#11 session is closed (and the login lost), the Workers recover", async () => {
   await signsAndVerifies();
   const injected = await signet.json("POST", "/v1/debug/faults", { fault: "closeAllSessions" });

@@ -1,6 +1,7 @@
 /**
- * Fault injection, for tests and drills: kill or crash a signing worker, or close every
- * PKCS#11 session. Exists only when SIGNET_DEBUG_FAULTS is set, and needs the admin role.
+ * Fault injection, for tests and drills: kill, crash or hang a signing worker, close every
+ * PKCS#11 session, or make the token stop answering every worker until it recovers. Exists
+ * only when SIGNET_DEBUG_FAULTS is set, and needs the admin role.
  */
 import { Elysia, t } from "elysia";
 import { SignetError } from "../../errors";
@@ -12,9 +13,9 @@ export function debugRoutes(auth: ReturnType<typeof authPlugin>, signer: Signer)
     "/v1/debug/faults",
     ({ body }) => {
       const injected =
-        body.fault === "closeAllSessions"
-          ? signer.injectFault({ kind: "closeAllSessions" })
-          : signer.injectFault({ kind: body.fault, worker: body.worker ?? 0 });
+        body.fault === "killWorker" || body.fault === "crashWorker" || body.fault === "hangWorker"
+          ? signer.injectFault({ kind: body.fault, worker: body.worker ?? 0 })
+          : signer.injectFault({ kind: body.fault });
       if (!injected) throw new SignetError("resourceNotFound", `no ready worker ${body.worker ?? 0}`);
       return { injected: body.fault };
     },
@@ -22,8 +23,18 @@ export function debugRoutes(auth: ReturnType<typeof authPlugin>, signer: Signer)
       role: { role: "admin", scope: "admin:debug" },
       parse: "json",
       body: t.Object({
-        fault: t.Union([t.Literal("killWorker"), t.Literal("crashWorker"), t.Literal("hangWorker"), t.Literal("closeAllSessions")]),
-        worker: t.Optional(t.Integer({ minimum: 0 })),
+        fault: t.Union(
+          [
+            t.Literal("killWorker"),
+            t.Literal("crashWorker"),
+            t.Literal("hangWorker"),
+            t.Literal("closeAllSessions"),
+            t.Literal("stallToken"),
+            t.Literal("recoverToken"),
+          ],
+          { description: "stallToken: every signing worker blocks before its next batch, replacements included, until recoverToken." },
+        ),
+        worker: t.Optional(t.Integer({ minimum: 0, description: "The worker, for killWorker, crashWorker and hangWorker." })),
       }),
       detail: { tags: ["Debug"], summary: "Inject a fault (only with SIGNET_DEBUG_FAULTS)" },
     },

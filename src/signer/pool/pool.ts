@@ -15,8 +15,13 @@
  * submit() throws queueFull. A Worker that dies fails the operations it held at once, and a
  * Worker that does not answer a batch in time is treated as hung: its operations fail with
  * hsmTimeout, a replacement is started, and it is asked to end itself as soon as the token
- * call it is in returns. Workers are started strictly one after another, because several
- * Workers loading the PKCS#11 addon at the same moment crashed Bun.
+ * call it is in returns. A thread stuck in a call that never returns cannot be ended by any
+ * means, so the pool keeps at most twice `workers` threads: past that, a slot's replacement
+ * waits until a stuck thread has ended, and once every slot waits, requests fail at once with
+ * hsmTimeout instead of queueing for a token that does not answer (a network HSM gone dark
+ * would otherwise cost a new thread every `opTimeoutMs`, each with its own JavaScript heap).
+ * Workers are started strictly one after another, because several Workers loading the
+ * PKCS#11 addon at the same moment crashed Bun.
  *
  * Stopping a Worker (replaced, or closing) never terminates it while it may be inside a token
  * call: Bun 1.4.5's terminate() on a Worker signing crashed the process (segfault) in about 3%
@@ -97,6 +102,9 @@ class PoolWorker {
 
 const SLOW_OPS = new Set<SignerOp["op"]>(["generateKeyPair", "listKeys"]);
 
+const TOKEN_NOT_ANSWERING = () =>
+  new SignetError("hsmTimeout", "the token is not answering: every signing worker is waiting on a token call; new ones start as those return");
+
 export function failureError(failure: OpFailure): SignetError {
   const kind: ErrorKind = failure.kind in ERROR_CATALOGUE ? (failure.kind as ErrorKind) : "hsmError";
   return new SignetError(kind, failure.message, failure.ckr ? { details: { ckr: failure.ckr } } : undefined);
@@ -123,6 +131,10 @@ export class SignerPool {
   private starting: Promise<unknown> = Promise.resolve();
   /** Every Worker started whose thread has not ended yet, replaced ones included. */
   private readonly running = new Set<PoolWorker>();
+  /** Slots whose replacement waits for a stuck thread to end (the bound above). */
+  private readonly waitingSlots: number[] = [];
+  /** Fault injection: while its Int32 is 1, every Worker blocks before its next batch, as on a token that stopped answering. */
+  private readonly stall = new Int32Array(new SharedArrayBuffer(4));
   private readonly counters = { batches: 0, operations: 0, workerRestarts: 0 };
 
   private constructor(private readonly options: PoolOptions) {
@@ -174,6 +186,7 @@ export class SignerPool {
   /** Why an operation cannot be queued now, or null when it can. */
   private refusal(): SignetError | null {
     if (this.closed) return new SignetError("hsmUnavailable", "the signer is shutting down");
+    if (this.waitingSlots.length >= this.options.workers) return TOKEN_NOT_ANSWERING();
     if (this.queued + this.inFlightOps >= this.options.queueMax) {
       return new SignetError("queueFull", `the signing queue is full (${this.options.queueMax} operations)`);
     }
@@ -215,6 +228,12 @@ export class SignerPool {
       inFlight: this.inFlightOps,
       ...this.counters,
     };
+  }
+
+  /** Fault injection: the token stops answering every Worker (true) until it answers again (false). */
+  stallToken(stalled: boolean): void {
+    Atomics.store(this.stall, 0, stalled ? 1 : 0);
+    if (!stalled) Atomics.notify(this.stall, 0);
   }
 
   /** Fault injection: ends Worker `slot` from outside (kill) or inside (crash), or stalls it (hang). */
@@ -365,9 +384,26 @@ export class SignerPool {
     }
     worker.inFlight.clear();
     if (this.workers[worker.slot] === worker) this.workers[worker.slot] = null;
-    if (replace && !this.closed) {
+    if (replace) this.replace(worker.slot);
+  }
+
+  /** Starts a Worker for `slot`, or lets the slot wait while the threads alive are at their bound. */
+  private replace(slot: number): void {
+    if (this.closed) return;
+    if (this.running.size >= 2 * this.options.workers) {
+      this.waitingSlots.push(slot);
+      if (this.waitingSlots.length >= this.options.workers) this.failQueued(TOKEN_NOT_ANSWERING());
+      return;
+    }
+    this.counters.workerRestarts++;
+    this.restart(slot, 0);
+  }
+
+  /** A thread has ended: a slot that waited for it gets its Worker. */
+  private replaceWaiting(): void {
+    while (this.waitingSlots.length > 0 && this.running.size < 2 * this.options.workers && !this.closed) {
       this.counters.workerRestarts++;
-      this.restart(worker.slot, 0);
+      this.restart(this.waitingSlots.shift()!, 0);
     }
   }
 
@@ -406,7 +442,10 @@ export class SignerPool {
       const worker = new Worker(new URL("./worker.ts", import.meta.url).href);
       const entry = new PoolWorker(slot, worker);
       this.running.add(entry);
-      void entry.ended.then(() => this.running.delete(entry));
+      void entry.ended.then(() => {
+        this.running.delete(entry);
+        this.replaceWaiting();
+      });
       worker.onmessage = (event: MessageEvent<FromWorker | string>) => {
         const message = event.data;
         if (typeof message === "string") this.settleEncoded(entry, message);
@@ -430,7 +469,8 @@ export class SignerPool {
         this.lose(entry, new SignetError("hsmUnavailable", "the signing worker stopped while it held this request"));
       });
       const options: ExecutorOptions = { ...this.options.executor, sessions: this.options.sessionsPerWorker };
-      worker.postMessage({ t: "init", options, stop: entry.stopFlag.buffer as SharedArrayBuffer } satisfies ToWorker);
+      const stall = this.stall.buffer as SharedArrayBuffer;
+      worker.postMessage({ t: "init", options, stop: entry.stopFlag.buffer as SharedArrayBuffer, stall } satisfies ToWorker);
     });
   }
 }

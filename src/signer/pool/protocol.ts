@@ -9,7 +9,8 @@ export type ToWorker =
    * a batch timed out). The Worker reads it before each operation: a message waits behind the
    * token call the Worker is in, the flag is seen as soon as that call returns.
    */
-  | { t: "init"; options: ExecutorOptions; stop: SharedArrayBuffer }
+  /** `stall` is fault injection, shared by every Worker: while its Int32 is 1, a Worker blocks before its next batch. */
+  | { t: "init"; options: ExecutorOptions; stop: SharedArrayBuffer; stall: SharedArrayBuffer }
   | { t: "run"; batch: number; ops: SignerOp[] }
   | { t: "invalidate"; key?: string }
   /** End the thread from inside once the token calls under way have returned (with the flag set). */

@@ -13,6 +13,14 @@ let executor: Pkcs11Executor | null = null;
 /** Set to 1 by the pool when this Worker is to end (protocol.ts, init). */
 let stopFlag: Int32Array<ArrayBufferLike> = new Int32Array(1);
 const stopRequested = (): boolean => Atomics.load(stopFlag, 0) !== 0;
+/** Fault injection (protocol.ts, init): while it holds 1 the "token" does not answer. */
+let stall: Int32Array<ArrayBufferLike> = new Int32Array(1);
+
+/** Whether the batch may run: not once the pool has given up on this Worker; blocks while the token is stalled (fault injection). */
+function mayRun(): boolean {
+  while (!stopRequested() && Atomics.load(stall, 0) !== 0) Atomics.wait(stall, 0, 1);
+  return !stopRequested();
+}
 /** The last batch still waiting for the token (sessions > 1: the batches run one after another). */
 let lastAsync: Promise<unknown> = Promise.resolve();
 
@@ -37,7 +45,7 @@ self.onmessage = (event: MessageEvent<ToWorker | string>) => {
   if (typeof message === "string") {
     // The signing fast path: a batch of signEncoded ops as one string (see protocol.ts).
     // A batch that arrives once the stop flag is set was failed by the pool already.
-    if (stopRequested()) return;
+    if (!mayRun()) return;
     const { batch, ops } = decodeSignBatch(message);
     const results = executor!.runBatch(ops, stopRequested);
     if (Array.isArray(results)) answerEncoded(batch, results);
@@ -47,6 +55,7 @@ self.onmessage = (event: MessageEvent<ToWorker | string>) => {
   switch (message.t) {
     case "init":
       stopFlag = new Int32Array(message.stop);
+      stall = new Int32Array(message.stall);
       try {
         executor = Pkcs11Executor.open(message.options);
         reply({ t: "ready" });
@@ -56,7 +65,7 @@ self.onmessage = (event: MessageEvent<ToWorker | string>) => {
       }
       return;
     case "run": {
-      if (stopRequested()) return;
+      if (!mayRun()) return;
       const results = executor!.runBatch(message.ops, stopRequested);
       if (Array.isArray(results)) answer(message.batch, results);
       else lastAsync = results.then((settled) => answer(message.batch, settled));
