@@ -390,16 +390,12 @@ export class SignerPool {
   /** Starts a Worker for `slot`, or lets the slot wait while the threads alive are at their bound. */
   private replace(slot: number): void {
     if (this.closed) return;
-    if (this.running.size >= 2 * this.options.workers) {
-      this.waitingSlots.push(slot);
-      if (this.waitingSlots.length >= this.options.workers) this.failQueued(TOKEN_NOT_ANSWERING());
-      return;
-    }
-    this.counters.workerRestarts++;
-    this.restart(slot, 0);
+    this.waitingSlots.push(slot);
+    this.replaceWaiting();
+    if (this.waitingSlots.length >= this.options.workers) this.failQueued(TOKEN_NOT_ANSWERING());
   }
 
-  /** A thread has ended: a slot that waited for it gets its Worker. */
+  /** Starts Workers for the slots that wait, as far as the bound on threads allows (run again as each thread ends). */
   private replaceWaiting(): void {
     while (this.waitingSlots.length > 0 && this.running.size < 2 * this.options.workers && !this.closed) {
       this.counters.workerRestarts++;

@@ -7,9 +7,9 @@ export type ToWorker =
   /**
    * `stop` is one Int32 the pool sets to 1 when the Worker is to end (closing, or replaced after
    * a batch timed out). The Worker reads it before each operation: a message waits behind the
-   * token call the Worker is in, the flag is seen as soon as that call returns.
+   * token call the Worker is in, the flag is seen as soon as that call returns. `stall` is fault
+   * injection, shared by every Worker: while its Int32 is 1, a Worker blocks before its next batch.
    */
-  /** `stall` is fault injection, shared by every Worker: while its Int32 is 1, a Worker blocks before its next batch. */
   | { t: "init"; options: ExecutorOptions; stop: SharedArrayBuffer; stall: SharedArrayBuffer }
   | { t: "run"; batch: number; ops: SignerOp[] }
   | { t: "invalidate"; key?: string }
