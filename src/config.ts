@@ -36,6 +36,8 @@ export interface AuditConfig {
   operations: boolean;
   /** The same denial again within this many seconds of its record is counted into one summary record; 0: each its own. */
   denialWindowSeconds: number;
+  /** An audit commit that takes longer fails its operations (auditUnavailable), and every later one until it returns. */
+  commitTimeoutMs: number;
 }
 
 /** API groups that configuration can switch off (SIGNET_DISABLED_MODULES); a disabled group answers 404. */
@@ -189,6 +191,7 @@ function auditSettings(source: Source): AuditConfig {
     origin,
     operations: source.SIGNET_AUDIT_OPERATIONS === undefined || source.SIGNET_AUDIT_OPERATIONS === "" ? true : flag(source, "SIGNET_AUDIT_OPERATIONS"),
     denialWindowSeconds: integer(source, "SIGNET_AUDIT_DENIAL_WINDOW_SECONDS", 10, 0, 3_600),
+    commitTimeoutMs: integer(source, "SIGNET_AUDIT_COMMIT_TIMEOUT_MS", 10_000, 100, 600_000),
   };
 }
 
@@ -411,6 +414,7 @@ export function auditedSettings(config: Config): Record<string, string | number 
     auditCheckpointSeconds: audit.checkpointSeconds,
     auditOrigin: audit.origin,
     auditDenialWindowSeconds: audit.denialWindowSeconds,
+    auditCommitTimeoutMs: audit.commitTimeoutMs,
     tls: config.tls ? (config.tls.clientAuth === "required" ? "mutual" : "server") : "off",
     tlsCertificateSha256: digest(config.tls?.certPem ?? null),
     tlsPkcs12Set: (config.tls?.pfx ?? null) !== null,

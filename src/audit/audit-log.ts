@@ -35,6 +35,8 @@ export interface AuditSettings {
   origin: string | null;
   /** Record every signature and verification (turned off only to measure what it costs). */
   operations: boolean;
+  /** A commit that takes longer fails its records, and every later one until it returns (writer.ts). */
+  commitTimeoutMs: number;
 }
 
 export interface AuditLogger {
@@ -82,7 +84,7 @@ export class AuditLog implements AuditRecorder {
     let opened: AuditLog | null = null;
     const [keys, writer] = await Promise.allSettled([
       ensureAuditKeys(options.signer),
-      AuditWriter.start(options.dataDir, (head) => opened?.grew(head), (message) => options.logger.error(message)),
+      AuditWriter.start(options.dataDir, { commitTimeoutMs: options.settings.commitTimeoutMs }, (head) => opened?.grew(head), (message) => options.logger.error(message)),
     ]);
     if (keys.status === "rejected" || writer.status === "rejected") {
       if (writer.status === "fulfilled") await writer.value.close();
@@ -121,6 +123,16 @@ export class AuditLog implements AuditRecorder {
 
   latestCheckpoint(): SignedCheckpoint | null {
     return this.latest;
+  }
+
+  /** Whether a commit has outlived the commit timeout and not returned: audited operations fail meanwhile. */
+  writerStalled(): boolean {
+    return this.writer.stalled();
+  }
+
+  /** Fault injection: the writer blocks before its next commit until released, as on a disk that stopped answering. */
+  stallWriter(stalled: boolean): void {
+    this.writer.stall(stalled);
   }
 
   /** How long the writer's commits have taken since start (commit-stats.ts). */

@@ -3,7 +3,8 @@ import type { NewCheckpointRow } from "../store/audit";
 import type { TreeHead } from "./appender";
 
 export type ToWriter =
-  | { t: "init"; dataDir: string }
+  /** `stall`: fault injection, one Int32; while it is 1 the thread blocks before its next commit. */
+  | { t: "init"; dataDir: string; stall: SharedArrayBuffer }
   /**
    * `records` is the JSON of a PendingRecord[]: one string crosses to the thread far more
    * cheaply than structured cloning an object per record (about 1 µs a record against 4.5).

@@ -12,6 +12,7 @@ import type { FromWriter, ToWriter } from "./writer-protocol";
 declare const self: Worker;
 
 let appender: AuditAppender | null = null;
+let stall: Int32Array | null = null;
 let store: ReturnType<typeof openAuditWriterStore> | null = null;
 
 function reply(message: FromWriter): void {
@@ -28,6 +29,7 @@ self.onmessage = (event: MessageEvent<ToWriter>) => {
   switch (message.t) {
     case "init":
       try {
+        stall = new Int32Array(message.stall);
         store = openAuditWriterStore(message.dataDir);
         appender = new AuditAppender(store.audit);
         reply({ t: "ready", head: head() });
@@ -37,6 +39,8 @@ self.onmessage = (event: MessageEvent<ToWriter>) => {
       return;
     case "append":
       try {
+        // Fault injection: block here, as a commit whose fsync does not return would.
+        while (stall && Atomics.load(stall, 0) === 1) Atomics.wait(stall, 0, 1);
         const records = JSON.parse(message.records) as PendingRecord[];
         const started = performance.now();
         const firstSeq = appender!.append(records);

@@ -161,7 +161,7 @@ export function createApp(services: AppServices) {
     });
   const modules: [HttpModule, () => AnyElysia][] = [
     ["docs", () => docsPlugin()],
-    ["management", () => serviceRoutes(auth, services.signer, services.serviceInfo)],
+    ["management", () => serviceRoutes(auth, services.signer, services.serviceInfo, services.audit)],
     ["keyManagement", () => keyRoutes(auth, services.keys, services.transfer)],
     ["keyManagement", () => keyAttributeRoutes(auth, services.attestation)],
     ["keyManagement", () => keyPasswordRoutes(auth, services.keys, services.lifecycle)],
@@ -176,7 +176,7 @@ export function createApp(services: AppServices) {
     ["audit", () => auditRoutes(auth, services.audit)],
   ];
   for (const [module, plugin] of modules) if (!services.disabledModules.includes(module)) app.use(plugin());
-  if (services.debugFaults) app.use(debugRoutes(auth, services.signer));
+  if (services.debugFaults) app.use(debugRoutes(auth, services.signer, services.audit));
   return app;
 }
 

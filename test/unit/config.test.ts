@@ -15,6 +15,13 @@ test("embedded defaults", () => {
   expect(config.pkcs11.mode).toBe("embedded");
   expect(config.pool.workers).toBeGreaterThan(0);
   expect(config.bootstrapApiKey).toBeNull();
+  expect(config.audit.commitTimeoutMs).toBe(10_000);
+});
+
+test("the audit commit timeout is bounded", () => {
+  expect(loadConfig({ SIGNET_AUDIT_COMMIT_TIMEOUT_MS: "2500" }).audit.commitTimeoutMs).toBe(2_500);
+  expect(() => loadConfig({ SIGNET_AUDIT_COMMIT_TIMEOUT_MS: "50" })).toThrow(ConfigError);
+  expect(() => loadConfig({ SIGNET_AUDIT_COMMIT_TIMEOUT_MS: "soon" })).toThrow(ConfigError);
 });
 
 test("a config file is read, and the environment wins over it", () => {

@@ -53,6 +53,16 @@ export class AuditService {
     private readonly repo: AuditRepository,
   ) {}
 
+  /** Whether an audit commit has outlived SIGNET_AUDIT_COMMIT_TIMEOUT_MS and not returned: audited operations fail meanwhile (GET /health). */
+  writerStalled(): boolean {
+    return this.log.writerStalled();
+  }
+
+  /** Fault injection (POST /v1/debug/faults): the writer blocks before its next commit until released. */
+  stallWriter(stalled: boolean): void {
+    this.log.stallWriter(stalled);
+  }
+
   /** The audit writer's commit times since start (GET /v1/audit/commits, read by the bench). */
   commitStats(): CommitStatsSnapshot {
     return this.log.commitStats();

@@ -1,17 +1,23 @@
 /**
  * Fault injection, for tests and drills: kill, crash or hang a signing worker, close every
- * PKCS#11 session, or make the token stop answering every worker until it recovers. Exists
- * only when SIGNET_DEBUG_FAULTS is set, and needs the admin role.
+ * PKCS#11 session, make the token stop answering every worker until it recovers, or make the
+ * audit log's commits stop returning until they recover. Exists only when SIGNET_DEBUG_FAULTS
+ * is set, and needs the admin role.
  */
 import { Elysia, t } from "elysia";
 import { SignetError } from "../../errors";
+import type { AuditService } from "../../domain/audit/audit-service";
 import type { Signer } from "../../signer/signer";
 import type { authPlugin } from "../auth";
 
-export function debugRoutes(auth: ReturnType<typeof authPlugin>, signer: Signer) {
+export function debugRoutes(auth: ReturnType<typeof authPlugin>, signer: Signer, audit: AuditService) {
   return new Elysia({ name: "signet.routes.debug" }).use(auth).post(
     "/v1/debug/faults",
     ({ body }) => {
+      if (body.fault === "stallAuditWriter" || body.fault === "recoverAuditWriter") {
+        audit.stallWriter(body.fault === "stallAuditWriter");
+        return { injected: body.fault };
+      }
       const injected =
         body.fault === "killWorker" || body.fault === "crashWorker" || body.fault === "hangWorker"
           ? signer.injectFault({ kind: body.fault, worker: body.worker ?? 0 })
@@ -31,8 +37,14 @@ export function debugRoutes(auth: ReturnType<typeof authPlugin>, signer: Signer)
             t.Literal("closeAllSessions"),
             t.Literal("stallToken"),
             t.Literal("recoverToken"),
+            t.Literal("stallAuditWriter"),
+            t.Literal("recoverAuditWriter"),
           ],
-          { description: "stallToken: every signing worker blocks before its next batch, replacements included, until recoverToken." },
+          {
+            description:
+              "stallToken: every signing worker blocks before its next batch, replacements included, until recoverToken. " +
+              "stallAuditWriter: the audit writer blocks before its next commit, as on a disk that stopped answering, until recoverAuditWriter.",
+          },
         ),
         worker: t.Optional(t.Integer({ minimum: 0, description: "The worker, for killWorker, crashWorker and hangWorker." })),
       }),

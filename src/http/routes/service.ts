@@ -3,6 +3,7 @@
  * clients' connection check) for the service role; /health for anyone.
  */
 import { Elysia, t } from "elysia";
+import type { AuditService } from "../../domain/audit/audit-service";
 import type { ServiceInfo } from "../../domain/service/service-info";
 import type { Signer } from "../../signer/signer";
 import type { authPlugin } from "../auth";
@@ -48,7 +49,7 @@ const PoolResponse = t.Object({
   workerRestarts: ResponseInteger({ description: "Workers replaced since start (died or hung)." }),
 });
 
-export function serviceRoutes(auth: ReturnType<typeof authPlugin>, signer: Signer, info: ServiceInfo) {
+export function serviceRoutes(auth: ReturnType<typeof authPlugin>, signer: Signer, info: ServiceInfo, audit: AuditService) {
   return new Elysia({ name: "signet.routes.service" })
     .use(auth)
     .get("/v1/keystore/statistics", ({ context }) => info.statistics(context), {
@@ -93,13 +94,15 @@ export function serviceRoutes(auth: ReturnType<typeof authPlugin>, signer: Signe
       "/health",
       ({ set }) => {
         const health = signer.health();
-        const ok = health.tokenPresent && health.pool.workersReady > 0;
+        const auditWriting = !audit.writerStalled();
+        const ok = health.tokenPresent && health.pool.workersReady > 0 && auditWriting;
         set.status = ok ? 200 : 503;
         return {
           status: ok ? "ok" : "unavailable",
           token: { present: health.tokenPresent, label: health.tokenLabel },
           workers: { ready: health.pool.workersReady, configured: health.pool.workersConfigured, restarts: health.pool.workerRestarts },
           queue: { waiting: health.pool.queued, inFlight: health.pool.inFlight },
+          audit: { writing: auditWriting },
         };
       },
       {
@@ -108,7 +111,9 @@ export function serviceRoutes(auth: ReturnType<typeof authPlugin>, signer: Signe
           operationId: "health",
           summary: "Liveness and the token's state (no authentication)",
           security: [],
-          description: "200 when the token is present and at least one signing worker is ready, 503 otherwise.",
+          description:
+            "200 when the token is present, at least one signing worker is ready and the audit log is writing; 503 otherwise. " +
+            "audit.writing is false while an audit commit has outlived SIGNET_AUDIT_COMMIT_TIMEOUT_MS and not returned (audited operations fail meanwhile).",
         },
       },
     );

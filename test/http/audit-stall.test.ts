@@ -1,0 +1,118 @@
+/**
+ * An audit disk that stops answering: a commit whose fsync never returns would hold every
+ * audited answer for as long. With SIGNET_AUDIT_COMMIT_TIMEOUT_MS (1 s here) the requests
+ * whose records wait on it fail with 503 / 720 once it has waited that long, later ones fail
+ * at once, /health says so, and no signature leaves unrecorded. When the disk answers again,
+ * signing goes on and the log verifies; the stalled batch's records are committed then (the
+ * log may say more than was answered, never less). The stall is injected in the writer
+ * thread itself (`stallAuditWriter`): it blocks before its next commit, as in a stuck fsync.
+ */
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { exportBundle, verifyWithCli } from "../support/audit";
+import { removeDir, startSignet, type RunningSignet } from "../support/server";
+import { checkAuditBundleWithNode, signingCase, verifyWithNode } from "../support/verifier";
+
+setDefaultTimeout(60_000);
+
+const ENV = { SIGNET_DEBUG_FAULTS: "1", SIGNET_AUDIT_COMMIT_TIMEOUT_MS: "1000" };
+let signet: RunningSignet;
+let spki: string;
+const b64 = (text: string) => Buffer.from(text).toString("base64");
+const signRequest = (payload: string) => ({ signRequest: { payload: b64(payload), signKeyName: "p256", signatureAlgorithm: "SHA256_WITH_ECDSA" } });
+
+beforeAll(async () => {
+  signet = await startSignet({ env: ENV });
+  const created = await signet.json("POST", "/v1/key", { label: "p256", algorithm: "EC", curveOid: "1.2.840.10045.3.1.7" });
+  expect(created.status).toBe(200);
+  spki = created.body.json.publicKey;
+});
+
+afterAll(async () => {
+  await signet?.stop();
+  removeDir(signet?.dataDir);
+});
+
+async function signed(payload: string, requestId: string): Promise<{ status: number; body: any; ms: number }> {
+  const started = performance.now();
+  const response = await signet.json("POST", "/v1/synchronousSign", signRequest(payload), { "x-request-id": requestId });
+  return { status: response.status, body: response.body, ms: performance.now() - started };
+}
+
+async function signsAndVerifies(payload: string, requestId: string): Promise<void> {
+  const answer = await signed(payload, requestId);
+  expect(answer.status).toBe(200);
+  const { job } = signingCase("SHA256_WITH_ECDSA", new TextEncoder().encode(payload), spki);
+  expect(await verifyWithNode([job(Buffer.from(answer.body.signature, "base64"))])).toEqual([true]);
+}
+
+async function health(): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${signet.url}/health`);
+  return { status: response.status, body: await response.json() };
+}
+
+async function loggedRequestIds(): Promise<Set<string>> {
+  const bundle = JSON.parse(await exportBundle(signet, "json"));
+  return new Set(bundle.records.map((record: { requestId: string }) => record.requestId));
+}
+
+const STALLED = { errorCode: 720, reason: "res.error.audit.unavailable", message: expect.stringContaining("not answering") };
+
+test("a commit that does not return: its requests fail after the commit timeout, later ones at once, and /health says so", async () => {
+  await signsAndVerifies("before the stall", "before-stall");
+  expect((await health()).body.audit).toEqual({ writing: true });
+
+  expect((await signet.json("POST", "/v1/debug/faults", { fault: "stallAuditWriter" })).status).toBe(200);
+  try {
+    const first = await signed("held by the stalled commit", "stalled-first");
+    expect({ status: first.status, body: first.body }).toEqual({ status: 503, body: STALLED });
+    // Failed once it had waited the timeout (1 s), noticed within a quarter more.
+    expect(first.ms).toBeGreaterThan(900);
+    expect(first.ms).toBeLessThan(3_000);
+
+    const later = await signed("refused while stalled", "stalled-later");
+    expect({ status: later.status, body: later.body }).toEqual({ status: 503, body: STALLED });
+    expect(later.ms).toBeLessThan(300);
+
+    const batch = await signet.json("POST", "/v1/batchSign", {
+      requests: [0, 1].map((i) => ({ reference: `item-${i}`, signKeyName: "p256", signatureAlgorithm: "SHA256_WITH_ECDSA", payload: b64(`batch ${i}`) })),
+    });
+    expect(batch.status).toBe(200);
+    expect(batch.body.results).toEqual([0, 1].map((i) => ({ reference: `item-${i}`, ...STALLED })));
+
+    const stalled = await health();
+    expect(stalled.status).toBe(503);
+    expect(stalled.body).toMatchObject({ status: "unavailable", audit: { writing: false }, workers: { ready: 2 } });
+  } finally {
+    await signet.json("POST", "/v1/debug/faults", { fault: "recoverAuditWriter" });
+  }
+
+  // The stalled commit returns; the next records go through it as before.
+  for (let i = 0; i < 100 && (await health()).status !== 200; i++) await Bun.sleep(20);
+  expect((await health()).body.audit).toEqual({ writing: true });
+  await signsAndVerifies("after the stall", "after-stall");
+  expect(signet.output()).toContain("an audit commit has not returned for 1000 ms");
+  expect(signet.output()).toContain("audited operations go on");
+
+  // The stalled batch was committed when the disk answered; what was refused at once never reached the log.
+  const logged = await loggedRequestIds();
+  expect(logged.has("stalled-first")).toBe(true);
+  expect(logged.has("stalled-later")).toBe(false);
+  expect(logged.has("after-stall")).toBe(true);
+});
+
+test("a stop during a stall ends within its bounds, and the log verifies after a restart", async () => {
+  expect((await signet.json("POST", "/v1/debug/faults", { fault: "stallAuditWriter" })).status).toBe(200);
+  expect((await signed("held at the stop", "stalled-at-stop")).status).toBe(503);
+  const stopping = performance.now();
+  expect(await signet.stop()).toBe(0);
+  expect(performance.now() - stopping).toBeLessThan(10_000);
+
+  signet = await startSignet({ dataDir: signet.dataDir, apiKey: signet.apiKey, env: ENV });
+  await signsAndVerifies("after the restart", "after-restart");
+  const bundle = await exportBundle(signet, "json");
+  const key = (await signet.json("GET", "/v1/audit/publicKey")).body;
+  expect((await verifyWithCli(bundle, key.verifierKey)).result.valid).toBe(true);
+  const report = await checkAuditBundleWithNode(key.publicKey, bundle);
+  expect(report).toMatchObject({ signatureValid: true, proofsMatch: true, chainValid: true });
+  expect(signet.output()).not.toContain("audit log integrity");
+});
