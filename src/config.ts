@@ -36,7 +36,7 @@ export interface AuditConfig {
   operations: boolean;
   /** The same denial again within this many seconds of its record is counted into one summary record; 0: each its own. */
   denialWindowSeconds: number;
-  /** An audit commit that takes longer fails its operations (auditUnavailable), and every later one until it returns. */
+  /** A record that waits longer for its commit, or for a writer thread, fails its operation (auditUnavailable), and every later one until the log is written again. */
   commitTimeoutMs: number;
 }
 

@@ -35,7 +35,7 @@ export interface AuditSettings {
   origin: string | null;
   /** Record every signature and verification (turned off only to measure what it costs). */
   operations: boolean;
-  /** A commit that takes longer fails its records, and every later one until it returns (writer.ts). */
+  /** How long a record may wait for its commit, or for a writer thread, before it fails, and every later one until the log is written again (writer.ts). */
   commitTimeoutMs: number;
 }
 
@@ -125,14 +125,14 @@ export class AuditLog implements AuditRecorder {
     return this.latest;
   }
 
-  /** Whether a commit has outlived the commit timeout and not returned: audited operations fail meanwhile. */
-  writerStalled(): boolean {
-    return this.writer.stalled();
+  /** Whether records fail at once now (a commit outlived the commit timeout, or no writer thread can open the log). */
+  writerUnavailable(): boolean {
+    return this.writer.unavailable();
   }
 
-  /** Fault injection: the writer blocks before its next commit until released, as on a disk that stopped answering. */
-  stallWriter(stalled: boolean): void {
-    this.writer.stall(stalled);
+  /** Fault injection for the writer thread (writer.ts): a commit that stalls, a thread that dies for good, recovery. */
+  injectWriterFault(fault: "stall" | "crash" | "recover"): void {
+    this.writer.injectFault(fault);
   }
 
   /** How long the writer's commits have taken since start (commit-stats.ts). */

@@ -3,15 +3,20 @@ import type { NewCheckpointRow } from "../store/audit";
 import type { TreeHead } from "./appender";
 
 export type ToWriter =
-  /** `stall`: fault injection, one Int32; while it is 1 the thread blocks before its next commit. */
-  | { t: "init"; dataDir: string; stall: SharedArrayBuffer }
+  /**
+   * `stall` and `refuse` are fault injection, one Int32 each: while `stall` is 1 the thread
+   * blocks before its next commit; while `refuse` is 1 it does not open the log (initFailed).
+   */
+  | { t: "init"; dataDir: string; stall: SharedArrayBuffer; refuse: SharedArrayBuffer }
   /**
    * `records` is the JSON of a PendingRecord[]: one string crosses to the thread far more
    * cheaply than structured cloning an object per record (about 1 µs a record against 4.5).
    */
   | { t: "append"; batch: number; records: string }
   | { t: "checkpoint"; row: NewCheckpointRow }
-  | { t: "close" };
+  | { t: "close" }
+  /** Fault injection: the thread throws from its event loop and dies. */
+  | { t: "crash" };
 
 export type FromWriter =
   | { t: "ready"; head: TreeHead }

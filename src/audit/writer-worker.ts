@@ -30,6 +30,7 @@ self.onmessage = (event: MessageEvent<ToWriter>) => {
     case "init":
       try {
         stall = new Int32Array(message.stall);
+        if (Atomics.load(new Int32Array(message.refuse), 0) === 1) throw new Error("fault injection: the log cannot be opened");
         store = openAuditWriterStore(message.dataDir);
         appender = new AuditAppender(store.audit);
         reply({ t: "ready", head: head() });
@@ -58,6 +59,9 @@ self.onmessage = (event: MessageEvent<ToWriter>) => {
         reply({ t: "checkpointFailed", message: (error as Error).message });
       }
       return;
+    case "crash":
+      // Uncaught in the message handler: the thread dies with the batch it may hold.
+      throw new Error("fault injection: audit writer crash");
     case "close":
       store?.close();
       store = null;

@@ -5,17 +5,17 @@
  * operation answered as done has its record on disk. Under light load a batch is one record
  * (one fsync per request); under heavy load one fsync serves hundreds.
  *
- * When the writer thread dies, the records it held and those waiting fail (the operations
- * are answered with auditUnavailable, not as done), and a new thread is started.
- *
- * A commit that does not return (a disk or network file system that stopped answering:
- * fsync blocks, and no code can end a thread inside it) would hold every audited answer
- * for as long. Once the batch in flight has waited commitTimeoutMs, its records and those
- * waiting fail with auditUnavailable, and so does every record handed in until the thread
- * answers again: callers get a bounded error instead of a hung request. The records of that
- * batch may still be committed when the disk answers; the log then holds operations whose
- * callers were told they were not confirmed, as after a thread that died mid-commit (an
- * audit log may say more than was answered, never less).
+ * Failures end in a bounded error, never in a hung request:
+ * - When the writer thread dies, the records it held and those waiting fail (the operations
+ *   are answered with auditUnavailable, not as done), and a new thread is started; while none
+ *   can open the log, one is tried again every second, and records that waited
+ *   commitTimeoutMs for it fail, as does every record handed in until a thread is ready.
+ * - A commit that does not return (a disk or network file system that stopped answering:
+ *   fsync blocks, and no code can end a thread inside it) fails the records it holds and
+ *   those waiting once it has waited commitTimeoutMs, and every record handed in until the
+ *   thread answers again. That batch may still be committed when the disk answers; the log
+ *   then holds operations whose callers were told they were not confirmed, as after a thread
+ *   that died mid-commit (an audit log may say more than was answered, never less).
  */
 import { SignetError } from "../errors";
 import { waitAtMost } from "../platform/wait";
@@ -26,9 +26,11 @@ import type { PendingRecord } from "./record";
 import type { FromWriter, ToWriter } from "./writer-protocol";
 
 const MAX_BATCH = 2048;
+/** How often a writer thread is tried again while none can open the log. */
+const RESPAWN_EVERY_MS = 1_000;
 
 export interface AuditWriterOptions {
-  /** How long a commit may take before the records it holds, and every later one until it returns, fail. */
+  /** How long a record may wait for its commit (or for a writer thread) before it fails, and later ones with it. */
   commitTimeoutMs: number;
 }
 
@@ -36,6 +38,12 @@ interface Waiting {
   record: PendingRecord;
   resolve: () => void;
   reject: (error: SignetError) => void;
+}
+
+/** Why records fail at once now: a commit that has not returned, or no writer thread. */
+interface Outage {
+  since: number;
+  message: string;
 }
 
 export class AuditWriter {
@@ -51,11 +59,13 @@ export class AuditWriter {
   /** When the batch in flight was posted (performance.now()), and how many records it held. */
   private postedAt = 0;
   private postedRecords = 0;
-  /** Set once the batch in flight outlived commitTimeoutMs; cleared when the thread answers. */
-  private stalledSince: number | null = null;
+  /** Since when no writer thread runs (it died, and none has opened the log since). */
+  private missingSince: number | null = null;
+  private nextSpawnAt = 0;
+  private outage: Outage | null = null;
   private readonly watchdog: ReturnType<typeof setInterval>;
-  /** Fault injection (stall()): while its Int32 is 1, the thread blocks before its next commit. */
-  private readonly stallFlag = new Int32Array(new SharedArrayBuffer(4));
+  /** Fault injection, one Int32 each: while `stall` is 1 the thread blocks before its next commit; while `refuse` is 1 a new thread cannot open the log. */
+  private readonly faults = { stall: new Int32Array(new SharedArrayBuffer(4)), refuse: new Int32Array(new SharedArrayBuffer(4)) };
 
   private constructor(
     private readonly dataDir: string,
@@ -63,9 +73,9 @@ export class AuditWriter {
     private readonly onHead: (head: TreeHead) => void,
     private readonly onProblem: (message: string) => void,
   ) {
-    // One timer for the writer's life, not one a commit: it checks the batch in flight a few
-    // times per timeout (so a stall is noticed within 1.25 timeouts).
-    this.watchdog = setInterval(this.checkStalled, Math.min(1_000, Math.max(25, Math.floor(options.commitTimeoutMs / 4))));
+    // One timer for the writer's life, not one a commit: it looks a few times per timeout
+    // (so an outage is noticed within 1.25 timeouts, or within a second of a long one).
+    this.watchdog = setInterval(this.watch, Math.min(RESPAWN_EVERY_MS, Math.max(25, Math.floor(options.commitTimeoutMs / 4))));
     (this.watchdog as { unref?: () => void }).unref?.();
   }
 
@@ -84,20 +94,30 @@ export class AuditWriter {
     return this.head;
   }
 
-  /** Whether a commit has outlived commitTimeoutMs and not returned yet (records are refused meanwhile). */
-  stalled(): boolean {
-    return this.stalledSince !== null;
+  /** Whether records fail at once now (a commit has not returned, or no writer thread could open the log), for GET /health. */
+  unavailable(): boolean {
+    return this.outage !== null;
   }
 
-  /** Fault injection: the thread blocks before its next commit (true) until released (false), as on a disk that stopped answering. */
-  stall(stalled: boolean): void {
-    Atomics.store(this.stallFlag, 0, stalled ? 1 : 0);
-    if (!stalled) Atomics.notify(this.stallFlag, 0);
+  /**
+   * Fault injection. `stall`: the thread blocks before its next commit, as on a disk that
+   * stopped answering. `crash`: the thread dies, and new ones cannot open the log, as when the
+   * disk is gone. `recover`: both end.
+   */
+  injectFault(fault: "stall" | "crash" | "recover"): void {
+    if (fault === "crash") {
+      Atomics.store(this.faults.refuse, 0, 1);
+      this.post({ t: "crash" });
+      return;
+    }
+    Atomics.store(this.faults.refuse, 0, 0);
+    Atomics.store(this.faults.stall, 0, fault === "stall" ? 1 : 0);
+    if (fault === "recover") Atomics.notify(this.faults.stall, 0);
   }
 
   append(record: PendingRecord): Promise<void> {
     if (this.closed) return Promise.reject(new SignetError("auditUnavailable", "the audit log is closed"));
-    if (this.stalledSince !== null) return Promise.reject(this.stalledError());
+    if (this.outage) return Promise.reject(new SignetError("auditUnavailable", this.outage.message));
     return new Promise<void>((resolve, reject) => {
       this.waiting.push({ record, resolve, reject });
       if (!this.flushScheduled) {
@@ -120,14 +140,16 @@ export class AuditWriter {
    * end (as the signer's pool does, so that the process never exits under a running thread).
    */
   async close(): Promise<void> {
-    // A stalled commit ends this wait too (the watchdog fails its records), so a stop never
-    // waits longer than the commit timeout for a disk that does not answer.
-    while ((this.inFlight || this.waiting.length > 0) && this.stalledSince === null) {
+    // An outage ends this wait too (the watchdog fails the records), so a stop never waits
+    // longer than the commit timeout for a disk that does not answer.
+    while ((this.inFlight || this.waiting.length > 0) && !this.outage) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     this.closed = true;
     clearInterval(this.watchdog);
-    this.stall(false);
+    this.injectFault("recover");
+    // A thread being started (a replacement) stops itself once ready ("ready" below).
+    if (this.starting) await waitAtMost(2_000, this.starting);
     const worker = this.worker;
     if (!worker) return;
     const ended = new Promise<void>((resolve) => worker.addEventListener("close", () => resolve()));
@@ -153,27 +175,36 @@ export class AuditWriter {
     this.post({ t: "append", batch: ++this.batch, records: JSON.stringify(taken.map((w) => w.record)) });
   };
 
-  private readonly checkStalled = (): void => {
-    if (this.stalledSince !== null || !this.inFlight || performance.now() - this.postedAt < this.options.commitTimeoutMs) return;
-    this.stalledSince = this.postedAt;
-    const failed = [...this.inFlight, ...this.waiting];
-    // Still busy: nothing more is posted until the thread answers.
-    this.inFlight = [];
-    this.waiting = [];
-    this.onProblem(`an audit commit has not returned for ${this.options.commitTimeoutMs} ms (is the disk answering?); audited operations fail until it does`);
-    const error = this.stalledError();
-    for (const waiting of failed) waiting.reject(error);
+  private readonly watch = (): void => {
+    const now = performance.now();
+    if (this.missingSince !== null && !this.starting && now >= this.nextSpawnAt) {
+      this.nextSpawnAt = now + RESPAWN_EVERY_MS;
+      void this.spawn().catch(() => undefined);
+    }
+    if (this.outage) return;
+    if (this.worker && this.inFlight && now - this.postedAt >= this.options.commitTimeoutMs) {
+      this.begin(this.postedAt, "an audit commit has not returned", "the audit log's disk is not answering");
+    } else if (this.missingSince !== null && now - this.missingSince >= this.options.commitTimeoutMs) {
+      this.begin(this.missingSince, "no audit writer thread could open the log", "the audit log cannot be written");
+    }
   };
 
-  private stalledError(): SignetError {
-    return new SignetError("auditUnavailable", "the audit log's disk is not answering; the operation is not confirmed");
+  /** Fails what waits, and every record from now until end(). */
+  private begin(since: number, what: string, why: string): void {
+    this.outage = { since, message: `${why}; the operation is not confirmed` };
+    this.onProblem(`${what} for ${this.options.commitTimeoutMs} ms; audited operations fail until it does`);
+    const failed = [...(this.inFlight ?? []), ...this.waiting];
+    // While a commit is stalled the thread is still busy: nothing more is posted until it answers.
+    if (this.inFlight) this.inFlight = [];
+    this.waiting = [];
+    const error = new SignetError("auditUnavailable", this.outage.message);
+    for (const waiting of failed) waiting.reject(error);
   }
 
-  /** The thread answered: a stalled commit is over (committed or failed). */
-  private answered(): void {
-    if (this.stalledSince === null) return;
-    this.onProblem(`the audit commit returned after ${Math.round(performance.now() - this.stalledSince)} ms; audited operations go on`);
-    this.stalledSince = null;
+  private end(): void {
+    if (!this.outage) return;
+    this.onProblem(`the audit log is written again after ${Math.round(performance.now() - this.outage.since)} ms; audited operations go on`);
+    this.outage = null;
   }
 
   private post(message: ToWriter): void {
@@ -191,34 +222,48 @@ export class AuditWriter {
   }
 
   private spawn(): Promise<void> {
-    this.starting ??= new Promise<void>((resolve, reject) => {
+    if (this.starting) return this.starting;
+    const attempt: Promise<void> = new Promise<void>((resolve, reject) => {
       const worker = new Worker(new URL("./writer-worker.ts", import.meta.url).href);
       let ready = false;
+      // A thread that failed to start says so, then closes: the first of the two counts, and
+      // only while no later attempt has begun.
+      const failed = (message: string) => {
+        if (this.starting === attempt) this.starting = null;
+        reject(new SignetError("auditUnavailable", message));
+      };
       worker.addEventListener("message", (event: MessageEvent<FromWriter>) => {
         const message = event.data;
         switch (message.t) {
           case "ready":
             ready = true;
+            if (this.closed) {
+              // Ready after the stop began: nothing may be written through it.
+              worker.terminate();
+              failed("the audit log is closed");
+              return;
+            }
             this.worker = worker;
             this.head = message.head;
-            this.starting = null;
+            if (this.starting === attempt) this.starting = null;
+            this.missingSince = null;
+            this.end();
             resolve();
             this.flush();
             return;
           case "initFailed":
-            this.starting = null;
             worker.terminate();
-            reject(new SignetError("auditUnavailable", `the audit log cannot be opened: ${message.message}`));
+            failed(`the audit log cannot be opened: ${message.message}`);
             return;
           case "appended":
             this.head = message.head;
             this.commits.add(message.commitMs, this.postedRecords);
-            this.answered();
+            this.end();
             this.onHead(message.head);
             this.settle(null);
             return;
           case "failed":
-            this.answered();
+            this.end();
             this.onProblem(`appending to the audit log failed: ${message.message}`);
             this.settle(new SignetError("auditUnavailable", "the audit record could not be written; the operation is not confirmed"));
             return;
@@ -230,18 +275,21 @@ export class AuditWriter {
         }
       });
       worker.addEventListener("close", () => {
-        if (this.closed || this.worker !== worker) {
-          if (!ready) reject(new SignetError("auditUnavailable", "the audit writer stopped while starting"));
-          return;
-        }
+        if (!ready) failed("the audit writer stopped while starting");
+        if (this.closed || this.worker !== worker) return;
         this.worker = null;
-        this.stalledSince = null;
+        this.missingSince = performance.now();
+        this.nextSpawnAt = this.missingSince + RESPAWN_EVERY_MS;
+        // A stalled commit is over with its thread; the watchdog decides about the missing one.
+        this.outage = null;
         this.onProblem("the audit writer thread stopped; starting a new one");
         this.settle(new SignetError("auditUnavailable", "the audit writer stopped; the operation is not confirmed"));
         void this.spawn().catch((error: unknown) => this.onProblem(String(error)));
       });
-      worker.postMessage({ t: "init", dataDir: this.dataDir, stall: this.stallFlag.buffer as SharedArrayBuffer } satisfies ToWriter);
+      const { stall, refuse } = this.faults;
+      worker.postMessage({ t: "init", dataDir: this.dataDir, stall: stall.buffer as SharedArrayBuffer, refuse: refuse.buffer as SharedArrayBuffer } satisfies ToWriter);
     });
-    return this.starting;
+    this.starting = attempt;
+    return attempt;
   }
 }

@@ -1,11 +1,13 @@
 /**
- * An audit disk that stops answering: a commit whose fsync never returns would hold every
- * audited answer for as long. With SIGNET_AUDIT_COMMIT_TIMEOUT_MS (1 s here) the requests
- * whose records wait on it fail with 503 / 720 once it has waited that long, later ones fail
- * at once, /health says so, and no signature leaves unrecorded. When the disk answers again,
- * signing goes on and the log verifies; the stalled batch's records are committed then (the
- * log may say more than was answered, never less). The stall is injected in the writer
- * thread itself (`stallAuditWriter`): it blocks before its next commit, as in a stuck fsync.
+ * An audit disk that stops answering, or goes away: a commit whose fsync never returns, or a
+ * writer thread that died and whose successors cannot open the log, would hold every audited
+ * answer for as long. With SIGNET_AUDIT_COMMIT_TIMEOUT_MS (1 s here) the requests whose
+ * records wait fail with 503 / 720 once they have waited that long, later ones fail at once,
+ * /health says so, and no signature leaves unrecorded. When the disk answers again, signing
+ * goes on and the log verifies; a stalled batch's records are committed then (the log may say
+ * more than was answered, never less). The faults are injected in the writer thread itself:
+ * `stallAuditWriter` blocks it before its next commit, as in a stuck fsync; `crashAuditWriter`
+ * kills it and makes new threads fail to open the log.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { exportBundle, verifyWithCli } from "../support/audit";
@@ -98,6 +100,38 @@ test("a commit that does not return: its requests fail after the commit timeout,
   expect(logged.has("stalled-first")).toBe(true);
   expect(logged.has("stalled-later")).toBe(false);
   expect(logged.has("after-stall")).toBe(true);
+});
+
+test("a writer thread that dies and cannot be replaced: requests fail after the timeout, then at once, until a new thread opens the log", async () => {
+  await signsAndVerifies("before the crash", "before-crash");
+  expect((await signet.json("POST", "/v1/debug/faults", { fault: "crashAuditWriter" })).status).toBe(200);
+  // The thread has died once the server says so (and has tried a new one).
+  for (let i = 0; i < 100 && !signet.output().includes("the audit log cannot be opened"); i++) await Bun.sleep(10);
+  expect(signet.output()).toContain("the audit writer thread stopped; starting a new one");
+  const GONE = { errorCode: 720, reason: "res.error.audit.unavailable", message: expect.stringContaining("not confirmed") };
+  try {
+    const first = await signed("waiting for a writer", "missing-first");
+    expect({ status: first.status, body: first.body }).toEqual({ status: 503, body: GONE });
+    expect(first.ms).toBeLessThan(3_000);
+    const later = await signed("refused without a writer", "missing-later");
+    expect({ status: later.status, body: later.body }).toEqual({ status: 503, body: GONE });
+    expect(later.ms).toBeLessThan(300);
+    const down = await health();
+    expect(down.status).toBe(503);
+    expect(down.body.audit).toEqual({ writing: false });
+  } finally {
+    await signet.json("POST", "/v1/debug/faults", { fault: "recoverAuditWriter" });
+  }
+  // A new thread is tried every second; the first after recovery opens the log.
+  for (let i = 0; i < 150 && (await health()).status !== 200; i++) await Bun.sleep(20);
+  expect((await health()).body.audit).toEqual({ writing: true });
+  await signsAndVerifies("after the crash", "after-crash");
+  expect(signet.output()).toContain("no audit writer thread could open the log for 1000 ms");
+  expect(signet.output()).toContain("the audit log is written again");
+  const logged = await loggedRequestIds();
+  expect(logged.has("missing-first")).toBe(false);
+  expect(logged.has("missing-later")).toBe(false);
+  expect(logged.has("after-crash")).toBe(true);
 });
 
 test("a stop during a stall ends within its bounds, and the log verifies after a restart", async () => {

@@ -53,14 +53,17 @@ export class AuditService {
     private readonly repo: AuditRepository,
   ) {}
 
-  /** Whether an audit commit has outlived SIGNET_AUDIT_COMMIT_TIMEOUT_MS and not returned: audited operations fail meanwhile (GET /health). */
-  writerStalled(): boolean {
-    return this.log.writerStalled();
+  /**
+   * Whether audited operations fail at once now (GET /health): an audit commit has outlived
+   * SIGNET_AUDIT_COMMIT_TIMEOUT_MS and not returned, or no writer thread has opened the log for as long.
+   */
+  writerUnavailable(): boolean {
+    return this.log.writerUnavailable();
   }
 
-  /** Fault injection (POST /v1/debug/faults): the writer blocks before its next commit until released. */
-  stallWriter(stalled: boolean): void {
-    this.log.stallWriter(stalled);
+  /** Fault injection (POST /v1/debug/faults): a commit that stalls, a writer that dies for good, recovery. */
+  injectWriterFault(fault: "stall" | "crash" | "recover"): void {
+    this.log.injectWriterFault(fault);
   }
 
   /** The audit writer's commit times since start (GET /v1/audit/commits, read by the bench). */

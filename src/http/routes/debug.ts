@@ -1,8 +1,8 @@
 /**
  * Fault injection, for tests and drills: kill, crash or hang a signing worker, close every
  * PKCS#11 session, make the token stop answering every worker until it recovers, or make the
- * audit log's commits stop returning until they recover. Exists only when SIGNET_DEBUG_FAULTS
- * is set, and needs the admin role.
+ * audit log's commits stop returning, or its writer thread die and stay unable to open the log,
+ * until it recovers. Exists only when SIGNET_DEBUG_FAULTS is set, and needs the admin role.
  */
 import { Elysia, t } from "elysia";
 import { SignetError } from "../../errors";
@@ -14,8 +14,8 @@ export function debugRoutes(auth: ReturnType<typeof authPlugin>, signer: Signer,
   return new Elysia({ name: "signet.routes.debug" }).use(auth).post(
     "/v1/debug/faults",
     ({ body }) => {
-      if (body.fault === "stallAuditWriter" || body.fault === "recoverAuditWriter") {
-        audit.stallWriter(body.fault === "stallAuditWriter");
+      if (body.fault === "stallAuditWriter" || body.fault === "crashAuditWriter" || body.fault === "recoverAuditWriter") {
+        audit.injectWriterFault(body.fault === "stallAuditWriter" ? "stall" : body.fault === "crashAuditWriter" ? "crash" : "recover");
         return { injected: body.fault };
       }
       const injected =
@@ -38,12 +38,14 @@ export function debugRoutes(auth: ReturnType<typeof authPlugin>, signer: Signer,
             t.Literal("stallToken"),
             t.Literal("recoverToken"),
             t.Literal("stallAuditWriter"),
+            t.Literal("crashAuditWriter"),
             t.Literal("recoverAuditWriter"),
           ],
           {
             description:
               "stallToken: every signing worker blocks before its next batch, replacements included, until recoverToken. " +
-              "stallAuditWriter: the audit writer blocks before its next commit, as on a disk that stopped answering, until recoverAuditWriter.",
+              "stallAuditWriter: the audit writer blocks before its next commit, as on a disk that stopped answering; crashAuditWriter: " +
+              "the audit writer thread dies and new ones cannot open the log, as when the disk is gone; both until recoverAuditWriter.",
           },
         ),
         worker: t.Optional(t.Integer({ minimum: 0, description: "The worker, for killWorker, crashWorker and hangWorker." })),

@@ -94,7 +94,7 @@ export function serviceRoutes(auth: ReturnType<typeof authPlugin>, signer: Signe
       "/health",
       ({ set }) => {
         const health = signer.health();
-        const auditWriting = !audit.writerStalled();
+        const auditWriting = !audit.writerUnavailable();
         const ok = health.tokenPresent && health.pool.workersReady > 0 && auditWriting;
         set.status = ok ? 200 : 503;
         return {
@@ -109,11 +109,12 @@ export function serviceRoutes(auth: ReturnType<typeof authPlugin>, signer: Signe
         detail: {
           tags: ["Service Information"],
           operationId: "health",
-          summary: "Liveness and the token's state (no authentication)",
+          summary: "Liveness, the token's and the audit log's state (no authentication)",
           security: [],
           description:
             "200 when the token is present, at least one signing worker is ready and the audit log is writing; 503 otherwise. " +
-            "audit.writing is false while an audit commit has outlived SIGNET_AUDIT_COMMIT_TIMEOUT_MS and not returned (audited operations fail meanwhile).",
+            "audit.writing is false while audited operations fail at once: an audit commit has outlived SIGNET_AUDIT_COMMIT_TIMEOUT_MS and not returned, " +
+            "or no audit writer thread has opened the log for as long.",
         },
       },
     );
