@@ -58,6 +58,35 @@ async function loggedRequestIds(): Promise<Set<string>> {
 }
 
 const STALLED = { errorCode: 720, reason: "res.error.audit.unavailable", message: expect.stringContaining("not answering") };
+const GONE = { errorCode: 720, reason: "res.error.audit.unavailable", message: expect.stringContaining("cannot be written") };
+
+/**
+ * While the log cannot be written: the request whose record waits fails with `refused` (after
+ * the 1 s timeout at most, noticed within a quarter more), the next one at once, and /health
+ * says so. Request ids `${name}-first` and `${name}-later`; answers the first one's time.
+ */
+async function failsWhileDown(name: string, refused: object): Promise<number> {
+  const first = await signed(`${name}: its record waits`, `${name}-first`);
+  expect({ status: first.status, body: first.body }).toEqual({ status: 503, body: refused });
+  expect(first.ms).toBeLessThan(3_000);
+  const later = await signed(`${name}: refused at once`, `${name}-later`);
+  expect({ status: later.status, body: later.body }).toEqual({ status: 503, body: refused });
+  expect(later.ms).toBeLessThan(300);
+  const down = await health();
+  expect(down.status).toBe(503);
+  expect(down.body).toMatchObject({ status: "unavailable", audit: { writing: false }, workers: { ready: 2 } });
+  return first.ms;
+}
+
+/** Once the fault has ended: /health says the log is written again, and a signature (`${name}-after`) goes through and verifies. */
+async function writtenAgain(name: string): Promise<void> {
+  for (let i = 0; i < 150 && (await health()).status !== 200; i++) await Bun.sleep(20);
+  expect((await health()).body.audit).toEqual({ writing: true });
+  await signsAndVerifies(`${name}: after`, `${name}-after`);
+  expect(signet.output()).toContain("the audit log is written again");
+}
+
+const recover = () => signet.json("POST", "/v1/debug/faults", { fault: "recoverAuditWriter" });
 
 test("a commit that does not return: its requests fail after the commit timeout, later ones at once, and /health says so", async () => {
   await signsAndVerifies("before the stall", "before-stall");
@@ -65,41 +94,22 @@ test("a commit that does not return: its requests fail after the commit timeout,
 
   expect((await signet.json("POST", "/v1/debug/faults", { fault: "stallAuditWriter" })).status).toBe(200);
   try {
-    const first = await signed("held by the stalled commit", "stalled-first");
-    expect({ status: first.status, body: first.body }).toEqual({ status: 503, body: STALLED });
-    // Failed once it had waited the timeout (1 s), noticed within a quarter more.
-    expect(first.ms).toBeGreaterThan(900);
-    expect(first.ms).toBeLessThan(3_000);
-
-    const later = await signed("refused while stalled", "stalled-later");
-    expect({ status: later.status, body: later.body }).toEqual({ status: 503, body: STALLED });
-    expect(later.ms).toBeLessThan(300);
-
+    // The commit held the first request's record for the whole timeout.
+    expect(await failsWhileDown("stalled", STALLED)).toBeGreaterThan(900);
     const batch = await signet.json("POST", "/v1/batchSign", {
       requests: [0, 1].map((i) => ({ reference: `item-${i}`, signKeyName: "p256", signatureAlgorithm: "SHA256_WITH_ECDSA", payload: b64(`batch ${i}`) })),
     });
     expect(batch.status).toBe(200);
     expect(batch.body.results).toEqual([0, 1].map((i) => ({ reference: `item-${i}`, ...STALLED })));
-
-    const stalled = await health();
-    expect(stalled.status).toBe(503);
-    expect(stalled.body).toMatchObject({ status: "unavailable", audit: { writing: false }, workers: { ready: 2 } });
   } finally {
-    await signet.json("POST", "/v1/debug/faults", { fault: "recoverAuditWriter" });
+    await recover();
   }
-
-  // The stalled commit returns; the next records go through it as before.
-  for (let i = 0; i < 100 && (await health()).status !== 200; i++) await Bun.sleep(20);
-  expect((await health()).body.audit).toEqual({ writing: true });
-  await signsAndVerifies("after the stall", "after-stall");
+  await writtenAgain("stalled");
   expect(signet.output()).toContain("an audit commit has not returned for 1000 ms");
-  expect(signet.output()).toContain("audited operations go on");
 
   // The stalled batch was committed when the disk answered; what was refused at once never reached the log.
   const logged = await loggedRequestIds();
-  expect(logged.has("stalled-first")).toBe(true);
-  expect(logged.has("stalled-later")).toBe(false);
-  expect(logged.has("after-stall")).toBe(true);
+  expect([logged.has("stalled-first"), logged.has("stalled-later"), logged.has("stalled-after")]).toEqual([true, false, true]);
 });
 
 test("a writer thread that dies and cannot be replaced: requests fail after the timeout, then at once, until a new thread opens the log", async () => {
@@ -108,30 +118,16 @@ test("a writer thread that dies and cannot be replaced: requests fail after the 
   // The thread has died once the server says so (and has tried a new one).
   for (let i = 0; i < 100 && !signet.output().includes("the audit log cannot be opened"); i++) await Bun.sleep(10);
   expect(signet.output()).toContain("the audit writer thread stopped; starting a new one");
-  const GONE = { errorCode: 720, reason: "res.error.audit.unavailable", message: expect.stringContaining("not confirmed") };
   try {
-    const first = await signed("waiting for a writer", "missing-first");
-    expect({ status: first.status, body: first.body }).toEqual({ status: 503, body: GONE });
-    expect(first.ms).toBeLessThan(3_000);
-    const later = await signed("refused without a writer", "missing-later");
-    expect({ status: later.status, body: later.body }).toEqual({ status: 503, body: GONE });
-    expect(later.ms).toBeLessThan(300);
-    const down = await health();
-    expect(down.status).toBe(503);
-    expect(down.body.audit).toEqual({ writing: false });
+    await failsWhileDown("missing", GONE);
   } finally {
-    await signet.json("POST", "/v1/debug/faults", { fault: "recoverAuditWriter" });
+    await recover();
   }
   // A new thread is tried every second; the first after recovery opens the log.
-  for (let i = 0; i < 150 && (await health()).status !== 200; i++) await Bun.sleep(20);
-  expect((await health()).body.audit).toEqual({ writing: true });
-  await signsAndVerifies("after the crash", "after-crash");
+  await writtenAgain("missing");
   expect(signet.output()).toContain("no audit writer thread could open the log for 1000 ms");
-  expect(signet.output()).toContain("the audit log is written again");
   const logged = await loggedRequestIds();
-  expect(logged.has("missing-first")).toBe(false);
-  expect(logged.has("missing-later")).toBe(false);
-  expect(logged.has("after-crash")).toBe(true);
+  expect([logged.has("missing-first"), logged.has("missing-later"), logged.has("missing-after")]).toEqual([false, false, true]);
 });
 
 test("a stop during a stall ends within its bounds, and the log verifies after a restart", async () => {
