@@ -5,6 +5,7 @@
  * Started only by writer.ts.
  */
 import { openAuditWriterStore } from "../store/db";
+import { SharedFlag } from "../platform/shared-flag";
 import { AuditAppender } from "./appender";
 import type { PendingRecord } from "./record";
 import type { FromWriter, ToWriter } from "./writer-protocol";
@@ -12,7 +13,7 @@ import type { FromWriter, ToWriter } from "./writer-protocol";
 declare const self: Worker;
 
 let appender: AuditAppender | null = null;
-let stall: Int32Array | null = null;
+let stall: SharedFlag | null = null;
 let store: ReturnType<typeof openAuditWriterStore> | null = null;
 
 function reply(message: FromWriter): void {
@@ -29,8 +30,8 @@ self.onmessage = (event: MessageEvent<ToWriter>) => {
   switch (message.t) {
     case "init":
       try {
-        stall = new Int32Array(message.stall);
-        if (Atomics.load(new Int32Array(message.refuse), 0) === 1) throw new Error("fault injection: the log cannot be opened");
+        stall = new SharedFlag(message.stall);
+        if (new SharedFlag(message.refuse).isSet()) throw new Error("fault injection: the log cannot be opened");
         store = openAuditWriterStore(message.dataDir);
         appender = new AuditAppender(store.audit);
         reply({ t: "ready", head: head() });
@@ -41,7 +42,7 @@ self.onmessage = (event: MessageEvent<ToWriter>) => {
     case "append":
       try {
         // Fault injection: block here, as a commit whose fsync does not return would.
-        while (stall && Atomics.load(stall, 0) === 1) Atomics.wait(stall, 0, 1);
+        stall?.waitWhileSet();
         const records = JSON.parse(message.records) as PendingRecord[];
         const started = performance.now();
         const firstSeq = appender!.append(records);

@@ -18,6 +18,7 @@
  *   that died mid-commit (an audit log may say more than was answered, never less).
  */
 import { SignetError } from "../errors";
+import { SharedFlag } from "../platform/shared-flag";
 import { waitAtMost } from "../platform/wait";
 import type { NewCheckpointRow } from "../store/audit";
 import type { TreeHead } from "./appender";
@@ -64,8 +65,8 @@ export class AuditWriter {
   private nextSpawnAt = 0;
   private outage: Outage | null = null;
   private readonly watchdog: ReturnType<typeof setInterval>;
-  /** Fault injection, one Int32 each: while `stall` is 1 the thread blocks before its next commit; while `refuse` is 1 a new thread cannot open the log. */
-  private readonly faults = { stall: new Int32Array(new SharedArrayBuffer(4)), refuse: new Int32Array(new SharedArrayBuffer(4)) };
+  /** Fault injection: while `stall` is up the thread blocks before its next commit; while `refuse` is up a new thread cannot open the log. */
+  private readonly faults = { stall: new SharedFlag(), refuse: new SharedFlag() };
 
   private constructor(
     private readonly dataDir: string,
@@ -106,13 +107,12 @@ export class AuditWriter {
    */
   injectFault(fault: "stall" | "crash" | "recover"): void {
     if (fault === "crash") {
-      Atomics.store(this.faults.refuse, 0, 1);
+      this.faults.refuse.set(true);
       this.post({ t: "crash" });
       return;
     }
-    Atomics.store(this.faults.refuse, 0, 0);
-    Atomics.store(this.faults.stall, 0, fault === "stall" ? 1 : 0);
-    if (fault === "recover") Atomics.notify(this.faults.stall, 0);
+    this.faults.refuse.set(false);
+    this.faults.stall.set(fault === "stall");
   }
 
   append(record: PendingRecord): Promise<void> {
@@ -287,7 +287,7 @@ export class AuditWriter {
         void this.spawn().catch((error: unknown) => this.onProblem(String(error)));
       });
       const { stall, refuse } = this.faults;
-      worker.postMessage({ t: "init", dataDir: this.dataDir, stall: stall.buffer as SharedArrayBuffer, refuse: refuse.buffer as SharedArrayBuffer } satisfies ToWriter);
+      worker.postMessage({ t: "init", dataDir: this.dataDir, stall: stall.buffer, refuse: refuse.buffer } satisfies ToWriter);
     });
     this.starting = attempt;
     return attempt;

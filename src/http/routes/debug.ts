@@ -10,12 +10,17 @@ import type { AuditService } from "../../domain/audit/audit-service";
 import type { Signer } from "../../signer/signer";
 import type { authPlugin } from "../auth";
 
+/** The audit writer's faults, by the name the route takes (audit/writer.ts). */
+const AUDIT_WRITER_FAULTS = { stallAuditWriter: "stall", crashAuditWriter: "crash", recoverAuditWriter: "recover" } as const;
+
+const isAuditWriterFault = (fault: string): fault is keyof typeof AUDIT_WRITER_FAULTS => Object.hasOwn(AUDIT_WRITER_FAULTS, fault);
+
 export function debugRoutes(auth: ReturnType<typeof authPlugin>, signer: Signer, audit: AuditService) {
   return new Elysia({ name: "signet.routes.debug" }).use(auth).post(
     "/v1/debug/faults",
     ({ body }) => {
-      if (body.fault === "stallAuditWriter" || body.fault === "crashAuditWriter" || body.fault === "recoverAuditWriter") {
-        audit.injectWriterFault(body.fault === "stallAuditWriter" ? "stall" : body.fault === "crashAuditWriter" ? "crash" : "recover");
+      if (isAuditWriterFault(body.fault)) {
+        audit.injectWriterFault(AUDIT_WRITER_FAULTS[body.fault]);
         return { injected: body.fault };
       }
       const injected =

@@ -34,6 +34,7 @@
  */
 import { ERROR_CATALOGUE, SignetError, type ErrorKind } from "../../errors";
 import type { ExecutorOptions } from "../pkcs11/executor";
+import { SharedFlag } from "../../platform/shared-flag";
 import { waitAtMost } from "../../platform/wait";
 import { SignerSetupError } from "../pkcs11/module";
 import type { OpFailure, OpResult, OpValue, SignerOp } from "../types";
@@ -87,15 +88,14 @@ class PoolWorker {
   /** Settles when the Worker's thread has ended (its close event). */
   readonly ended: Promise<void>;
   /** The Worker's stop flag (protocol.ts, init). */
-  readonly stopFlag = new Int32Array(new SharedArrayBuffer(4));
+  readonly stopFlag = new SharedFlag();
   constructor(readonly slot: number, readonly worker: Worker) {
     this.ended = new Promise((resolve) => worker.addEventListener("close", () => resolve()));
   }
 
   /** Asks the Worker to end itself: the flag stops it before its next operation, the message ends its thread. */
   requestStop(): void {
-    Atomics.store(this.stopFlag, 0, 1);
-    Atomics.notify(this.stopFlag, 0);
+    this.stopFlag.set(true);
     this.worker.postMessage({ t: "stop" } satisfies ToWorker);
   }
 }
@@ -134,7 +134,7 @@ export class SignerPool {
   /** Slots whose replacement waits for a stuck thread to end (the bound above). */
   private readonly waitingSlots: number[] = [];
   /** Fault injection: while its Int32 is 1, every Worker blocks before its next batch, as on a token that stopped answering. */
-  private readonly stall = new Int32Array(new SharedArrayBuffer(4));
+  private readonly stall = new SharedFlag();
   private readonly counters = { batches: 0, operations: 0, workerRestarts: 0 };
 
   private constructor(private readonly options: PoolOptions) {
@@ -232,8 +232,7 @@ export class SignerPool {
 
   /** Fault injection: the token stops answering every Worker (true) until it answers again (false). */
   stallToken(stalled: boolean): void {
-    Atomics.store(this.stall, 0, stalled ? 1 : 0);
-    if (!stalled) Atomics.notify(this.stall, 0);
+    this.stall.set(stalled);
   }
 
   /** Fault injection: ends Worker `slot` from outside (kill) or inside (crash), or stalls it (hang). */
@@ -465,8 +464,7 @@ export class SignerPool {
         this.lose(entry, new SignetError("hsmUnavailable", "the signing worker stopped while it held this request"));
       });
       const options: ExecutorOptions = { ...this.options.executor, sessions: this.options.sessionsPerWorker };
-      const stall = this.stall.buffer as SharedArrayBuffer;
-      worker.postMessage({ t: "init", options, stop: entry.stopFlag.buffer as SharedArrayBuffer, stall } satisfies ToWorker);
+      worker.postMessage({ t: "init", options, stop: entry.stopFlag.buffer, stall: this.stall.buffer } satisfies ToWorker);
     });
   }
 }

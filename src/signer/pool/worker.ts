@@ -2,6 +2,7 @@
  * A pool Worker: owns its PKCS#11 sessions through one Pkcs11Executor and answers each
  * batch with one message. Started only by pool.ts, one Worker after another.
  */
+import { SharedFlag } from "../../platform/shared-flag";
 import { Pkcs11Executor } from "../pkcs11/executor";
 import { SignerSetupError } from "../pkcs11/module";
 import type { OpResult } from "../types";
@@ -11,14 +12,14 @@ declare const self: Worker;
 
 let executor: Pkcs11Executor | null = null;
 /** Set to 1 by the pool when this Worker is to end (protocol.ts, init). */
-let stopFlag: Int32Array<ArrayBufferLike> = new Int32Array(1);
-const stopRequested = (): boolean => Atomics.load(stopFlag, 0) !== 0;
-/** Fault injection (protocol.ts, init): while it holds 1 the "token" does not answer. */
-let stall: Int32Array<ArrayBufferLike> = new Int32Array(1);
+let stopFlag = new SharedFlag();
+const stopRequested = (): boolean => stopFlag.isSet();
+/** Fault injection (protocol.ts, init): while it is up the "token" does not answer. */
+let stall = new SharedFlag();
 
 /** Whether the batch may run: not once the pool has given up on this Worker; blocks while the token is stalled (fault injection). */
 function mayRun(): boolean {
-  while (!stopRequested() && Atomics.load(stall, 0) !== 0) Atomics.wait(stall, 0, 1);
+  stall.waitWhileSet(stopRequested);
   return !stopRequested();
 }
 /** The last batch still waiting for the token (sessions > 1: the batches run one after another). */
@@ -54,8 +55,8 @@ self.onmessage = (event: MessageEvent<ToWorker | string>) => {
   }
   switch (message.t) {
     case "init":
-      stopFlag = new Int32Array(message.stop);
-      stall = new Int32Array(message.stall);
+      stopFlag = new SharedFlag(message.stop);
+      stall = new SharedFlag(message.stall);
       try {
         executor = Pkcs11Executor.open(message.options);
         reply({ t: "ready" });
@@ -89,7 +90,7 @@ self.onmessage = (event: MessageEvent<ToWorker | string>) => {
     case "hang":
       // Blocked as in a token call that does not return; it returns when the pool gives up on
       // this Worker (sets the flag), as a stuck call returns at last.
-      Atomics.wait(stopFlag, 0, 0, message.ms);
+      stopFlag.waitUntilSet(message.ms);
       return;
   }
 };
