@@ -20,7 +20,9 @@
  *      beside Signet's trivial route at the same rate and, at 50%, the skeleton of a signed
  *      answer with no Signet code (bench/lib/skeleton-server.ts) at the same rate;
  *   6. POST /v1/batchSign with 64 P-256 signatures per call, when the route exists, between
- *      two runs of the P-256 limit, with the skeleton of the same call, as in 3;
+ *      two runs of the P-256 limit, with the skeleton of the same call, as in 3, and the
+ *      skeleton with the batch API's own work for the same body (POST /batch-api: the JSON,
+ *      the payloads through its Workers, a durable record of their digests, the signatures);
  *   7. saturation by the number of connections: P-256 over HTTP at 16, 64 (or --connections)
  *      and 256 connections, Signet then the skeleton of the same answer, with the share of the
  *      cores left idle;
@@ -37,7 +39,7 @@
  *   network HSM needs more of them, each a synchronous session, to reach its capacity)
  *   --quick: the CI smoke: every stage once, a tenth of a second a measurement (wrk's
  *   shortest run is one second, so the smoke runs it once, on the HTTP floor, and saturates
- *   with autocannon elsewhere), no warm-ups, no files written; ~13-17 s
+ *   with autocannon elsewhere), no warm-ups, no files written; ~14-18 s
  */
 import { randomBytes } from "node:crypto";
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -305,6 +307,16 @@ function hopRecordPath(key: string, mechanism: BindingMechanism, ops: number, re
 async function skeletonThroughput(skeleton: Skeleton, signing: LoadRequest, key: string, mechanism: BindingMechanism, ops: number): Promise<Omit<SkeletonThroughput, "toPhysical">> {
   progress(`  the skeleton at saturation, no Signet code: ${ops} signature${ops === 1 ? "" : "s"} (${mechanism}, pkcs11js alone) in its Workers a request, then a durable record`);
   return { mechanism, ops, load: await skeletonSaturated(skeleton, signing, hopRecordPath(key, mechanism, ops)) };
+}
+
+/**
+ * The skeleton's POST /batch-api at saturation with the batch stage's own body: the batch API's
+ * work (JSON, the payloads through its Workers, a durable record of their digests, the
+ * signatures answered) with no Signet code, beside the parts alone of skeletonThroughput.
+ */
+async function apiSkeletonThroughput(skeleton: Skeleton, batch: LoadRequest, key: string, items: number): Promise<Omit<SkeletonThroughput, "toPhysical">> {
+  progress(`  the skeleton with the batch API's work, no Signet code: the same body, ${items} payloads decoded, hashed, signed, DER and base64 in its Workers, a record of their digests`);
+  return { mechanism: "ecdsa", ops: items, load: await skeletonSaturated(skeleton, batch, `/batch-api?key=${Buffer.from(key).toString("hex")}`) };
 }
 
 /** The skeleton's operations a second ÷ the mean of the C runs around it, as Signet's runs are judged. */
@@ -653,6 +665,7 @@ async function measureBatch(server: BenchServer, skeleton: Skeleton, nativeTarge
   const loads = await aroundLimit(nativeTarget, p256, async () => ({
     loads: await bothGenerators(server, "batchSign", request),
     skeleton: await skeletonThroughput(skeleton, request, p256Key, p256.native, items),
+    apiSkeleton: await apiSkeletonThroughput(skeleton, request, p256Key, items),
   }));
   const top = bestLoad(loads.result.loads);
   const signatures = top.requestsPerSecond * items;
@@ -666,6 +679,7 @@ async function measureBatch(server: BenchServer, skeleton: Skeleton, nativeTarge
     generator: top.generator,
     cpuMicrosPerRequest: top.cpuMicrosPerRequest,
     skeleton: skeletonToPhysical(loads.result.skeleton, loads.around),
+    apiSkeleton: skeletonToPhysical(loads.result.apiSkeleton, loads.around),
     loads: loads.result.loads,
   };
 }

@@ -14,6 +14,7 @@ import {
   targetVerdict,
   tokenOf,
   type AlgorithmReport,
+  type BatchReport,
   type BenchReport,
   type MeasuredLoad,
   type PhysicalAround,
@@ -76,10 +77,17 @@ export function compareReports(before: BenchReport, after: BenchReport): string 
     const drift = driftOfBoth(before.batch.physicalAround, after.batch.physicalAround);
     row("batchSign, signatures/s", `${n(before.batch.signaturesPerSecond)}/s`, `${n(after.batch.signaturesPerSecond)}/s`, change(before.batch.signaturesPerSecond, after.batch.signaturesPerSecond));
     row("batchSign ÷ physical limit", pct(before.batch.toPhysical), pct(after.batch.toPhysical), ratioChange(before.batch.toPhysical, after.batch.toPhysical, drift));
-    if (before.batch.skeleton && after.batch.skeleton) {
-      const b = signetToSkeleton(before.batch.toPhysical, before.batch.skeleton);
-      const a = signetToSkeleton(after.batch.toPhysical, after.batch.skeleton);
-      row("batchSign ÷ the skeleton", pct(b), pct(a), change(b, a));
+    const skeletons = [
+      ["batchSign ÷ the skeleton", (batch: BatchReport) => batch.skeleton],
+      ["batchSign ÷ the skeleton with the API's work", (batch: BatchReport) => batch.apiSkeleton],
+    ] as const;
+    for (const [name, skeletonOf] of skeletons) {
+      const skeletonBefore = skeletonOf(before.batch);
+      const skeletonAfter = skeletonOf(after.batch);
+      if (!skeletonBefore || !skeletonAfter) continue;
+      const b = signetToSkeleton(before.batch.toPhysical, skeletonBefore);
+      const a = signetToSkeleton(after.batch.toPhysical, skeletonAfter);
+      row(name, pct(b), pct(a), change(b, a));
     }
     row("batchSign, CPU µs a call: main / Workers / writer / runtime", cpuText(before.batch.cpuMicrosPerRequest), cpuText(after.batch.cpuMicrosPerRequest));
   }

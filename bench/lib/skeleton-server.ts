@@ -11,10 +11,15 @@
  *   POST /hop         as /hop-record without the record: their difference is what a durable
  *                     record costs a signed answer at that rate (the audit cost's skeleton);
  *   POST /answer      at once, as /record without the record: their difference is what
- *                     making a record durable adds to an answer.
- * No JSON schema, no authentication, no hashing, no Merkle tree: the least the parts of the
- * design cost. If this skeleton's rate at saturation misses a target, no code on top of it
- * meets that target on this machine; its p99 at a rate says the same less firmly, since one
+ *                     making a record durable adds to an answer;
+ *   POST /batch-api   the batch API's own work for a POST /v1/batchSign body of P-256 items with
+ *                     `key`: the body's JSON, the payloads to the Workers (decoded, hashed,
+ *                     signed, DER and base64 there), one durable record listing each item's
+ *                     [index, payload SHA-256], and the JSON answer with every signature. What a
+ *                     batch service of this shape needs at least, beside /hop-record's parts.
+ * No JSON schema, no authentication, no Merkle tree: the least the parts of the design cost.
+ * If this skeleton's rate at saturation misses a target, no code on top of it meets that
+ * target on this machine; its p99 at a rate says the same less firmly, since one
  * window's p99 moves with the machine's stalls (bench/NOTES.md).
  *
  *   SKELETON_TOKEN='{"modulePath":..,"tokenLabel":..,"pin":..}' SOFTHSM2_CONF=.. \
@@ -43,10 +48,20 @@ const PIPELINE_DEPTH = 2;
 
 interface Slot {
   worker: Worker;
-  inFlight: Map<number, (() => void)[]>;
+  /** Each message in flight: what its answer ([id] for a hop, [id, signature, digest, ...] for payloads) settles. */
+  inFlight: Map<number, (answer: (number | string)[]) => void>;
+}
+
+/** The signatures and digests of one /batch-api call, filled in as its Workers answer. */
+interface PayloadCall {
+  signatures: string[];
+  digests: string[];
+  left: number;
+  done: () => void;
 }
 
 const hopQueue: { key: string; mechanism: BindingMechanism; done: () => void }[] = [];
+const payloadQueue: { key: string; payload: string; call: PayloadCall; index: number }[] = [];
 let hopFlushScheduled = false;
 let nextBatch = 1;
 const slots: Slot[] = [];
@@ -69,18 +84,20 @@ for (let i = 0; i < workers; i++) {
     console.error(`skeleton Worker ${i} failed: ${event.message}`);
     process.exit(1);
   };
-  slot.worker.onmessage = (event: MessageEvent<number>) => {
-    const done = slot.inFlight.get(event.data) ?? [];
-    slot.inFlight.delete(event.data);
-    for (const resolve of done) resolve();
-    if (hopQueue.length > 0) flushHops();
+  slot.worker.onmessage = (event: MessageEvent<number | string>) => {
+    const answer = typeof event.data === "number" ? [event.data] : (JSON.parse(event.data) as (number | string)[]);
+    const id = answer[0] as number;
+    const settle = slot.inFlight.get(id);
+    slot.inFlight.delete(id);
+    settle?.(answer);
+    if (hopQueue.length + payloadQueue.length > 0) flushHops();
   };
   slots.push(slot);
 }
 
 function flushHops(): void {
   hopFlushScheduled = false;
-  while (hopQueue.length > 0) {
+  while (hopQueue.length + payloadQueue.length > 0) {
     let target: Slot | null = null;
     let free = 0;
     for (const slot of slots) {
@@ -89,11 +106,36 @@ function flushHops(): void {
       if (!target || slot.inFlight.size < target.inFlight.size) target = slot;
     }
     if (!target) return;
-    const taken = hopQueue.splice(0, Math.min(MAX_BATCH, Math.ceil(hopQueue.length / free)));
     const id = nextBatch++;
-    target.inFlight.set(id, taken.map((op) => op.done));
-    post(target.worker, { t: "sign", id, runs: runsOf(taken) });
+    if (hopQueue.length > 0) {
+      const taken = hopQueue.splice(0, Math.min(MAX_BATCH, Math.ceil(hopQueue.length / free)));
+      target.inFlight.set(id, () => {
+        for (const op of taken) op.done();
+      });
+      post(target.worker, { t: "sign", id, runs: runsOf(taken) });
+    } else {
+      // One key a message: the leading operations with the first one's key.
+      const most = Math.min(MAX_BATCH, Math.ceil(payloadQueue.length / free));
+      let count = 1;
+      while (count < most && payloadQueue[count]!.key === payloadQueue[0]!.key) count++;
+      const taken = payloadQueue.splice(0, count);
+      target.inFlight.set(id, (answer) => {
+        taken.forEach((op, k) => {
+          op.call.signatures[op.index] = answer[1 + 2 * k] as string;
+          op.call.digests[op.index] = answer[2 + 2 * k] as string;
+          if (--op.call.left === 0) op.call.done();
+        });
+      });
+      post(target.worker, { t: "payloads", id, key: taken[0]!.key, payloads: JSON.stringify(taken.map((op) => op.payload)) });
+    }
   }
+}
+
+function scheduleFlush(): void {
+  if (hopFlushScheduled) return;
+  hopFlushScheduled = true;
+  if (slots.some((slot) => slot.inFlight.size === 0)) queueMicrotask(flushHops);
+  else setImmediate(flushHops);
 }
 
 /** The operations as runs of one key and mechanism: what a Worker's message carries. */
@@ -111,12 +153,18 @@ function runsOf(ops: typeof hopQueue): SkeletonOps[] {
 function hop(key: string, mechanism: BindingMechanism, ops: number): Promise<unknown> {
   const done: Promise<void>[] = [];
   for (let i = 0; i < ops; i++) done.push(new Promise((resolve) => hopQueue.push({ key, mechanism, done: resolve })));
-  if (!hopFlushScheduled) {
-    hopFlushScheduled = true;
-    if (slots.some((slot) => slot.inFlight.size === 0)) queueMicrotask(flushHops);
-    else setImmediate(flushHops);
-  }
+  scheduleFlush();
   return ops === 1 ? done[0]! : Promise.all(done);
+}
+
+/** The payloads signed with `key` (P-256) through the Workers, with one promise for the call. */
+function signPayloads(key: string, payloads: readonly string[]): Promise<PayloadCall> {
+  return new Promise((resolve) => {
+    const call: PayloadCall = { signatures: new Array(payloads.length), digests: new Array(payloads.length), left: payloads.length, done: () => resolve(call) };
+    if (payloads.length === 0) return call.done();
+    payloads.forEach((payload, index) => payloadQueue.push({ key, payload, call, index }));
+    scheduleFlush();
+  });
 }
 
 const writer = new Worker(new URL("./skeleton-writer-worker.ts", import.meta.url).href);
@@ -158,6 +206,13 @@ const server = Bun.serve({
     const url = new URL(request.url);
     const body = await request.text();
     if (url.pathname === "/answer") return Response.json({ signature: "skeleton" });
+    if (url.pathname === "/batch-api") {
+      const key = Buffer.from(url.searchParams.get("key") ?? "", "hex").toString();
+      const { requests } = JSON.parse(body) as { requests: { reference?: string; payload: string }[] };
+      const call = await signPayloads(key, requests.map((item) => item.payload));
+      await durable(JSON.stringify({ time: new Date().toISOString(), action: "batchSign", key, signatures: call.digests.map((digest, index) => [index, digest]) }));
+      return Response.json({ results: requests.map((item, index) => ({ reference: item.reference ?? null, signature: call.signatures[index], keyVersion: "1" })) });
+    }
     if (url.pathname === "/hop-record" || url.pathname === "/hop") {
       const mechanism = url.searchParams.get("mechanism") ?? "";
       if (!isBindingMechanism(mechanism)) return new Response("unknown mechanism", { status: 400 });

@@ -4,11 +4,17 @@
  * into one reused buffer, the same key and mechanism as Signet's request), then answers the
  * message once. Only the set-up (module, token, login, finding the key) is Signet's code.
  *
+ * A "payloads" message is the batch API's work for P-256 instead (POST /batch-api): each
+ * payload's base64 decoded, its SHA-256, CKM_ECDSA on it, the signature in DER (Signet's pure
+ * ecdsaRawToDer, for identical bytes) and base64, and the digest in hex for the record; the
+ * answer is one JSON string, [id, signature, digest, signature, digest, ...].
+ *
  * Real signatures, not an amount of calibrated work: the token's cost moves with the VM's
  * speed (the C loop by 10-25% within a minute, once by 77% in one round), and work calibrated
  * from another minute's C run did not move with it. Beside each other in the same minutes, the
  * two agreed (bench/NOTES.md, "The skeleton with real signatures").
  */
+import { ecdsaRawToDer } from "../../src/signer/encoding";
 import { openBenchSession, privateKeyOf, type BenchSession } from "./pkcs11-loop";
 import { MECHANISMS, type BindingMechanism } from "./pkcs11-mechanisms";
 
@@ -19,12 +25,15 @@ export type SkeletonOps = [key: string, mechanism: BindingMechanism, count: numb
 
 export type SkeletonSignMessage =
   | { t: "open"; modulePath: string; tokenLabel: string; pin: string }
-  | { t: "sign"; id: number; runs: SkeletonOps[] };
+  | { t: "sign"; id: number; runs: SkeletonOps[] }
+  /** `payloads`: the JSON of the base64 payloads to sign with `key` (a handle id), P-256 only. */
+  | { t: "payloads"; id: number; key: string; payloads: string };
 
 let opened: BenchSession | null = null;
 const keys = new Map<string, Buffer>();
 const output = Buffer.alloc(1024);
 const inputs = new Map<number, Buffer>();
+const digest = Buffer.alloc(32);
 
 function privateKey(keyId: string): Buffer {
   let key = keys.get(keyId);
@@ -40,6 +49,17 @@ self.onmessage = (event: MessageEvent<SkeletonSignMessage>) => {
     return;
   }
   const { p11: token, session } = opened!;
+  if (message.t === "payloads") {
+    const key = privateKey(message.key);
+    const answer: (number | string)[] = [message.id];
+    for (const payload of JSON.parse(message.payloads) as string[]) {
+      Bun.SHA256.hash(Uint8Array.fromBase64(payload), digest);
+      token.C_SignInit(session, MECHANISMS.ecdsa.mechanism, key);
+      answer.push(ecdsaRawToDer(token.C_Sign(session, digest, output)).toBase64(), digest.toString("hex"));
+    }
+    self.postMessage(JSON.stringify(answer));
+    return;
+  }
   for (const [keyId, name, count] of message.runs) {
     const key = privateKey(keyId);
     const { mechanism, inputBytes } = MECHANISMS[name];

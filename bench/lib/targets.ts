@@ -83,8 +83,11 @@ export function evaluate(report: BenchReport): Target[] {
     const p256 = report.algorithms.find((a) => a.name === "ECDSA P-256")!;
     const alone = Math.round(ratio(p256.binding.perSecond, p256.physical.allCores.perSecond) * 100);
     const met = report.batch.toPhysical >= 0.9;
-    const skeleton = report.batch.skeleton;
-    targets.push({ name: "batchSign (64 P-256 per call) ÷ physical limit", target: "≥ 90%", measured: `${Math.round(report.batch.toPhysical * 100)}% (${report.batch.signaturesPerSecond}/s${aroundDetail(report.batch.physicalAround)}; pkcs11js alone in Workers: ${alone}%, the pool, no HTTP: ${Math.round(ratio(p256.pool.perSecond, p256.physical.allCores.perSecond) * 100)}%, each of the C run beside it${skeletonDetail(skeleton)})`, met, ...reach(met, alone < 90, shortOf(skeleton, 0.9)) });
+    const { skeleton, apiSkeleton } = report.batch;
+    // The skeleton that also does the API's own work answers the same call (the minimal one reads
+    // no payload and answers no signature), so it decides the reach when the run has it.
+    const apiDetail = apiSkeleton ? `; with the API's own work (JSON, payloads, hashing, DER, base64, a record of the digests): ${Math.round(apiSkeleton.toPhysical * 100)}%` : "";
+    targets.push({ name: "batchSign (64 P-256 per call) ÷ physical limit", target: "≥ 90%", measured: `${Math.round(report.batch.toPhysical * 100)}% (${report.batch.signaturesPerSecond}/s${aroundDetail(report.batch.physicalAround)}; pkcs11js alone in Workers: ${alone}%, the pool, no HTTP: ${Math.round(ratio(p256.pool.perSecond, p256.physical.allCores.perSecond) * 100)}%, each of the C run beside it${skeletonDetail(skeleton)}${apiDetail})`, met, ...reach(met, alone < 90, shortOf(apiSkeleton ?? skeleton, 0.9)) });
   }
   const halfLoad = (name: string) => {
     const at = rateRun(report.algorithms.find((a) => a.name === name)!, 0.5);

@@ -83,6 +83,22 @@ describe("the targets' verdicts", () => {
     expect(reach(false, false, REACH_EDGE + 0.001)).toEqual({ outOfReach: true });
   });
 
+  test("batchSign's reach is decided by the skeleton with the API's work when the run has it", async () => {
+    const report = (await Bun.file(`${ROOT}/bench/results/2026-12-02.json`).json()) as BenchReport;
+    const batchVerdict = (apiShare: number | undefined) => {
+      const batch = { ...report.batch!, skeleton: { ...report.batch!.skeleton!, toPhysical: 0.95 } };
+      if (apiShare !== undefined) batch.apiSkeleton = { ...batch.skeleton, toPhysical: apiShare };
+      const target = evaluate({ ...report, batch, targets: [] }).find((t) => t.name.startsWith("batchSign"))!;
+      return [target.met, target.outOfReach ?? false, target.atEdge ?? false, target.measured.includes("with the API's own work")];
+    };
+    // The parts alone met 90%: without the API skeleton the miss is Signet's.
+    expect(batchVerdict(undefined)).toEqual([false, false, false, false]);
+    // The same call's API work fell short by more than the edge: out of reach; by less: at the edge.
+    expect(batchVerdict(0.8)).toEqual([false, true, false, true]);
+    expect(batchVerdict(0.88)).toEqual([false, false, true, true]);
+    expect(batchVerdict(0.92)).toEqual([false, false, false, true]);
+  });
+
   test("a committed run's targets are judged again as that run judged them", async () => {
     const report = (await Bun.file(`${ROOT}/bench/results/2026-12-02.json`).json()) as BenchReport;
     expect(evaluate({ ...report, targets: [] })).toEqual(report.targets);
