@@ -11,7 +11,10 @@
  *      between the same C runs, the skeleton of the same answer with no Signet code
  *      (bench/lib/skeleton-server.ts's POST /hop-record: Bun.serve, Worker operations batched
  *      as the pool batches them, each a signature on the token through pkcs11js alone, a durable record)
- *      at saturation: what these parts allow here whatever code runs on top of them;
+ *      at saturation: what these parts allow here whatever code runs on top of them; and the
+ *      skeleton with the API's own work for the same body (POST /sign-api: the JSON, the
+ *      payload through a Worker, decoded, hashed, signed and encoded there, a durable record of
+ *      its digest, the signature answered): what a service of this API allows here;
  *   4. the HTTP floor: the same generators against an authenticated trivial route; and what
  *      a durable record adds to an answer with no Signet code (bench/lib/skeleton-server.ts's
  *      POST /answer and POST /record at saturation);
@@ -20,9 +23,8 @@
  *      beside Signet's trivial route at the same rate and, at 50%, the skeleton of a signed
  *      answer with no Signet code (bench/lib/skeleton-server.ts) at the same rate;
  *   6. POST /v1/batchSign with 64 P-256 signatures per call, when the route exists, between
- *      two runs of the P-256 limit, with the skeleton of the same call, as in 3, and the
- *      skeleton with the batch API's own work for the same body (POST /batch-api: the JSON,
- *      the payloads through its Workers, a durable record of their digests, the signatures);
+ *      two runs of the P-256 limit, with the skeleton of the same call and the skeleton with
+ *      the API's own work (POST /batch-api), as in 3;
  *   7. saturation by the number of connections: P-256 over HTTP at 16, 64 (or --connections)
  *      and 256 connections, Signet then the skeleton of the same answer, with the share of the
  *      cores left idle;
@@ -310,13 +312,15 @@ async function skeletonThroughput(skeleton: Skeleton, signing: LoadRequest, key:
 }
 
 /**
- * The skeleton's POST /batch-api at saturation with the batch stage's own body: the batch API's
- * work (JSON, the payloads through its Workers, a durable record of their digests, the
- * signatures answered) with no Signet code, beside the parts alone of skeletonThroughput.
+ * The skeleton's POST /sign-api (one item) or /batch-api at saturation with Signet's own request
+ * body: the API's work (JSON, each payload through its Workers, decoded, hashed, signed and
+ * encoded there, a durable record of the digests, the signatures answered) with no Signet code,
+ * beside the parts alone of skeletonThroughput.
  */
-async function apiSkeletonThroughput(skeleton: Skeleton, batch: LoadRequest, key: string, items: number): Promise<Omit<SkeletonThroughput, "toPhysical">> {
-  progress(`  the skeleton with the batch API's work, no Signet code: the same body, ${items} payloads decoded, hashed, signed, DER and base64 in its Workers, a record of their digests`);
-  return { mechanism: "ecdsa", ops: items, load: await skeletonSaturated(skeleton, batch, `/batch-api?key=${Buffer.from(key).toString("hex")}`) };
+async function apiSkeletonThroughput(skeleton: Skeleton, signing: LoadRequest, key: string, mechanism: BindingMechanism, items: number): Promise<Omit<SkeletonThroughput, "toPhysical">> {
+  const route = items === 1 ? "sign-api" : "batch-api";
+  progress(`  the skeleton with the API's work, no Signet code: the same body, ${items} payload${items === 1 ? "" : "s"} decoded, hashed, signed (${mechanism}) and encoded in its Workers, a record of the digest${items === 1 ? "" : "s"}`);
+  return { mechanism, ops: items, load: await skeletonSaturated(skeleton, signing, `/${route}?key=${Buffer.from(key).toString("hex")}&mechanism=${mechanism}`) };
 }
 
 /** The skeleton's operations a second ÷ the mean of the C runs around it, as Signet's runs are judged. */
@@ -444,6 +448,7 @@ async function main(): Promise<void> {
     const http = await aroundLimit(nativeTarget, c, async () => ({
       loads: await bothGenerators(server, c.name, request),
       skeleton: await skeletonThroughput(skeleton, request, keys.get(c.label)!, c.native, 1),
+      apiSkeleton: await apiSkeletonThroughput(skeleton, request, keys.get(c.label)!, c.native, 1),
     }));
     const top = bestLoad(http.result.loads);
     const limits = { ...physical.get(c.name)!, aroundHttp: http.around };
@@ -483,6 +488,7 @@ async function main(): Promise<void> {
       pool: pools.get(c.name)!,
       http: http.result.loads,
       skeleton: skeletonToPhysical(http.result.skeleton, http.around),
+      apiSkeleton: skeletonToPhysical(http.result.apiSkeleton, http.around),
       best: {
         generator: top.generator,
         perSecond: top.requestsPerSecond,
@@ -665,7 +671,7 @@ async function measureBatch(server: BenchServer, skeleton: Skeleton, nativeTarge
   const loads = await aroundLimit(nativeTarget, p256, async () => ({
     loads: await bothGenerators(server, "batchSign", request),
     skeleton: await skeletonThroughput(skeleton, request, p256Key, p256.native, items),
-    apiSkeleton: await apiSkeletonThroughput(skeleton, request, p256Key, items),
+    apiSkeleton: await apiSkeletonThroughput(skeleton, request, p256Key, p256.native, items),
   }));
   const top = bestLoad(loads.result.loads);
   const signatures = top.requestsPerSecond * items;

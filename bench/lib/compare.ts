@@ -14,7 +14,6 @@ import {
   targetVerdict,
   tokenOf,
   type AlgorithmReport,
-  type BatchReport,
   type BenchReport,
   type MeasuredLoad,
   type PhysicalAround,
@@ -55,6 +54,18 @@ function header(report: BenchReport, name: string): string {
 export function compareReports(before: BenchReport, after: BenchReport): string {
   const rows: string[][] = [];
   const row = (measure: string, b: string, a: string, delta = "") => rows.push([measure, b, a, delta]);
+  // Signet's share of what each skeleton allowed (the parts alone, then with the API's own work), before and after.
+  type WithSkeletons = Pick<AlgorithmReport, "skeleton" | "apiSkeleton">;
+  const skeletonRows = <R extends WithSkeletons>(name: string, theirs: R, mine: R, toPhysical: (report: R) => number) => {
+    for (const [label, pick] of [["the skeleton", (r: R) => r.skeleton], ["the skeleton with the API's work", (r: R) => r.apiSkeleton]] as const) {
+      const skeletonBefore = pick(theirs);
+      const skeletonAfter = pick(mine);
+      if (!skeletonBefore || !skeletonAfter) continue;
+      const b = signetToSkeleton(toPhysical(theirs), skeletonBefore);
+      const a = signetToSkeleton(toPhysical(mine), skeletonAfter);
+      row(`${name} ÷ ${label}`, pct(b), pct(a), change(b, a));
+    }
+  };
 
   for (const mine of after.algorithms) {
     const theirs = before.algorithms.find((a) => a.name === mine.name);
@@ -62,11 +73,7 @@ export function compareReports(before: BenchReport, after: BenchReport): string 
     const drift = driftOfBoth(theirs.physical.aroundHttp, mine.physical.aroundHttp);
     row(`${mine.name} over HTTP`, `${n(theirs.best.perSecond)}/s (${theirs.best.generator})`, `${n(mine.best.perSecond)}/s (${mine.best.generator})`, change(theirs.best.perSecond, mine.best.perSecond));
     row(`${mine.name} ÷ physical limit`, pct(theirs.best.toPhysical), pct(mine.best.toPhysical), ratioChange(theirs.best.toPhysical, mine.best.toPhysical, drift));
-    if (theirs.skeleton && mine.skeleton) {
-      const b = signetToSkeleton(theirs.best.toPhysical, theirs.skeleton);
-      const a = signetToSkeleton(mine.best.toPhysical, mine.skeleton);
-      row(`${mine.name} ÷ the skeleton`, pct(b), pct(a), change(b, a));
-    }
+    skeletonRows(mine.name, theirs, mine, (report) => report.best.toPhysical);
     row(`${mine.name}, CPU µs a request: main / Workers / writer / runtime`, cpuText(bestLoad(theirs.http).cpuMicrosPerRequest), cpuText(bestLoad(mine.http).cpuMicrosPerRequest));
     const p99Before = halfLoadP99(theirs);
     const p99After = halfLoadP99(mine);
@@ -77,18 +84,7 @@ export function compareReports(before: BenchReport, after: BenchReport): string 
     const drift = driftOfBoth(before.batch.physicalAround, after.batch.physicalAround);
     row("batchSign, signatures/s", `${n(before.batch.signaturesPerSecond)}/s`, `${n(after.batch.signaturesPerSecond)}/s`, change(before.batch.signaturesPerSecond, after.batch.signaturesPerSecond));
     row("batchSign ÷ physical limit", pct(before.batch.toPhysical), pct(after.batch.toPhysical), ratioChange(before.batch.toPhysical, after.batch.toPhysical, drift));
-    const skeletons = [
-      ["batchSign ÷ the skeleton", (batch: BatchReport) => batch.skeleton],
-      ["batchSign ÷ the skeleton with the API's work", (batch: BatchReport) => batch.apiSkeleton],
-    ] as const;
-    for (const [name, skeletonOf] of skeletons) {
-      const skeletonBefore = skeletonOf(before.batch);
-      const skeletonAfter = skeletonOf(after.batch);
-      if (!skeletonBefore || !skeletonAfter) continue;
-      const b = signetToSkeleton(before.batch.toPhysical, skeletonBefore);
-      const a = signetToSkeleton(after.batch.toPhysical, skeletonAfter);
-      row(name, pct(b), pct(a), change(b, a));
-    }
+    skeletonRows("batchSign", before.batch, after.batch, (report) => report.toPhysical);
     row("batchSign, CPU µs a call: main / Workers / writer / runtime", cpuText(before.batch.cpuMicrosPerRequest), cpuText(after.batch.cpuMicrosPerRequest));
   }
 

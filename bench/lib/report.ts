@@ -40,6 +40,8 @@ export interface AlgorithmReport {
   http: { wrk?: MeasuredLoad; autocannon: MeasuredLoad };
   /** The skeleton of the same answer at saturation, between the same C runs (absent in older results). */
   skeleton?: SkeletonThroughput;
+  /** The skeleton doing the API's own work for the same request (POST /sign-api), as BatchReport's; absent before 2026-12-03 17:00. */
+  apiSkeleton?: SkeletonThroughput;
   /** The better of the two generators, which the targets are judged on. */
   best: { generator: string; perSecond: number; toPhysical: number; toFloor: number };
   /**
@@ -140,7 +142,7 @@ export interface BatchReport {
    * The skeleton doing the batch API's own work for the same body (POST /batch-api: the JSON,
    * the payloads' decoding, hashing, DER and base64 in its Workers, a durable record listing
    * the 64 digests, the answer with every signature), between the same C runs; absent before
-   * 2026-12-03 16:30. What a batch service of this shape allows, where `skeleton` is its parts alone.
+   * 2026-12-03 16:20. What a batch service of this shape allows, where `skeleton` is its parts alone.
    */
   apiSkeleton?: SkeletonThroughput;
   /** Both generators' runs, as measured (absent in results before 2026-12-03). */
@@ -378,15 +380,19 @@ function skeletonThroughputTable(report: BenchReport): string {
     const pair = (part: keyof NonNullable<typeof parts>) => (parts && signet ? `${parts[part]} → ${signet[part]}` : "–");
     rows.push(`| ${name} | ${n(skeleton.load.requestsPerSecond * skeleton.ops)}/s (${skeleton.load.generator}) | ${pct(skeleton.toPhysical)} | ${pct(signetToPhysical)} | ${pct(signetToSkeleton(signetToPhysical, skeleton))} | ${pair("main")} | ${pair("signing")} | ${pair("audit")} | ${pair("runtime")} | ${skeleton.load.cpuMicrosPerRequest.generator}${signet ? ` → ${signet.generator}` : ""} |`);
   };
-  for (const a of report.algorithms) add(a.name, a.skeleton, a.best.toPhysical, bestLoad(a.http).cpuMicrosPerRequest);
+  for (const a of report.algorithms) {
+    const signet = bestLoad(a.http).cpuMicrosPerRequest;
+    add(a.name, a.skeleton, a.best.toPhysical, signet);
+    add(`${a.name}, the skeleton with the API's work`, a.apiSkeleton, a.best.toPhysical, signet);
+  }
   if (report.batch) {
     const { items, skeleton, apiSkeleton, toPhysical, cpuMicrosPerRequest } = report.batch;
     add(`batchSign, ${items} P-256 a call`, skeleton, toPhysical, cpuMicrosPerRequest ?? null);
     add(`batchSign, ${items} P-256 a call, the skeleton with the API's work`, apiSkeleton, toPhysical, cpuMicrosPerRequest ?? null);
   }
   if (rows.length === 4) return "(no skeleton at saturation in this run)";
-  if (report.batch?.apiSkeleton) {
-    rows.push("", "The skeleton with the API's work (POST /batch-api) answers the same batchSign call: it parses the body, sends each payload to its Workers (decoded, hashed, signed, in DER and base64 there), makes one record of the call's digests durable and answers every signature; what a batch service of this shape needs at least, where the row above it is the parts alone.");
+  if (report.batch?.apiSkeleton || report.algorithms.some((a) => a.apiSkeleton)) {
+    rows.push("", "The skeleton with the API's work (POST /sign-api, /batch-api) answers the same request as Signet: it parses the body, sends each payload to its Workers (decoded, hashed for the record, signed, the signature in DER for ECDSA and in base64 there), makes one record of the request's digests durable and answers every signature, with no authentication, schema, policy or Merkle tree; what a service of this API needs at least, where the row above it is the parts alone.");
   }
   return rows.join("\n");
 }

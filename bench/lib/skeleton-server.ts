@@ -12,11 +12,14 @@
  *                     record costs a signed answer at that rate (the audit cost's skeleton);
  *   POST /answer      at once, as /record without the record: their difference is what
  *                     making a record durable adds to an answer;
- *   POST /batch-api   the batch API's own work for a POST /v1/batchSign body of P-256 items with
- *                     `key`: the body's JSON, the payloads to the Workers (decoded, hashed,
- *                     signed, DER and base64 there), one durable record listing each item's
- *                     [index, payload SHA-256], and the JSON answer with every signature. What a
- *                     batch service of this shape needs at least, beside /hop-record's parts.
+ *   POST /sign-api    the API's own work for a POST /v1/synchronousSign body, signed with `key`
+ *                     and `mechanism`: the body's JSON, the payload to a Worker (decoded, hashed
+ *                     for the record, signed, in DER for ECDSA, in base64), a durable record
+ *                     with the payload's SHA-256, and the JSON answer with the signature;
+ *   POST /batch-api   the same for a POST /v1/batchSign body: every item's payload through the
+ *                     Workers, one durable record listing each item's [index, payload SHA-256],
+ *                     and the JSON answer with every signature.
+ * The two API routes are what a service of this API needs at least, beside /hop-record's parts.
  * No JSON schema, no authentication, no Merkle tree: the least the parts of the design cost.
  * If this skeleton's rate at saturation misses a target, no code on top of it meets that
  * target on this machine; its p99 at a rate says the same less firmly, since one
@@ -61,7 +64,7 @@ interface PayloadCall {
 }
 
 const hopQueue: { key: string; mechanism: BindingMechanism; done: () => void }[] = [];
-const payloadQueue: { key: string; payload: string; call: PayloadCall; index: number }[] = [];
+const payloadQueue: { key: string; mechanism: BindingMechanism; payload: string; call: PayloadCall; index: number }[] = [];
 let hopFlushScheduled = false;
 let nextBatch = 1;
 const slots: Slot[] = [];
@@ -114,10 +117,11 @@ function flushHops(): void {
       });
       post(target.worker, { t: "sign", id, runs: runsOf(taken) });
     } else {
-      // One key a message: the leading operations with the first one's key.
+      // One key and mechanism a message: the leading operations with the first one's.
       const most = Math.min(MAX_BATCH, Math.ceil(payloadQueue.length / free));
+      const { key, mechanism } = payloadQueue[0]!;
       let count = 1;
-      while (count < most && payloadQueue[count]!.key === payloadQueue[0]!.key) count++;
+      while (count < most && payloadQueue[count]!.key === key && payloadQueue[count]!.mechanism === mechanism) count++;
       const taken = payloadQueue.splice(0, count);
       target.inFlight.set(id, (answer) => {
         taken.forEach((op, k) => {
@@ -126,7 +130,7 @@ function flushHops(): void {
           if (--op.call.left === 0) op.call.done();
         });
       });
-      post(target.worker, { t: "payloads", id, key: taken[0]!.key, payloads: JSON.stringify(taken.map((op) => op.payload)) });
+      post(target.worker, { t: "payloads", id, key, mechanism, payloads: JSON.stringify(taken.map((op) => op.payload)) });
     }
   }
 }
@@ -157,12 +161,12 @@ function hop(key: string, mechanism: BindingMechanism, ops: number): Promise<unk
   return ops === 1 ? done[0]! : Promise.all(done);
 }
 
-/** The payloads signed with `key` (P-256) through the Workers, with one promise for the call. */
-function signPayloads(key: string, payloads: readonly string[]): Promise<PayloadCall> {
+/** The payloads signed with `key` and `mechanism` through the Workers, with one promise for the call. */
+function signPayloads(key: string, mechanism: BindingMechanism, payloads: readonly string[]): Promise<PayloadCall> {
   return new Promise((resolve) => {
     const call: PayloadCall = { signatures: new Array(payloads.length), digests: new Array(payloads.length), left: payloads.length, done: () => resolve(call) };
     if (payloads.length === 0) return call.done();
-    payloads.forEach((payload, index) => payloadQueue.push({ key, payload, call, index }));
+    payloads.forEach((payload, index) => payloadQueue.push({ key, mechanism, payload, call, index }));
     scheduleFlush();
   });
 }
@@ -206,20 +210,26 @@ const server = Bun.serve({
     const url = new URL(request.url);
     const body = await request.text();
     if (url.pathname === "/answer") return Response.json({ signature: "skeleton" });
-    if (url.pathname === "/batch-api") {
-      const key = Buffer.from(url.searchParams.get("key") ?? "", "hex").toString();
-      const { requests } = JSON.parse(body) as { requests: { reference?: string; payload: string }[] };
-      const call = await signPayloads(key, requests.map((item) => item.payload));
-      await durable(JSON.stringify({ time: new Date().toISOString(), action: "batchSign", key, signatures: call.digests.map((digest, index) => [index, digest]) }));
-      return Response.json({ results: requests.map((item, index) => ({ reference: item.reference ?? null, signature: call.signatures[index], keyVersion: "1" })) });
-    }
-    if (url.pathname === "/hop-record" || url.pathname === "/hop") {
+    if (url.pathname !== "/record") {
       const mechanism = url.searchParams.get("mechanism") ?? "";
+      const key = Buffer.from(url.searchParams.get("key") ?? "", "hex").toString();
       if (!isBindingMechanism(mechanism)) return new Response("unknown mechanism", { status: 400 });
-      await hop(Buffer.from(url.searchParams.get("key") ?? "", "hex").toString(), mechanism, Number(url.searchParams.get("ops") ?? 1));
+      if (url.pathname === "/sign-api") {
+        const { signRequest } = JSON.parse(body) as { signRequest: { payload: string } };
+        const call = await signPayloads(key, mechanism, [signRequest.payload]);
+        await durable(JSON.stringify({ time: new Date().toISOString(), action: "sign", key, payloadSha256: call.digests[0] }));
+        return Response.json({ signature: call.signatures[0], keyVersion: "1" });
+      }
+      if (url.pathname === "/batch-api") {
+        const { requests } = JSON.parse(body) as { requests: { reference?: string; payload: string }[] };
+        const call = await signPayloads(key, mechanism, requests.map((item) => item.payload));
+        await durable(JSON.stringify({ time: new Date().toISOString(), action: "batchSign", key, signatures: call.digests.map((digest, index) => [index, digest]) }));
+        return Response.json({ results: requests.map((item, index) => ({ reference: item.reference ?? null, signature: call.signatures[index], keyVersion: "1" })) });
+      }
+      if (url.pathname !== "/hop-record" && url.pathname !== "/hop") return new Response("not found", { status: 404 });
+      await hop(key, mechanism, Number(url.searchParams.get("ops") ?? 1));
       if (url.pathname === "/hop") return Response.json({ signature: "skeleton" });
     }
-    else if (url.pathname !== "/record") return new Response("not found", { status: 404 });
     await durable(JSON.stringify({ time: new Date().toISOString(), action: "sign", bytes: body.length }));
     return Response.json({ signature: "skeleton" });
   },

@@ -4,9 +4,10 @@
  * into one reused buffer, the same key and mechanism as Signet's request), then answers the
  * message once. Only the set-up (module, token, login, finding the key) is Signet's code.
  *
- * A "payloads" message is the batch API's work for P-256 instead (POST /batch-api): each
- * payload's base64 decoded, its SHA-256, CKM_ECDSA on it, the signature in DER (Signet's pure
- * ecdsaRawToDer, for identical bytes) and base64, and the digest in hex for the record; the
+ * A "payloads" message is the API's own work instead (POST /sign-api, /batch-api): each
+ * payload's base64 decoded and its SHA-256 (for the record); the signature with the mechanism,
+ * on the digest for CKM_ECDSA (then in DER, by Signet's pure ecdsaRawToDer, for identical
+ * bytes), on the payload for the others; the signature in base64 and the digest in hex. The
  * answer is one JSON string, [id, signature, digest, signature, digest, ...].
  *
  * Real signatures, not an amount of calibrated work: the token's cost moves with the VM's
@@ -26,8 +27,8 @@ export type SkeletonOps = [key: string, mechanism: BindingMechanism, count: numb
 export type SkeletonSignMessage =
   | { t: "open"; modulePath: string; tokenLabel: string; pin: string }
   | { t: "sign"; id: number; runs: SkeletonOps[] }
-  /** `payloads`: the JSON of the base64 payloads to sign with `key` (a handle id), P-256 only. */
-  | { t: "payloads"; id: number; key: string; payloads: string };
+  /** `payloads`: the JSON of the base64 payloads to sign with `key` (a handle id) and `mechanism`. */
+  | { t: "payloads"; id: number; key: string; mechanism: BindingMechanism; payloads: string };
 
 let opened: BenchSession | null = null;
 const keys = new Map<string, Buffer>();
@@ -51,11 +52,15 @@ self.onmessage = (event: MessageEvent<SkeletonSignMessage>) => {
   const { p11: token, session } = opened!;
   if (message.t === "payloads") {
     const key = privateKey(message.key);
+    const { mechanism } = MECHANISMS[message.mechanism];
+    const ecdsa = message.mechanism === "ecdsa";
     const answer: (number | string)[] = [message.id];
     for (const payload of JSON.parse(message.payloads) as string[]) {
-      Bun.SHA256.hash(Uint8Array.fromBase64(payload), digest);
-      token.C_SignInit(session, MECHANISMS.ecdsa.mechanism, key);
-      answer.push(ecdsaRawToDer(token.C_Sign(session, digest, output)).toBase64(), digest.toString("hex"));
+      const bytes = Buffer.from(Uint8Array.fromBase64(payload).buffer);
+      Bun.SHA256.hash(bytes, digest);
+      token.C_SignInit(session, mechanism, key);
+      const signature = token.C_Sign(session, ecdsa ? digest : bytes, output);
+      answer.push((ecdsa ? ecdsaRawToDer(signature) : signature).toBase64(), digest.toString("hex"));
     }
     self.postMessage(JSON.stringify(answer));
     return;

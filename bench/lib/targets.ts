@@ -62,6 +62,10 @@ export function evaluate(report: BenchReport): Target[] {
   // when it stays below a target, these parts do not allow it here, whatever runs on top.
   const skeletonDetail = (skeleton: SkeletonThroughput | undefined) =>
     skeleton ? `; the skeleton of the same answer with no Signet code: ${Math.round(skeleton.toPhysical * 100)}%` : "";
+  // The skeleton that also does the API's own work answers the same request (the minimal one reads
+  // no payload and answers no signature), so it decides the reach when the run has it.
+  const apiDetail = (apiSkeleton: SkeletonThroughput | undefined) =>
+    apiSkeleton ? `; with the API's own work (JSON, payloads, hashing, DER, base64, a record of the digests): ${Math.round(apiSkeleton.toPhysical * 100)}%` : "";
   const shortOf = (skeleton: SkeletonThroughput | undefined, wanted: number) => (skeleton ? wanted - skeleton.toPhysical : undefined);
   const share = (name: string, wanted: number) => {
     const a = report.algorithms.find((x) => x.name === name)!;
@@ -70,9 +74,9 @@ export function evaluate(report: BenchReport): Target[] {
     targets.push({
       name: `${name} over HTTP ÷ physical limit`,
       target: `≥ ${Math.round(wanted * 100)}%`,
-      measured: `${Math.round(a.best.toPhysical * 100)}% (${a.best.perSecond}/s of ${httpLimit(a)}/s, ${a.best.generator}${aroundDetail(a.physical.aroundHttp)}; pkcs11js alone in Workers: ${Math.round(ratio(a.binding.perSecond, a.physical.allCores.perSecond) * 100)}% of the C run beside it; the token's CPU, the trivial route's and a durable record's alone allow ${Math.round(allowed * 100)}%${skeletonDetail(a.skeleton)})`,
+      measured: `${Math.round(a.best.toPhysical * 100)}% (${a.best.perSecond}/s of ${httpLimit(a)}/s, ${a.best.generator}${aroundDetail(a.physical.aroundHttp)}; pkcs11js alone in Workers: ${Math.round(ratio(a.binding.perSecond, a.physical.allCores.perSecond) * 100)}% of the C run beside it; the token's CPU, the trivial route's and a durable record's alone allow ${Math.round(allowed * 100)}%${skeletonDetail(a.skeleton)}${apiDetail(a.apiSkeleton)})`,
       met,
-      ...reach(met, allowed < wanted, shortOf(a.skeleton, wanted)),
+      ...reach(met, allowed < wanted, shortOf(a.apiSkeleton ?? a.skeleton, wanted)),
     });
   };
   share("RSA-2048 PKCS#1 v1.5", 0.85);
@@ -84,10 +88,7 @@ export function evaluate(report: BenchReport): Target[] {
     const alone = Math.round(ratio(p256.binding.perSecond, p256.physical.allCores.perSecond) * 100);
     const met = report.batch.toPhysical >= 0.9;
     const { skeleton, apiSkeleton } = report.batch;
-    // The skeleton that also does the API's own work answers the same call (the minimal one reads
-    // no payload and answers no signature), so it decides the reach when the run has it.
-    const apiDetail = apiSkeleton ? `; with the API's own work (JSON, payloads, hashing, DER, base64, a record of the digests): ${Math.round(apiSkeleton.toPhysical * 100)}%` : "";
-    targets.push({ name: "batchSign (64 P-256 per call) ÷ physical limit", target: "≥ 90%", measured: `${Math.round(report.batch.toPhysical * 100)}% (${report.batch.signaturesPerSecond}/s${aroundDetail(report.batch.physicalAround)}; pkcs11js alone in Workers: ${alone}%, the pool, no HTTP: ${Math.round(ratio(p256.pool.perSecond, p256.physical.allCores.perSecond) * 100)}%, each of the C run beside it${skeletonDetail(skeleton)}${apiDetail})`, met, ...reach(met, alone < 90, shortOf(apiSkeleton ?? skeleton, 0.9)) });
+    targets.push({ name: "batchSign (64 P-256 per call) ÷ physical limit", target: "≥ 90%", measured: `${Math.round(report.batch.toPhysical * 100)}% (${report.batch.signaturesPerSecond}/s${aroundDetail(report.batch.physicalAround)}; pkcs11js alone in Workers: ${alone}%, the pool, no HTTP: ${Math.round(ratio(p256.pool.perSecond, p256.physical.allCores.perSecond) * 100)}%, each of the C run beside it${skeletonDetail(skeleton)}${apiDetail(apiSkeleton)})`, met, ...reach(met, alone < 90, shortOf(apiSkeleton ?? skeleton, 0.9)) });
   }
   const halfLoad = (name: string) => {
     const at = rateRun(report.algorithms.find((a) => a.name === name)!, 0.5);

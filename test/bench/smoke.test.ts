@@ -26,7 +26,7 @@ test("bench/run.ts --quick runs every stage and reports every algorithm and targ
   expect(out).toMatch(/\| ECDSA P-256 over HTTP ÷ physical limit \| ≥ 75% \| \d+% \(\d+\/s of \d+\/s, \w+, the C program just before and after: \d+ and \d+\/s, \d+% apart;/);
   expect(out).toMatch(/batchSign, 64 P-256 signatures per call: .*the C program just before → after: [\d,]+ → [\d,]+\/s\)/);
   // A missed target says whether this run shows it out of reach of any service here.
-  expect(out).toMatch(/\| ECDSA P-256 over HTTP ÷ physical limit \| ≥ 75% \| .*the token's CPU, the trivial route's and a durable record's alone allow \d+%; the skeleton of the same answer with no Signet code: \d+%\) \| (met|\*\*missed\*\*(, out of reach here|, at the edge of reach here)?) \|/);
+  expect(out).toMatch(/\| ECDSA P-256 over HTTP ÷ physical limit \| ≥ 75% \| .*the token's CPU, the trivial route's and a durable record's alone allow \d+%; the skeleton of the same answer with no Signet code: \d+%; with the API's own work \(JSON, payloads, hashing, DER, base64, a record of the digests\): \d+%\) \| (met|\*\*missed\*\*(, out of reach here|, at the edge of reach here)?) \|/);
   expect(out).toMatch(/What a durable record adds to an answer with no Signet code .*: [\d.]+ µs a request\./);
   // ... and the skeleton of each answer at saturation, between the same C runs as Signet's,
   // its Workers signing on the same token and key through pkcs11js alone.
@@ -38,11 +38,14 @@ test("bench/run.ts --quick runs every stage and reports every algorithm and targ
   const parts = "(?: [\\d.]+ → [\\d.]+ \\|){5}";
   expect(out).toMatch(new RegExp(`\\| ECDSA P-256 \\| [\\d,]+/s \\(\\w+\\) \\| \\d+% \\| \\d+% \\| \\d+% \\|${parts}`));
   expect(out).toMatch(new RegExp(`\\| batchSign, 64 P-256 a call \\| [\\d,]+/s \\(\\w+\\) \\| \\d+% \\| \\d+% \\| \\d+% \\|${parts}`));
-  // ... and the batch call's skeleton that also does the API's own work (JSON, payloads, a record of the digests).
-  expect(err).toContain("the skeleton with the batch API's work, no Signet code: the same body, 64 payloads");
-  expect(out).toMatch(new RegExp(`\\| batchSign, 64 P-256 a call, the skeleton with the API's work \\| [\\d,]+/s \\(\\w+\\) \\| \\d+% \\| \\d+% \\| \\d+% \\|${parts}`));
+  // ... and the skeleton that also does the API's own work (JSON, payloads, a record of the digests) for each.
+  expect(err).toContain("the skeleton with the API's work, no Signet code: the same body, 1 payload decoded, hashed, signed (rsa-pkcs) and encoded in its Workers");
+  expect(err).toContain("the skeleton with the API's work, no Signet code: the same body, 64 payloads decoded, hashed, signed (ecdsa) and encoded in its Workers");
+  for (const name of ["RSA-2048 PKCS#1 v1.5", "RSA-2048 PSS", "ECDSA P-256", "Ed25519", "batchSign, 64 P-256 a call"]) {
+    expect(out).toMatch(new RegExp(`\\| ${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}, the skeleton with the API's work \\| [\\d,]+/s \\(\\w+\\) \\| \\d+% \\| \\d+% \\| \\d+% \\|${parts}`));
+  }
   expect(out).toMatch(/\| batchSign \(64 P-256 per call\) ÷ physical limit \| ≥ 90% \| .*; with the API's own work \(JSON, payloads, hashing, DER, base64, a record of the digests\): \d+%\) \|/);
-  expect(out).toMatch(/\| Ed25519 over HTTP ÷ physical limit \| ≥ 85% \| .*the skeleton of the same answer with no Signet code: \d+%\) \|/);
+  expect(out).toMatch(/\| Ed25519 over HTTP ÷ physical limit \| ≥ 85% \| .*the skeleton of the same answer with no Signet code: \d+%; with the API's own work [^)]*\): \d+%\) \|/);
   expect(out).toMatch(/\| ECDSA P-256 p99 at 50% load \| ≤ 3 ms \| .*a durable record alone: [\d.]+ ms.* \| (met|\*\*missed\*\*(, out of reach here)?) \|/);
   // The audit cost beside what a small durable record costs the skeleton's signed answer.
   expect(err).toContain("audit cost: the skeleton's P-256 answer once its record is durable");
