@@ -99,6 +99,24 @@ describe("the targets' verdicts", () => {
     expect(batchVerdict(0.92)).toEqual([false, false, false, true]);
   });
 
+  test("so is each single signature's, RSA's at 85% among them", async () => {
+    const report = (await Bun.file(`${ROOT}/bench/results/2026-12-02.json`).json()) as BenchReport;
+    const rsaVerdict = (apiShare: number | undefined) => {
+      const algorithms = report.algorithms.map((a, i) => {
+        if (i > 0) return a;
+        const skeleton = { ...a.skeleton!, toPhysical: 0.95 };
+        return { ...a, skeleton, ...(apiShare === undefined ? {} : { apiSkeleton: { ...skeleton, toPhysical: apiShare } }) };
+      });
+      const target = evaluate({ ...report, algorithms, targets: [] })[0]!;
+      return [target.met, target.outOfReach ?? false, target.atEdge ?? false, target.measured.includes("with the API's own work")];
+    };
+    expect(report.algorithms[0]!.name).toBe("RSA-2048 PKCS#1 v1.5");
+    expect(rsaVerdict(undefined)).toEqual([false, false, false, false]);
+    expect(rsaVerdict(0.7)).toEqual([false, true, false, true]);
+    expect(rsaVerdict(0.82)).toEqual([false, false, true, true]);
+    expect(rsaVerdict(0.9)).toEqual([false, false, false, true]);
+  });
+
   test("a committed run's targets are judged again as that run judged them", async () => {
     const report = (await Bun.file(`${ROOT}/bench/results/2026-12-02.json`).json()) as BenchReport;
     expect(evaluate({ ...report, targets: [] })).toEqual(report.targets);
