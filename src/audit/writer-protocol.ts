@@ -24,6 +24,7 @@ export type FromWriter =
   /** commitMs: the transaction's wall time, its fsync included. */
   | { t: "appended"; batch: number; firstSeq: number; head: TreeHead; commitMs: number }
   | { t: "failed"; batch: number; message: string }
-  | { t: "checkpointStored"; treeSize: number }
-  | { t: "checkpointFailed"; message: string }
+  /** Which checkpoint: its tree size and signing time (what AuditWriter matches its unstored ones by). */
+  | { t: "checkpointStored"; treeSize: number; time: string; outcome: "stored" | "present" | "superseded" }
+  | { t: "checkpointFailed"; treeSize: number; time: string; message: string }
   | { t: "closed" };

@@ -52,14 +52,15 @@ self.onmessage = (event: MessageEvent<ToWriter>) => {
         reply({ t: "failed", batch: message.batch, message: (error as Error).message });
       }
       return;
-    case "checkpoint":
+    case "checkpoint": {
+      const { treeSize, time } = message.row;
       try {
-        store!.audit.insertCheckpoint(message.row);
-        reply({ t: "checkpointStored", treeSize: message.row.treeSize });
+        reply({ t: "checkpointStored", treeSize, time, outcome: store!.audit.storeCheckpoint(message.row) });
       } catch (error) {
-        reply({ t: "checkpointFailed", message: (error as Error).message });
+        reply({ t: "checkpointFailed", treeSize, time, message: (error as Error).message });
       }
       return;
+    }
     case "crash":
       // Uncaught in the message handler: the thread dies with the batch it may hold.
       throw new Error("fault injection: audit writer crash");

@@ -57,6 +57,14 @@ export class AuditWriter {
   private starting: Promise<void> | null = null;
   private head: TreeHead = { size: 0, rootHash: new Uint8Array(32) };
   private readonly commits = new CommitStats();
+  /**
+   * Signed checkpoints no thread has confirmed stored, oldest first. One signed while no thread
+   * runs, or held by a thread that died, goes to the next thread; one a thread failed to store
+   * is sent again after its next commit (the disk answers again). The list grows only with the
+   * tree, so only while commits succeed.
+   */
+  private unstored: NewCheckpointRow[] = [];
+  private resendCheckpoints = false;
   /** When the batch in flight was posted (performance.now()), and how many records it held. */
   private postedAt = 0;
   private postedRecords = 0;
@@ -131,8 +139,23 @@ export class AuditWriter {
     return this.commits.snapshot();
   }
 
+  /** Stores a signed checkpoint: now, or through the next writer thread when none runs. */
   storeCheckpoint(row: NewCheckpointRow): void {
+    this.unstored.push(row);
     this.post({ t: "checkpoint", row });
+  }
+
+  private sendUnstoredCheckpoints(): void {
+    this.resendCheckpoints = false;
+    for (const row of this.unstored) this.post({ t: "checkpoint", row });
+  }
+
+  private checkpointStored(treeSize: number, time: string, outcome: "stored" | "present" | "superseded"): void {
+    const index = this.unstored.findIndex((row) => row.treeSize === treeSize && row.time === time);
+    if (index >= 0) this.unstored.splice(index, 1);
+    if (outcome === "superseded") {
+      this.onProblem(`the checkpoint of tree size ${treeSize} signed at ${time} was not stored: one of a larger tree already was`);
+    }
   }
 
   /**
@@ -151,8 +174,11 @@ export class AuditWriter {
     // A thread being started (a replacement) stops itself once ready ("ready" below).
     if (this.starting) await waitAtMost(2_000, this.starting);
     const worker = this.worker;
-    if (!worker) return;
+    if (!worker) return this.reportUnstoredCheckpoints();
     const ended = new Promise<void>((resolve) => worker.addEventListener("close", () => resolve()));
+    // One last try for a checkpoint the thread failed to store; the thread answers in order, so
+    // every checkpoint sent is answered before "closed".
+    if (this.resendCheckpoints) this.sendUnstoredCheckpoints();
     await waitAtMost(2_000, new Promise<void>((resolve) => {
       worker.addEventListener("message", (event: MessageEvent<FromWriter>) => {
         if (event.data.t === "closed") resolve();
@@ -161,7 +187,14 @@ export class AuditWriter {
     }));
     this.worker = null;
     worker.terminate();
+    this.reportUnstoredCheckpoints();
     await waitAtMost(2_000, ended);
+  }
+
+  private reportUnstoredCheckpoints(): void {
+    if (this.unstored.length === 0) return;
+    const sizes = this.unstored.map((row) => row.treeSize).join(", ");
+    this.onProblem(`${this.unstored.length} signed checkpoint(s) could not be stored before the stop (tree sizes ${sizes}); the log stays verifiable from its records and the checkpoints stored`);
   }
 
   private readonly flush = (): void => {
@@ -248,6 +281,7 @@ export class AuditWriter {
             if (this.starting === attempt) this.starting = null;
             this.missingSince = null;
             this.end();
+            this.sendUnstoredCheckpoints();
             resolve();
             this.flush();
             return;
@@ -261,14 +295,19 @@ export class AuditWriter {
             this.end();
             this.onHead(message.head);
             this.settle(null);
+            if (this.resendCheckpoints) this.sendUnstoredCheckpoints();
             return;
           case "failed":
             this.end();
             this.onProblem(`appending to the audit log failed: ${message.message}`);
             this.settle(new SignetError("auditUnavailable", "the audit record could not be written; the operation is not confirmed"));
             return;
+          case "checkpointStored":
+            this.checkpointStored(message.treeSize, message.time, message.outcome);
+            return;
           case "checkpointFailed":
-            this.onProblem(`storing a checkpoint failed: ${message.message}`);
+            this.onProblem(`storing the checkpoint of tree size ${message.treeSize} failed (it is tried again after the next commit): ${message.message}`);
+            this.resendCheckpoints = true;
             return;
           default:
             return;

@@ -204,8 +204,26 @@ export class AuditRepository {
       .all();
   }
 
-  insertCheckpoint(row: NewCheckpointRow): void {
-    this.db.insert(auditCheckpoints).values(row).run();
+  /**
+   * Stores a signed checkpoint once. "present": this very note is stored already (sent again
+   * to a new writer thread after the one that stored it died before it answered).
+   * "superseded": a checkpoint of a larger tree is stored, and the table keeps checkpoints in
+   * tree order (the audit_checkpoints_forward trigger).
+   */
+  storeCheckpoint(row: NewCheckpointRow): "stored" | "present" | "superseded" {
+    return this.writeTransaction(() => {
+      const latest = this.latestCheckpoint();
+      if (latest && latest.treeSize >= row.treeSize) {
+        const stored = latest.treeSize === row.treeSize && latest.note === row.note
+          ? latest
+          : this.db.select({ id: auditCheckpoints.id }).from(auditCheckpoints)
+            .where(and(eq(auditCheckpoints.treeSize, row.treeSize), eq(auditCheckpoints.note, row.note))).limit(1).get();
+        if (stored) return "present";
+        if (latest.treeSize > row.treeSize) return "superseded";
+      }
+      this.db.insert(auditCheckpoints).values(row).run();
+      return "stored";
+    });
   }
 
   latestCheckpoint(): AuditCheckpointRow | null {
