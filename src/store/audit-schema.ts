@@ -20,7 +20,7 @@
  * The tree lives apart from the records on purpose: someone who edits a record does not
  * change the hashes the server proves from, so the edit shows at exactly that record.
  */
-import { blob, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { blob, index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 export const auditRecords = sqliteTable("audit_records", {
   seq: integer("seq").primaryKey(),
@@ -68,15 +68,21 @@ export const auditTree = sqliteTable("audit_tree", {
   hash: blob("hash", { mode: "buffer" }).notNull(),
 });
 
-export const auditCheckpoints = sqliteTable("audit_checkpoints", {
-  id: integer("id").primaryKey({ autoIncrement: true }),
-  treeSize: integer("tree_size").notNull(),
-  /** base64. */
-  rootHash: text("root_hash").notNull(),
-  time: text("time").notNull(),
-  /** The whole signed note. */
-  note: text("note").notNull(),
-});
+export const auditCheckpoints = sqliteTable(
+  "audit_checkpoints",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    treeSize: integer("tree_size").notNull(),
+    /** base64. */
+    rootHash: text("root_hash").notNull(),
+    time: text("time").notNull(),
+    /** The whole signed note. */
+    note: text("note").notNull(),
+  },
+  // The tree-order trigger reads MAX(tree_size) on every insert: without this index a scan of
+  // the whole table, one checkpoint every 1,000 records (83 ms at 525,600 rows, measured).
+  (table) => [index("audit_checkpoints_tree_size").on(table.treeSize)],
+);
 
 export type AuditRecordRow = typeof auditRecords.$inferSelect;
 export type AuditCheckpointRow = typeof auditCheckpoints.$inferSelect;

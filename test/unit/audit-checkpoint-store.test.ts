@@ -2,9 +2,11 @@
  * A signed checkpoint sent to the writer again (its first thread died before it answered, or
  * failed to store it) is stored once: a second copy of the same note is "present", and one
  * older than a checkpoint already stored is "superseded" instead of tripping the table's
- * tree-order trigger on every retry.
+ * tree-order trigger on every retry. That trigger reads the largest stored tree size on every
+ * insert, through an index rather than a scan of every checkpoint ever signed.
  */
 import { afterAll, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,4 +39,14 @@ test("a checkpoint is stored once, and an older one after a larger is superseded
   expect(audit.storeCheckpoint(first)).toBe("present");
   expect(audit.storeCheckpoint(checkpoint(15, "2026-12-03T18:00:30.000Z"))).toBe("superseded");
   expect(audit.latestCheckpoint()).toMatchObject({ treeSize: 20, note: larger.note });
+});
+
+test("the tree-order trigger finds the largest stored tree size through an index, not a scan", () => {
+  const db = new Database(join(dir, "signet.db"), { readonly: true });
+  try {
+    const plan = db.query("EXPLAIN QUERY PLAN SELECT COALESCE(MAX(`tree_size`), 0) FROM `audit_checkpoints`").all() as { detail: string }[];
+    expect(plan.map((step) => step.detail).join("; ")).toContain("USING COVERING INDEX audit_checkpoints_tree_size");
+  } finally {
+    db.close();
+  }
 });
