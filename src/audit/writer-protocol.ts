@@ -1,5 +1,5 @@
 /** Messages between the audit log (main thread) and its writer thread. */
-import type { NewCheckpointRow } from "../store/audit";
+import type { CheckpointOutcome, NewCheckpointRow } from "../store/audit";
 import type { TreeHead } from "./appender";
 
 export type ToWriter =
@@ -25,6 +25,6 @@ export type FromWriter =
   | { t: "appended"; batch: number; firstSeq: number; head: TreeHead; commitMs: number }
   | { t: "failed"; batch: number; message: string }
   /** Which checkpoint: its tree size and signing time (what AuditWriter matches its unstored ones by). */
-  | { t: "checkpointStored"; treeSize: number; time: string; outcome: "stored" | "present" | "superseded" }
+  | { t: "checkpointStored"; treeSize: number; time: string; outcome: CheckpointOutcome }
   | { t: "checkpointFailed"; treeSize: number; time: string; message: string }
   | { t: "closed" };

@@ -24,6 +24,7 @@ import type { NewCheckpointRow } from "../store/audit";
 import type { TreeHead } from "./appender";
 import { CommitStats, type CommitStatsSnapshot } from "./commit-stats";
 import type { PendingRecord } from "./record";
+import { UnstoredCheckpoints } from "./unstored-checkpoints";
 import type { FromWriter, ToWriter } from "./writer-protocol";
 
 const MAX_BATCH = 2048;
@@ -57,14 +58,7 @@ export class AuditWriter {
   private starting: Promise<void> | null = null;
   private head: TreeHead = { size: 0, rootHash: new Uint8Array(32) };
   private readonly commits = new CommitStats();
-  /**
-   * Signed checkpoints no thread has confirmed stored, oldest first. One signed while no thread
-   * runs, or held by a thread that died, goes to the next thread; one a thread failed to store
-   * is sent again after its next commit (the disk answers again). The list grows only with the
-   * tree, so only while commits succeed.
-   */
-  private unstored: NewCheckpointRow[] = [];
-  private resendCheckpoints = false;
+  private readonly checkpoints: UnstoredCheckpoints;
   /** When the batch in flight was posted (performance.now()), and how many records it held. */
   private postedAt = 0;
   private postedRecords = 0;
@@ -82,6 +76,7 @@ export class AuditWriter {
     private readonly onHead: (head: TreeHead) => void,
     private readonly onProblem: (message: string) => void,
   ) {
+    this.checkpoints = new UnstoredCheckpoints((row) => this.post({ t: "checkpoint", row }), onProblem);
     // One timer for the writer's life, not one a commit: it looks a few times per timeout
     // (so an outage is noticed within 1.25 timeouts, or within a second of a long one).
     this.watchdog = setInterval(this.watch, Math.min(RESPAWN_EVERY_MS, Math.max(25, Math.floor(options.commitTimeoutMs / 4))));
@@ -139,23 +134,9 @@ export class AuditWriter {
     return this.commits.snapshot();
   }
 
-  /** Stores a signed checkpoint: now, or through the next writer thread when none runs. */
+  /** Stores a signed checkpoint: now, or through the next writer thread when none runs (unstored-checkpoints.ts). */
   storeCheckpoint(row: NewCheckpointRow): void {
-    this.unstored.push(row);
-    this.post({ t: "checkpoint", row });
-  }
-
-  private sendUnstoredCheckpoints(): void {
-    this.resendCheckpoints = false;
-    for (const row of this.unstored) this.post({ t: "checkpoint", row });
-  }
-
-  private checkpointStored(treeSize: number, time: string, outcome: "stored" | "present" | "superseded"): void {
-    const index = this.unstored.findIndex((row) => row.treeSize === treeSize && row.time === time);
-    if (index >= 0) this.unstored.splice(index, 1);
-    if (outcome === "superseded") {
-      this.onProblem(`the checkpoint of tree size ${treeSize} signed at ${time} was not stored: one of a larger tree already was`);
-    }
+    this.checkpoints.add(row);
   }
 
   /**
@@ -174,11 +155,11 @@ export class AuditWriter {
     // A thread being started (a replacement) stops itself once ready ("ready" below).
     if (this.starting) await waitAtMost(2_000, this.starting);
     const worker = this.worker;
-    if (!worker) return this.reportUnstoredCheckpoints();
+    if (!worker) return this.checkpoints.reportLeft();
     const ended = new Promise<void>((resolve) => worker.addEventListener("close", () => resolve()));
     // One last try for a checkpoint the thread failed to store; the thread answers in order, so
     // every checkpoint sent is answered before "closed".
-    if (this.resendCheckpoints) this.sendUnstoredCheckpoints();
+    this.checkpoints.afterCommit();
     await waitAtMost(2_000, new Promise<void>((resolve) => {
       worker.addEventListener("message", (event: MessageEvent<FromWriter>) => {
         if (event.data.t === "closed") resolve();
@@ -187,14 +168,8 @@ export class AuditWriter {
     }));
     this.worker = null;
     worker.terminate();
-    this.reportUnstoredCheckpoints();
+    this.checkpoints.reportLeft();
     await waitAtMost(2_000, ended);
-  }
-
-  private reportUnstoredCheckpoints(): void {
-    if (this.unstored.length === 0) return;
-    const sizes = this.unstored.map((row) => row.treeSize).join(", ");
-    this.onProblem(`${this.unstored.length} signed checkpoint(s) could not be stored before the stop (tree sizes ${sizes}); the log stays verifiable from its records and the checkpoints stored`);
   }
 
   private readonly flush = (): void => {
@@ -281,7 +256,7 @@ export class AuditWriter {
             if (this.starting === attempt) this.starting = null;
             this.missingSince = null;
             this.end();
-            this.sendUnstoredCheckpoints();
+            this.checkpoints.sendAll();
             resolve();
             this.flush();
             return;
@@ -295,7 +270,7 @@ export class AuditWriter {
             this.end();
             this.onHead(message.head);
             this.settle(null);
-            if (this.resendCheckpoints) this.sendUnstoredCheckpoints();
+            this.checkpoints.afterCommit();
             return;
           case "failed":
             this.end();
@@ -303,11 +278,10 @@ export class AuditWriter {
             this.settle(new SignetError("auditUnavailable", "the audit record could not be written; the operation is not confirmed"));
             return;
           case "checkpointStored":
-            this.checkpointStored(message.treeSize, message.time, message.outcome);
+            this.checkpoints.stored(message.treeSize, message.time, message.outcome);
             return;
           case "checkpointFailed":
-            this.onProblem(`storing the checkpoint of tree size ${message.treeSize} failed (it is tried again after the next commit): ${message.message}`);
-            this.resendCheckpoints = true;
+            this.checkpoints.failed(message.treeSize, message.message);
             return;
           default:
             return;

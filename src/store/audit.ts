@@ -48,6 +48,9 @@ type RawValueOrUnset = RawValue | typeof UNSET;
 
 export type NewCheckpointRow = Omit<AuditCheckpointRow, "id">;
 
+/** What storing a checkpoint did (AuditRepository.storeCheckpoint). */
+export type CheckpointOutcome = "stored" | "present" | "superseded";
+
 export class AuditRepository {
   private readonly insertRecordStatement: RawStatement;
   private readonly insertNodeStatement: RawStatement;
@@ -210,7 +213,7 @@ export class AuditRepository {
    * "superseded": a checkpoint of a larger tree is stored, and the table keeps checkpoints in
    * tree order (the audit_checkpoints_forward trigger).
    */
-  storeCheckpoint(row: NewCheckpointRow): "stored" | "present" | "superseded" {
+  storeCheckpoint(row: NewCheckpointRow): CheckpointOutcome {
     return this.writeTransaction(() => {
       const latest = this.latestCheckpoint();
       if (latest && latest.treeSize >= row.treeSize) {
