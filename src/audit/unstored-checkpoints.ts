@@ -29,8 +29,8 @@ export class UnstoredCheckpoints {
     for (const row of this.rows) this.send(row);
   }
 
-  /** A commit succeeded: the ones a thread failed to store are sent again. */
-  afterCommit(): void {
+  /** Sends again the ones a thread failed to store: after a commit succeeded (the disk answers again), and at the stop. */
+  resendFailed(): void {
     if (this.failedSince) this.sendAll();
   }
 

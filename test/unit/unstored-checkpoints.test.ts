@@ -25,15 +25,15 @@ test("a new thread gets every checkpoint not yet confirmed, in order; a confirme
   expect(sent).toEqual([20]);
 });
 
-test("after a failed store the next commit sends the checkpoints again, once", () => {
+test("after a failed store the checkpoints are sent again at the next try, once", () => {
   const { checkpoints, sent, problems } = list();
   checkpoints.add(row(10));
-  checkpoints.afterCommit();
+  checkpoints.resendFailed();
   expect(sent).toEqual([10]);
   checkpoints.failed(10, "disk I/O error");
   expect(problems).toEqual([expect.stringContaining("tree size 10 failed (it is tried again after the next commit): disk I/O error")]);
-  checkpoints.afterCommit();
-  checkpoints.afterCommit();
+  checkpoints.resendFailed();
+  checkpoints.resendFailed();
   expect(sent).toEqual([10, 10]);
   checkpoints.stored(10, "t10", "present");
   checkpoints.reportLeft();
