@@ -159,7 +159,7 @@ export class AuditWriter {
     const ended = new Promise<void>((resolve) => worker.addEventListener("close", () => resolve()));
     // One last try for a checkpoint the thread failed to store; the thread answers in order, so
     // every checkpoint sent is answered before "closed".
-    this.checkpoints.resendFailed();
+    this.checkpoints.resendFailed(true);
     await waitAtMost(2_000, new Promise<void>((resolve) => {
       worker.addEventListener("message", (event: MessageEvent<FromWriter>) => {
         if (event.data.t === "closed") resolve();

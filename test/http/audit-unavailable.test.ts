@@ -4,6 +4,7 @@
  * as a full or failing disk would. While it stands, synchronousSign answers 503
  * auditUnavailable without a signature and batchSign answers each item so; nothing of those
  * requests reaches the log. Once it is gone, signing works again and the log still verifies.
+ * A checkpoint refused the same way is stored once the database takes it again.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { Database } from "bun:sqlite";
@@ -72,6 +73,33 @@ test("while no record can be written: no signature leaves, single or batch, and 
   expect(logged.has("fault-batch")).toBe(false);
   expect(logged.has("after-fault")).toBe(true);
   expect(logged.size).toBeGreaterThan(sizeBefore);
+});
+
+test("a checkpoint the database refuses is stored once it takes it again, after the next commit", async () => {
+  expect((await signet.json("POST", "/v1/synchronousSign", signRequest("before the checkpoint"))).status).toBe(200);
+  const latest = (await signet.json("GET", "/v1/audit/checkpoint")).body;
+  const db = new Database(join(signet.dataDir, "signet.db"));
+  db.run("PRAGMA busy_timeout = 5000");
+  const count = (note: string) => (db.query("SELECT count(*) AS n FROM audit_checkpoints WHERE note = ?").get(note) as { n: number }).n;
+  try {
+    db.run("CREATE TRIGGER test_refuse_checkpoints BEFORE INSERT ON audit_checkpoints BEGIN SELECT RAISE(ABORT, 'injected: the disk refuses the checkpoint'); END");
+    // A proof of a record beyond the latest checkpoint is answered with a new one, signed now.
+    const proof = await signet.json("GET", `/v1/audit/proof/${latest.treeSize + 1}`);
+    expect(proof.status).toBe(200);
+    const note: string = proof.body.checkpoint;
+    for (let i = 0; i < 100 && !signet.output().includes("injected: the disk refuses the checkpoint"); i++) await Bun.sleep(10);
+    expect(signet.output()).toContain(`storing the checkpoint of tree size ${proof.body.treeSize} failed`);
+    db.run("DROP TRIGGER test_refuse_checkpoints");
+    // Each signature is a commit; the first after the resend interval sends the checkpoint again.
+    for (let i = 0; i < 15 && count(note) === 0; i++) {
+      expect((await signet.json("POST", "/v1/synchronousSign", signRequest(`commit ${i}`))).status).toBe(200);
+      await Bun.sleep(200);
+    }
+    expect(count(note)).toBe(1);
+  } finally {
+    db.run("DROP TRIGGER IF EXISTS test_refuse_checkpoints");
+    db.close();
+  }
 });
 
 test("after the fault the log verifies, by the server's export, the offline CLI and Node.js", async () => {
