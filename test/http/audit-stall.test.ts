@@ -10,9 +10,7 @@
  * kills it and makes new threads fail to open the log.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { Database } from "bun:sqlite";
-import { join } from "node:path";
-import { exportBundle, verifyWithCli } from "../support/audit";
+import { exportBundle, storedCheckpoints, verifyWithCli } from "../support/audit";
 import { removeDir, startSignet, type RunningSignet } from "../support/server";
 import { checkAuditBundleWithNode, signingCase, verifyWithNode } from "../support/verifier";
 
@@ -145,24 +143,14 @@ test("a checkpoint signed while no writer thread runs is stored by the next thre
     expect(proof.status).toBe(200);
     expect(proof.body.treeSize).toBeGreaterThan(latest.treeSize);
     note = proof.body.checkpoint;
-    expect(storedCheckpoints(note)).toBe(0);
+    expect(storedCheckpoints(signet.dataDir, note)).toBe(0);
   } finally {
     await recover();
   }
   await writtenAgain("checkpoint");
-  for (let i = 0; i < 100 && storedCheckpoints(note) === 0; i++) await Bun.sleep(20);
-  expect(storedCheckpoints(note)).toBe(1);
+  for (let i = 0; i < 100 && storedCheckpoints(signet.dataDir, note) === 0; i++) await Bun.sleep(20);
+  expect(storedCheckpoints(signet.dataDir, note)).toBe(1);
 });
-
-/** How many stored checkpoints hold this very signed note, read from the database file beside the server. */
-function storedCheckpoints(note: string): number {
-  const db = new Database(join(signet.dataDir, "signet.db"), { readonly: true });
-  try {
-    return (db.query("SELECT count(*) AS n FROM audit_checkpoints WHERE note = ?").get(note) as { n: number }).n;
-  } finally {
-    db.close();
-  }
-}
 
 test("a stop during a stall ends within its bounds, and the log verifies after a restart", async () => {
   expect((await signet.json("POST", "/v1/debug/faults", { fault: "stallAuditWriter" })).status).toBe(200);

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
-import { exportBundle, verifyWithCli } from "../support/audit";
+import { exportBundle, storedCheckpoints, verifyWithCli } from "../support/audit";
 import { removeDir, startSignet, type RunningSignet } from "../support/server";
 import { checkAuditBundleWithNode } from "../support/verifier";
 
@@ -80,7 +80,6 @@ test("a checkpoint the database refuses is stored once it takes it again, after 
   const latest = (await signet.json("GET", "/v1/audit/checkpoint")).body;
   const db = new Database(join(signet.dataDir, "signet.db"));
   db.run("PRAGMA busy_timeout = 5000");
-  const count = (note: string) => (db.query("SELECT count(*) AS n FROM audit_checkpoints WHERE note = ?").get(note) as { n: number }).n;
   try {
     db.run("CREATE TRIGGER test_refuse_checkpoints BEFORE INSERT ON audit_checkpoints BEGIN SELECT RAISE(ABORT, 'injected: the disk refuses the checkpoint'); END");
     // A proof of a record beyond the latest checkpoint is answered with a new one, signed now.
@@ -91,11 +90,11 @@ test("a checkpoint the database refuses is stored once it takes it again, after 
     expect(signet.output()).toContain(`storing the checkpoint of tree size ${proof.body.treeSize} failed`);
     db.run("DROP TRIGGER test_refuse_checkpoints");
     // Each signature is a commit; the first after the resend interval sends the checkpoint again.
-    for (let i = 0; i < 15 && count(note) === 0; i++) {
+    for (let i = 0; i < 15 && storedCheckpoints(signet.dataDir, note) === 0; i++) {
       expect((await signet.json("POST", "/v1/synchronousSign", signRequest(`commit ${i}`))).status).toBe(200);
       await Bun.sleep(200);
     }
-    expect(count(note)).toBe(1);
+    expect(storedCheckpoints(signet.dataDir, note)).toBe(1);
   } finally {
     db.run("DROP TRIGGER IF EXISTS test_refuse_checkpoints");
     db.close();

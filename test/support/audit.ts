@@ -1,4 +1,5 @@
 /** Helpers for the audit tests: exports, the offline CLI verifier, and tampering with a data directory. */
+import { Database } from "bun:sqlite";
 import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BUN, ROOT, tempDir, type RunningSignet } from "./server";
@@ -7,6 +8,16 @@ export async function exportBundle(signet: RunningSignet, format: "json" | "csv"
   const response = await signet.request("GET", `/v1/audit/export?format=${format}${query ? `&${query}` : ""}`);
   if (response.status !== 200) throw new Error(`export failed: ${response.status} ${await response.text()}`);
   return response.text();
+}
+
+/** How many stored checkpoints hold this very signed note, read from the database file of a data directory (a server may run on it). */
+export function storedCheckpoints(dataDir: string, note: string): number {
+  const db = new Database(join(dataDir, "signet.db"), { readonly: true });
+  try {
+    return (db.query("SELECT count(*) AS n FROM audit_checkpoints WHERE note = ?").get(note) as { n: number }).n;
+  } finally {
+    db.close();
+  }
 }
 
 /** Runs `bun src/cli.ts audit verify` on files; returns its exit code and the JSON it printed. */
