@@ -88,6 +88,14 @@ async function writtenAgain(name: string): Promise<void> {
 
 const recover = () => signet.json("POST", "/v1/debug/faults", { fault: "recoverAuditWriter" });
 
+/** Kills the writer thread for good (crashAuditWriter); returns once the server has seen it die and a new thread fail to open the log. */
+async function crashWriter(): Promise<void> {
+  const from = signet.output().length;
+  expect((await signet.json("POST", "/v1/debug/faults", { fault: "crashAuditWriter" })).status).toBe(200);
+  for (let i = 0; i < 100 && !signet.output().slice(from).includes("the audit log cannot be opened"); i++) await Bun.sleep(10);
+  expect(signet.output().slice(from)).toContain("the audit writer thread stopped; starting a new one");
+}
+
 test("a commit that does not return: its requests fail after the commit timeout, later ones at once, and /health says so", async () => {
   await signsAndVerifies("before the stall", "before-stall");
   expect((await health()).body.audit).toEqual({ writing: true });
@@ -114,10 +122,7 @@ test("a commit that does not return: its requests fail after the commit timeout,
 
 test("a writer thread that dies and cannot be replaced: requests fail after the timeout, then at once, until a new thread opens the log", async () => {
   await signsAndVerifies("before the crash", "before-crash");
-  expect((await signet.json("POST", "/v1/debug/faults", { fault: "crashAuditWriter" })).status).toBe(200);
-  // The thread has died once the server says so (and has tried a new one).
-  for (let i = 0; i < 100 && !signet.output().includes("the audit log cannot be opened"); i++) await Bun.sleep(10);
-  expect(signet.output()).toContain("the audit writer thread stopped; starting a new one");
+  await crashWriter();
   try {
     await failsWhileDown("missing", GONE);
   } finally {
@@ -133,11 +138,13 @@ test("a writer thread that dies and cannot be replaced: requests fail after the 
 test("a checkpoint signed while no writer thread runs is stored by the next thread, once", async () => {
   await signsAndVerifies("before the checkpoint", "before-checkpoint");
   const latest = (await signet.json("GET", "/v1/audit/checkpoint")).body;
-  const from = signet.output().length;
-  expect((await signet.json("POST", "/v1/debug/faults", { fault: "crashAuditWriter" })).status).toBe(200);
-  for (let i = 0; i < 100 && !signet.output().slice(from).includes("the audit writer thread stopped"); i++) await Bun.sleep(10);
+  await crashWriter();
   let note: string;
   try {
+    // Once the log has been unwritable for the commit timeout, /health says so, and says it is
+    // written again only when a new thread has opened it (writtenAgain below).
+    for (let i = 0; i < 150 && (await health()).status !== 503; i++) await Bun.sleep(20);
+    expect((await health()).status).toBe(503);
     // A proof of a record beyond the latest checkpoint is answered with a new one, signed now.
     const proof = await signet.json("GET", `/v1/audit/proof/${latest.treeSize + 1}`);
     expect(proof.status).toBe(200);
