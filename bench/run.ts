@@ -538,6 +538,7 @@ async function main(): Promise<void> {
     writeFileSync(join(dir, "latest.svg"), svgChart(report));
     writeFileSync(join(dir, "latest.md"), table);
     progress(`wrote bench/results/${stem}.json, ${stem}.md, latest.md and latest.svg`);
+    progress("to commit the run, paste the output of `bun bench/history.ts` into the README's table of runs (a test checks it)");
   }
   const failures = algorithms.flatMap((a) => [a.http.autocannon, ...(a.http.wrk ? [a.http.wrk] : [])]).reduce((sum, r) => sum + r.non2xx + r.errors, 0);
   if (failures > 0) {
