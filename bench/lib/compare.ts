@@ -5,7 +5,7 @@
  * runs just before and after each HTTP stage), and a change smaller than the larger of the two
  * runs' drifts is marked "within the drift": one pair of runs cannot tell it from the machine.
  */
-import { n, pct } from "./format";
+import { markdownTable, n, pct } from "./format";
 import {
   bestLoad,
   driftAround,
@@ -107,7 +107,6 @@ export function compareReports(before: BenchReport, after: BenchReport): string 
     verdicts.push([target.name, target.target, theirs ? targetVerdict(theirs) : "–", targetVerdict(target)]);
   }
 
-  const table = (head: string[], body: string[][]) => [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...body.map((cells) => `| ${cells.join(" | ")} |`)].join("\n");
   return [
     "Two bench runs side by side.",
     "",
@@ -116,9 +115,9 @@ export function compareReports(before: BenchReport, after: BenchReport): string 
     "",
     'A change to a ratio smaller than the larger drift of the C runs around the two runs\' HTTP stages is marked "within the drift": one pair of runs cannot tell it from the machine.',
     "",
-    table(["measure", "before", "after", "change"], rows),
+    markdownTable(["measure", "before", "after", "change"], rows),
     "",
-    table(["target", "wanted", "before", "after"], verdicts),
+    markdownTable(["target", "wanted", "before", "after"], verdicts),
     "",
   ].join("\n");
 }

@@ -4,7 +4,7 @@
  * in others, and only the runs together say where Signet stands. The README's table of runs is
  * this module's output for the results in bench/results/ (a test checks it).
  */
-import { pct } from "./format";
+import { markdownTable, pct } from "./format";
 import { sustained } from "./load";
 import { rateRun, type AlgorithmReport, type BenchReport, type SkeletonThroughput } from "./report";
 
@@ -42,10 +42,6 @@ function halfLoadP99(a: AlgorithmReport | undefined): string {
 
 const percentOrDash = (value: number | undefined) => (value === undefined ? "–" : pct(value));
 
-function table(head: string[], rows: string[][]): string {
-  return [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((cells) => `| ${cells.join(" | ")} |`)].join("\n");
-}
-
 /** One row a run, oldest first: Signet's ratios to the physical limit and the run's other verdicts. */
 export function runsTable(reports: BenchReport[]): string {
   const rows = sorted(reports).map((report) => [
@@ -60,7 +56,7 @@ export function runsTable(reports: BenchReport[]): string {
     `${report.startup.firstSignatureMs} / ${report.startup.restartFirstSignatureMs} ms`,
   ]);
   const head = ["run (UTC)", "steal", ...ALGORITHMS.map((name) => SHORT[name]), "batchSign", "audit cost", "P-256 p99 at 50%", "RSA p99 at 50%", "peak RSS", "first start / restart"];
-  return table(head, rows);
+  return markdownTable(head, rows);
 }
 
 /** "54% / 45%": the skeleton's share of the physical limit, then the one with the API's work. */
@@ -89,7 +85,7 @@ export function skeletonsTable(reports: BenchReport[]): string {
       }),
       skeletons(report.batch?.skeleton, report.batch?.apiSkeleton),
     ]);
-  return table(["run (UTC)", ...ALGORITHMS.map((name) => SHORT[name]), "batchSign"], rows);
+  return markdownTable(["run (UTC)", ...ALGORITHMS.map((name) => SHORT[name]), "batchSign"], rows);
 }
 
 function sorted(reports: BenchReport[]): BenchReport[] {
