@@ -8,15 +8,8 @@
  * start-up; then what the skeletons reached in the runs that measured them. The README's
  * table of runs is this output.
  */
-import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { isSuiteRun, runsTable, skeletonsTable } from "./lib/history";
-import type { BenchReport } from "./lib/report";
+import { readSuiteRuns, runsTable, skeletonsTable } from "./lib/history";
 
-const dir = process.argv[2] ?? join(import.meta.dir, "results");
-const reports: BenchReport[] = [];
-for (const name of readdirSync(dir).filter((file) => file.endsWith(".json"))) {
-  const parsed: unknown = await Bun.file(join(dir, name)).json();
-  if (isSuiteRun(parsed)) reports.push(parsed);
-}
+const reports = readSuiteRuns(process.argv[2] ?? join(import.meta.dir, "results"));
 process.stdout.write(`${runsTable(reports)}\n\n${skeletonsTable(reports)}\n`);

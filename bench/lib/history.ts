@@ -4,6 +4,8 @@
  * in others, and only the runs together say where Signet stands. The README's table of runs is
  * this module's output for the results in bench/results/ (a test checks it).
  */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { markdownTable, pct } from "./format";
 import { sustained } from "./load";
 import { rateRun, type AlgorithmReport, type BenchReport, type SkeletonThroughput } from "./report";
@@ -21,6 +23,14 @@ const SHORT: Record<(typeof ALGORITHMS)[number], string> = {
 export function isSuiteRun(value: unknown): value is BenchReport {
   const report = value as Partial<BenchReport> | null;
   return !!report && Array.isArray(report.algorithms) && Array.isArray(report.targets) && report.settings?.quick === false;
+}
+
+/** The full suite runs among the results files of a folder (bench/results/), in no particular order. */
+export function readSuiteRuns(dir: string): BenchReport[] {
+  return readdirSync(dir)
+    .filter((name) => name.endsWith(".json"))
+    .map((name) => JSON.parse(readFileSync(join(dir, name), "utf8")) as unknown)
+    .filter(isSuiteRun);
 }
 
 /** "2026-12-02 11:59", marked when its ratios divide by the C run of the suite's first minutes. */

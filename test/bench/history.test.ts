@@ -4,20 +4,15 @@
  * fails here.
  */
 import { describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { isSuiteRun, runsTable, skeletonsTable } from "../../bench/lib/history";
+import { isSuiteRun, readSuiteRuns, runsTable, skeletonsTable } from "../../bench/lib/history";
 import type { BenchReport } from "../../bench/lib/report";
 import { ROOT } from "../support/server";
 
 const RESULTS = join(ROOT, "bench", "results");
 
-function committedRuns(): BenchReport[] {
-  return readdirSync(RESULTS)
-    .filter((name) => name.endsWith(".json"))
-    .map((name) => JSON.parse(readFileSync(join(RESULTS, name), "utf8")) as unknown)
-    .filter(isSuiteRun);
-}
+const committedRuns = (): BenchReport[] => readSuiteRuns(RESULTS);
 
 describe("the history of the suite's runs", () => {
   test("only full suite runs count: not a quick smoke, not another tool's results", () => {
